@@ -1,0 +1,1 @@
+"""Reference Lambda handler for SQS: claim-first idempotency, partial batch failures, DLQ."""
