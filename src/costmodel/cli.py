@@ -26,19 +26,23 @@ def _add_bill(subparsers) -> argparse.ArgumentParser:
         description="Price a month of usage described in a YAML usage file "
         "(see docs/usage-format.md) and print the itemised bill.",
     )
-    p.add_argument("file", help="usage file (YAML)")
-    p.add_argument("--json", action="store_true", help="print the line items and the total as JSON")
+    p.add_argument("file", nargs="+", help="usage file(s) (YAML); several are billed one after another")
+    p.add_argument("--json", action="store_true", help="print the line items and the total as JSON "
+                   "(for several files: an object keyed by file name)")
     return p
 
 
 def _cmd_bill(args: argparse.Namespace) -> int:
-    from .usage import bill_usage_file
+    from .usage import bill_usage
 
-    bill = bill_usage_file(args.file)
+    bills = {path: bill_usage(path) for path in args.file}  # all validated before printing
     if args.json:
-        print(json.dumps(bill.to_dict(), indent=2))
+        docs = {path: bill.to_dict() for path, bill in bills.items()}
+        print(json.dumps(docs[args.file[0]] if len(bills) == 1 else docs, indent=2))
+    elif len(bills) == 1:
+        print(next(iter(bills.values())).to_text())
     else:
-        print(bill.to_text())
+        print("\n\n".join(f"== {path}\n{bill.to_text()}" for path, bill in bills.items()))
     return 0
 
 
@@ -67,10 +71,72 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- compare (engineer B) ---------------------------------------------------------------
+def _add_compare(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "compare",
+        help="compare Lambda, Fargate and EC2 on a scenario's month of traffic",
+        description="Simulate a scenario's traffic on Lambda (with its front door), Fargate "
+        "(on-demand, Spot, Savings Plan) and EC2 (on-demand, Savings Plan) and print monthly "
+        "cost, cost per million requests, utilisation and overload minutes "
+        "(see docs/traffic-and-comparison.md).",
+    )
+    p.add_argument("file", help="scenario file (YAML)")
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    return p
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+
+    result = compare(args.file)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(result.to_text())
+    return 0
+
+
+# --- report (engineer F) -----------------------------------------------------------------
+def _add_report(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "report",
+        help="run the decision report notebook for a scenario and write offline HTML",
+        description="Execute notebooks/report.ipynb with papermill for a scenario file and "
+        "write the executed notebook and a self-contained HTML report (code hidden, "
+        "plotly.js embedded, nothing loaded from the network) to DIR (see docs/notebooks.md).",
+    )
+    p.add_argument("file", help="scenario file (YAML)")
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="override a scenario field by dotted name, e.g. -p traffic.mean_rps 20 "
+        "(VALUE is read as YAML: numbers, true/false, lists); repeatable",
+    )
+    p.add_argument("-o", "--output-dir", default="reports", metavar="DIR", help="output directory (default: reports)")
+    return p
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import parse_cli_parameters, run_report
+
+    result = run_report(args.file, parse_cli_parameters(args.parameter), output_dir=args.output_dir)
+    print(f"notebook: {result.notebook_path}")
+    print(f"html:     {result.html_path} ({result.chart_count} charts)")
+    print(f"took {result.elapsed_s:.1f} s")
+    return 0
+
+
 # --- registry ----------------------------------------------------------------------------
 _COMMANDS: list[tuple[Callable, Callable[[argparse.Namespace], int]]] = [
     (_add_bill, _cmd_bill),
+    (_add_compare, _cmd_compare),
     (_add_recommend, _cmd_recommend),
+    (_add_report, _cmd_report),
 ]
 
 
@@ -83,8 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for add, cmd in _COMMANDS:
-        sub = add(subparsers)
-        sub.set_defaults(_handler=cmd)
+        before = set(subparsers.choices)
+        add(subparsers)  # may or may not return its parser
+        for name in set(subparsers.choices) - before:
+            subparsers.choices[name].set_defaults(_handler=cmd)
     return parser
 
 

@@ -1,0 +1,175 @@
+"""SQS batch handling shared by the handler and the local event source mapping.
+
+:func:`handle_sqs_batch` is the thin part of the handler: for each record, parse it,
+delegate to a record processor, log, and collect ``batchItemFailures``.
+:func:`failed_message_ids` applies AWS's rules for partial batch responses (used by
+the poller, and testable on its own).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from handler_reference.errors import HandlerError
+from handler_reference.processor import DocumentCommand, RecordOutcome, parse_command
+
+RecordProcessor = Callable[[DocumentCommand, Mapping[str, Any], Any], RecordOutcome]
+
+
+def trace_id_of(record: Mapping[str, Any]) -> str | None:
+    """X-Ray trace id (``Root=...``) of a record's ``AWSTraceHeader``, or of the invocation."""
+    header = (record.get("attributes") or {}).get("AWSTraceHeader") or os.environ.get(
+        "_X_AMZN_TRACE_ID", ""
+    )
+    for part in header.split(";"):
+        if part.startswith("Root="):
+            return part[len("Root="):]
+    return None
+
+
+def correlation_id_of(record: Mapping[str, Any]) -> str:
+    """The producer's ``correlationId`` message attribute, else the trace id, else the messageId."""
+    attribute = (record.get("messageAttributes") or {}).get("correlationId") or {}
+    return (
+        attribute.get("stringValue")
+        or trace_id_of(record)
+        or str(record.get("messageId", ""))
+    )
+
+
+def _peek_document_id(body: Any) -> str | None:
+    """documentId for the logs of a record that failed to parse, if recoverable."""
+    try:
+        value = json.loads(body).get("documentId")
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def handle_sqs_batch(
+    event: Mapping[str, Any],
+    context: Any,
+    process: RecordProcessor,
+    logger: logging.Logger,
+) -> dict[str, list[dict[str, str]]]:
+    """Process every record of a Lambda SQS event; return the partial batch response.
+
+    Parameters
+    ----------
+    event : mapping
+        Lambda SQS event (``{"Records": [...]}``).
+    context : LambdaContext-like
+        Provides ``aws_request_id`` and ``get_remaining_time_in_millis()``.
+    process : callable
+        ``process(command, record, context) -> RecordOutcome``; raises on failure.
+    logger : logging.Logger
+
+    Returns
+    -------
+    dict
+        ``{"batchItemFailures": [{"itemIdentifier": messageId}, ...]}``.
+
+    Raises
+    ------
+    HandlerError
+        If the event is not an SQS event (the whole batch then fails, as it should).
+    """
+    records = event.get("Records") if isinstance(event, Mapping) else None
+    if not isinstance(records, list):
+        raise HandlerError("event is not an SQS event: expected a 'Records' list")
+    request_id = getattr(context, "aws_request_id", None)
+    failures: list[dict[str, str]] = []
+    counts = {"processed": 0, "duplicate": 0, "failed": 0}
+    for record in records:
+        message_id = record.get("messageId")
+        if not isinstance(message_id, str) or not message_id:
+            raise HandlerError("record without a messageId: cannot report a partial failure")
+        fields = {
+            "messageId": message_id,
+            "documentId": None,
+            "requestId": request_id,
+            "correlationId": correlation_id_of(record),
+            "traceId": trace_id_of(record),
+            "receiveCount": (record.get("attributes") or {}).get("ApproximateReceiveCount"),
+        }
+        try:
+            command = parse_command(record.get("body"))
+            fields["documentId"] = command.document_id
+            outcome = process(command, record, context)
+        except Exception as exc:  # every failure is reported per record, never swallowed
+            if fields["documentId"] is None:
+                fields["documentId"] = _peek_document_id(record.get("body"))
+            failures.append({"itemIdentifier": message_id})
+            counts["failed"] += 1
+            logger.error(
+                "record failed",
+                extra={
+                    "fields": {
+                        **fields,
+                        "outcome": "failed",
+                        "errorType": type(exc).__name__,
+                        "error": str(exc),
+                    }
+                },
+            )
+        else:
+            counts[outcome.value] += 1
+            logger.info(
+                "record %s", outcome.value, extra={"fields": {**fields, "outcome": outcome.value}}
+            )
+    logger.info(
+        "batch done",
+        extra={"fields": {"requestId": request_id, "records": len(records), **counts}},
+    )
+    return {"batchItemFailures": failures}
+
+
+def failed_message_ids(
+    response: Any, message_ids: Sequence[str], raised: bool = False
+) -> frozenset[str]:
+    """Which messages of a batch failed, by AWS's rules for partial batch responses.
+
+    Success for the whole batch: a ``None`` response, an empty dict, or a missing,
+    ``None`` or empty ``batchItemFailures`` list. Failure of the whole batch: the
+    handler raised, the response is not a JSON object, or any entry has a missing,
+    ``None``, empty or unknown ``itemIdentifier`` (or a bad key name). Otherwise exactly
+    the listed messages failed.
+
+    Parameters
+    ----------
+    response : any
+        What the handler returned.
+    message_ids : sequence of str
+        The messageIds of the batch.
+    raised : bool
+        Whether the handler raised (or crashed).
+
+    Returns
+    -------
+    frozenset of str
+    """
+    everything = frozenset(message_ids)
+    if raised:
+        return everything
+    if response is None:
+        return frozenset()
+    if not isinstance(response, Mapping):
+        return everything
+    items = response.get("batchItemFailures")
+    if items is None:
+        return frozenset()
+    if not isinstance(items, list):
+        return everything
+    failed = set()
+    for item in items:
+        if not isinstance(item, Mapping):
+            return everything
+        identifier = item.get("itemIdentifier")
+        if not isinstance(identifier, str) or not identifier or identifier not in everything:
+            return everything
+        failed.add(identifier)
+    return frozenset(failed)

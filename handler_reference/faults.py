@@ -1,0 +1,737 @@
+"""A seeded fault campaign: the reference and the naive handler under injected faults.
+
+``run_campaign(n_messages=..., handler="reference"|"naive", random_state=...)`` creates
+the infrastructure (in-process moto by default, or any endpoint), sends a planned mix
+of messages, drains the queue through :class:`~handler_reference.poller.LocalEventSourceMapping`
+and the real batch handler while injecting faults, then checks the invariants against
+what is actually in S3, the queues and the logs.
+
+What is injected (each fault fires at most once, on the first *primary* processing of
+a message it is planned for; the counts of faults that actually fired are reported):
+
+* producer duplicates - the same body sent twice (``duplicate_fraction`` of all messages);
+* malformed bodies (``malformed_fraction``): not JSON, truncated JSON, a JSON array,
+  missing / non-string / empty / path-like ``documentId``;
+* ``concurrent_duplicate`` - SQS delivers the same message to a second invocation on
+  another thread while the first is between its check/claim and its effect;
+* ``visibility_expiry`` - the message's visibility timeout runs out mid-processing
+  (``ChangeMessageVisibility`` to 0) and a second consumer on another thread receives
+  it again (new receipt handle) while the first is still working;
+* crashes (the invocation dies; no cleanup, nothing deleted, the whole batch comes back
+  after the visibility timeout): ``crash_before_effect`` (after the claim),
+  ``crash_after_effect`` (result written, not marked), ``crash_after_mark`` (marked,
+  batch not deleted);
+* DynamoDB throttling (``ProvisionedThroughputExceededException`` after the SDK's
+  retries): ``throttle_claim`` on the first store call, ``throttle_mark`` on the mark.
+
+The two-thread episodes are forced into the worst interleaving with events (both
+deliveries pass their check/claim before either writes), so the outcome is the same on
+every run: the counts depend only on ``random_state``. Time is simulated
+(:class:`SimClock`): a crashed batch comes back after ``visibility_timeout_s``, by which
+time the crashed invocation's claim (locked for its remaining time) has expired.
+
+Invariants (counts of violations; all zero means the invariant holds):
+
+1. every valid document has exactly its expected result (``documents_without_expected_result``,
+   ``documents_with_differing_versions``, ``unexpected_result_objects``);
+2. no document's effect runs twice unless a fault struck between its effect and its
+   mark, and then the content is identical (``documents_written_twice_without_interruption``;
+   the allowed cases are counted in ``documents_written_twice_after_interruption``);
+3. every malformed message is in the DLQ (``malformed_not_in_dlq``);
+4. nothing is lost (``valid_messages_in_dlq``, ``messages_left_in_queue``,
+   ``messages_lost``), and every failure was logged with its error type
+   (``failure_logs_missing_fields``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from botocore.exceptions import ClientError
+
+from handler_reference.batch import handle_sqs_batch
+from handler_reference.errors import HandlerError
+from handler_reference.infra import (
+    create_infrastructure,
+    local_aws,
+    make_clients,
+    object_versions,
+    receive_all,
+)
+from handler_reference.naive import process_record_naive
+from handler_reference.poller import LocalEventSourceMapping
+from handler_reference.processor import Ports, parse_command, process_record, render_result
+from handler_reference.sink import S3ResultSink
+from handler_reference.store import DynamoDBIdempotencyStore
+
+FAULT_KINDS = (
+    "concurrent_duplicate",
+    "visibility_expiry",
+    "crash_before_effect",
+    "crash_after_effect",
+    "crash_after_mark",
+    "throttle_claim",
+    "throttle_mark",
+)
+#: Faults that strike between the effect and the mark: a redo is allowed after them.
+INTERRUPTS_EFFECT_TO_MARK = frozenset({"crash_after_effect", "throttle_mark"})
+HANDLERS = ("reference", "naive")
+SEQ_ATTRIBUTE = "campaignSeq"
+#: Start of simulated time [ms] (2027-01-15T08:00:00Z) - fixed so runs are identical.
+SIM_EPOCH_MS = 1_800_000_000_000
+_MALFORMED_KINDS = (
+    "not json",
+    "truncated json",
+    "json array",
+    "missing documentId",
+    "numeric documentId",
+    "empty documentId",
+    "path documentId",
+)
+_WORDS = ("invoice", "order", "refund", "lambda", "queue", "ledger", "audit", "batch",
+          "report", "shipment", "customer", "payment")
+_EPISODE_TIMEOUT_S = 60.0
+_FEED_CHUNK = 30
+_FEED_LOW_WATER = 20
+
+
+class InvocationCrash(BaseException):
+    """Simulated death of the execution environment (not an ``Exception``: nothing handles it)."""
+
+
+class SimClock:
+    """Simulated epoch time [ms]; thread-safe. Advanced by the campaign, never by itself."""
+
+    def __init__(self, start_ms: int = SIM_EPOCH_MS) -> None:
+        self._now_ms = int(start_ms)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> int:
+        with self._lock:
+            return self._now_ms
+
+    def advance(self, delta_ms: int) -> None:
+        """Move time forward by ``delta_ms`` [ms]."""
+        with self._lock:
+            self._now_ms += int(delta_ms)
+
+
+@dataclass(frozen=True)
+class FaultRates:
+    """Shares of messages affected by each fault.
+
+    ``duplicate_fraction`` and ``malformed_fraction`` are shares of all messages sent;
+    the per-fault shares are of valid first deliveries (each gets at least one fault
+    when its share is positive, so a small campaign still exercises every kind).
+    """
+
+    duplicate_fraction: float = 0.12
+    malformed_fraction: float = 0.06
+    concurrent_duplicate: float = 0.02
+    visibility_expiry: float = 0.02
+    crash_before_effect: float = 0.005
+    crash_after_effect: float = 0.005
+    crash_after_mark: float = 0.005
+    throttle_claim: float = 0.02
+    throttle_mark: float = 0.005
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if not 0.0 <= value < 0.5:
+                raise HandlerError(f"FaultRates.{name}={value!r} must be in [0, 0.5)")
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """What will be sent, in order (``seq`` = position), and which fault each seq carries."""
+
+    bodies: tuple[str, ...]
+    document_ids: tuple[str | None, ...]
+    malformed: frozenset[int]
+    duplicates: frozenset[int]
+    faults: Mapping[int, str]
+
+    @property
+    def valid_documents(self) -> frozenset[str]:
+        """documentIds of the valid messages."""
+        return frozenset(d for d in self.document_ids if d is not None)
+
+
+def _check_count(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise HandlerError(f"{name}={value!r} must be an integer >= {low}")
+    return int(value)
+
+
+def plan_campaign(
+    n_messages: int, rates: FaultRates = FaultRates(), random_state: int | np.random.Generator = 0
+) -> CampaignPlan:
+    """Plan a campaign: the bodies in send order, malformed ones, duplicates and faults.
+
+    Parameters
+    ----------
+    n_messages : int
+        Messages sent in total (valid + producer duplicates + malformed), >= 20.
+    rates : FaultRates
+    random_state : int or numpy.random.Generator
+
+    Returns
+    -------
+    CampaignPlan
+    """
+    n_messages = _check_count("n_messages", n_messages, 20)
+    rng = np.random.default_rng(random_state)
+    n_malformed = max(1, round(rates.malformed_fraction * n_messages)) if rates.malformed_fraction else 0
+    n_duplicates = round(rates.duplicate_fraction * n_messages)
+    n_documents = n_messages - n_malformed - n_duplicates
+    messages: list[tuple[str, str | None, str]] = []  # (body, documentId, kind)
+    for i in range(n_documents):
+        document_id = f"doc-{i:06d}"
+        words = " ".join(rng.choice(_WORDS, size=int(rng.integers(1, 12))))
+        body = f'{{"documentId": "{document_id}", "text": "{words}", "version": 1}}'
+        messages.append((body, document_id, "original"))
+    for i in rng.choice(n_documents, size=n_duplicates, replace=n_duplicates > n_documents):
+        messages.append((messages[int(i)][0], messages[int(i)][1], "duplicate"))
+    for j in range(n_malformed):
+        kind = _MALFORMED_KINDS[int(rng.integers(len(_MALFORMED_KINDS)))]
+        body = {
+            "not json": f"documentId=bad-{j}",
+            "truncated json": f'{{"documentId": "bad-{j:06d}", "text": "cut',
+            "json array": f'["bad-{j:06d}"]',
+            "missing documentId": f'{{"text": "orphan {j}"}}',
+            "numeric documentId": f'{{"documentId": {j}}}',
+            "empty documentId": '{"documentId": ""}',
+            "path documentId": f'{{"documentId": "../../etc/bad-{j}"}}',
+        }[kind]
+        messages.append((body, None, "malformed"))
+    order = rng.permutation(len(messages))
+    sent = [messages[int(k)] for k in order]
+    seen: set[str] = set()
+    first_deliveries = []
+    duplicates = set()
+    for seq, (_, document_id, kind) in enumerate(sent):
+        if document_id is None:
+            continue
+        if document_id in seen:
+            duplicates.add(seq)
+        else:
+            seen.add(document_id)
+            first_deliveries.append(seq)
+    faults: dict[int, str] = {}
+    candidates = np.array(first_deliveries)
+    rng.shuffle(candidates)
+    start = 0
+    for kind in FAULT_KINDS:
+        share = getattr(rates, kind)
+        count = max(1, round(share * len(first_deliveries))) if share > 0 else 0
+        for seq in candidates[start:start + count]:
+            faults[int(seq)] = kind
+        start += count
+    if start > len(candidates):
+        raise HandlerError(
+            f"fault shares add up to more than the {len(candidates)} valid first deliveries"
+        )
+    return CampaignPlan(
+        bodies=tuple(body for body, _, _ in sent),
+        document_ids=tuple(document_id for _, document_id, _ in sent),
+        malformed=frozenset(seq for seq, (_, d, _) in enumerate(sent) if d is None),
+        duplicates=frozenset(duplicates),
+        faults=faults,
+    )
+
+
+@dataclass
+class _RecordContext:
+    seq: int
+    document_id: str
+    record: Mapping[str, Any]
+    primary: bool
+    first_store_call_done: bool = False
+    effect_done: bool = False
+    mark_call_seen: bool = False
+    episode: _Episode | None = None
+
+
+@dataclass
+class _Episode:
+    document_id: str
+    twin_reached: threading.Event = field(default_factory=threading.Event)
+    primary_done: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+
+class FaultInjector:
+    """Fires the planned faults at exact points of the record processing.
+
+    It wraps the record processor (to know which message is being processed), the
+    DynamoDB client (throttling, the check/claim rendezvous, crash after the mark) and
+    the result sink (crashes around the effect).
+    """
+
+    def __init__(self, plan: CampaignPlan, sqs_client: Any) -> None:
+        self.plan = plan
+        self.sqs = sqs_client
+        self.fired: Counter[str] = Counter()
+        self.fired_by_document: dict[str, set[str]] = {}
+        self.redeliveries = 0
+        self.twin_esm: LocalEventSourceMapping | None = None
+        self._pending = dict(plan.faults)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._twin_episode: _Episode | None = None
+
+    # -- who is processing what ------------------------------------------------
+    def _context(self) -> _RecordContext | None:
+        return getattr(self._local, "record", None)
+
+    def _take(self, ctx: _RecordContext, kind: str) -> bool:
+        """Whether ``kind`` fires now for this record (at most once per message)."""
+        if not ctx.primary:
+            return False
+        with self._lock:
+            if self._pending.get(ctx.seq) != kind:
+                return False
+            del self._pending[ctx.seq]
+            self.fired[kind] += 1
+            self.fired_by_document.setdefault(ctx.document_id, set()).add(kind)
+            return True
+
+    def wrap_processor(self, inner):
+        """The record processor, with the current message remembered per thread."""
+
+        def process(command, record, context):
+            seq = int(record["messageAttributes"][SEQ_ATTRIBUTE]["stringValue"])
+            ctx = _RecordContext(
+                seq, command.document_id, record, primary=not getattr(self._local, "twin", False)
+            )
+            self._local.record = ctx
+            try:
+                return inner(command, record, context)
+            finally:
+                self._local.record = None
+                if ctx.episode is not None:  # let the twin finish, then wait for it
+                    ctx.episode.primary_done.set()
+                    ctx.episode.thread.join(_EPISODE_TIMEOUT_S)
+
+        return process
+
+    # -- DynamoDB ----------------------------------------------------------------
+    def call_store(self, operation, kwargs):
+        """Run one DynamoDB call with the planned faults around it."""
+        ctx = self._context()
+        if ctx is None:
+            return operation(**kwargs)
+        is_first = not ctx.first_store_call_done
+        is_mark = ctx.effect_done and not ctx.mark_call_seen
+        if is_mark:
+            ctx.mark_call_seen = True
+        if (is_first and self._take(ctx, "throttle_claim")) or (
+            is_mark and self._take(ctx, "throttle_mark")
+        ):
+            ctx.first_store_call_done = True
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "ProvisionedThroughputExceededException",
+                        "Message": "injected: throughput exceeded after SDK retries",
+                    }
+                },
+                operation.__name__,
+            )
+        try:
+            result = operation(**kwargs)
+        finally:
+            if is_first:
+                ctx.first_store_call_done = True
+                self._after_first_store_call(ctx)
+        if is_mark and self._take(ctx, "crash_after_mark"):
+            raise InvocationCrash("injected crash after the mark, before the delete")
+        return result
+
+    def _after_first_store_call(self, ctx: _RecordContext) -> None:
+        if not ctx.primary:
+            episode = self._twin_episode
+            if episode is not None and episode.document_id == ctx.document_id:
+                if not episode.twin_reached.is_set():
+                    episode.twin_reached.set()
+                    episode.primary_done.wait(_EPISODE_TIMEOUT_S)
+            return
+        for kind in ("concurrent_duplicate", "visibility_expiry"):
+            if self._take(ctx, kind):
+                self._start_episode(ctx, kind)
+                return
+
+    def _start_episode(self, ctx: _RecordContext, kind: str) -> None:
+        episode = _Episode(ctx.document_id)
+        self._twin_episode = episode
+        if kind == "visibility_expiry":
+            # The visibility timeout runs out while we are still working: the message
+            # becomes visible and another consumer receives it (new receipt handle).
+            self.sqs.change_message_visibility(
+                QueueUrl=self.twin_esm.queue_url,
+                ReceiptHandle=ctx.record["receiptHandle"],
+                VisibilityTimeout=0,
+            )
+            work = self.twin_esm.poll_once
+        else:
+            # SQS hands the same message to a second consumer at the same time.
+            record = dict(ctx.record)
+            work = lambda: self.twin_esm.invoke([record])  # noqa: E731
+
+        def twin() -> None:
+            self._local.twin = True
+            try:
+                work()
+            finally:
+                episode.twin_reached.set()
+
+        self.redeliveries += 1
+        episode.thread = threading.Thread(target=twin, name=f"twin-{ctx.seq}", daemon=True)
+        ctx.episode = episode
+        episode.thread.start()
+        episode.twin_reached.wait(_EPISODE_TIMEOUT_S)
+
+    # -- S3 ------------------------------------------------------------------------
+    def put_result(self, sink, key: str, body: bytes) -> None:
+        """Write one result with the planned crashes around it."""
+        ctx = self._context()
+        if ctx is not None and self._take(ctx, "crash_before_effect"):
+            raise InvocationCrash("injected crash after the claim, before the effect")
+        sink.put(key, body)
+        if ctx is not None:
+            ctx.effect_done = True
+            if self._take(ctx, "crash_after_effect"):
+                raise InvocationCrash("injected crash after the effect, before the mark")
+
+
+class _FaultyDynamoDB:
+    """Proxy of a DynamoDB client whose item calls go through :meth:`FaultInjector.call_store`."""
+
+    _ITEM_CALLS = frozenset({"put_item", "get_item", "update_item", "delete_item"})
+
+    def __init__(self, client: Any, injector: FaultInjector) -> None:
+        self._client = client
+        self._injector = injector
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if name not in self._ITEM_CALLS:
+            return attribute
+        return lambda **kwargs: self._injector.call_store(attribute, kwargs)
+
+
+class _FaultySink:
+    def __init__(self, sink: Any, injector: FaultInjector) -> None:
+        self._sink = sink
+        self._injector = injector
+
+    def put(self, key: str, body: bytes) -> None:
+        self._injector.put_result(self._sink, key, body)
+
+
+class _FailureLogAudit(logging.Handler):
+    """Counts failure log lines by error type and those missing a required field."""
+
+    REQUIRED = ("messageId", "documentId", "requestId", "correlationId", "errorType", "error")
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.by_error_type: Counter[str] = Counter()
+        self.missing_fields = 0
+
+    def emit(self, record: logging.LogRecord) -> None:  # noqa: D102
+        fields = getattr(record, "fields", {}) or {}
+        self.by_error_type[str(fields.get("errorType"))] += 1
+        if any(name not in fields for name in self.REQUIRED) or not fields.get("errorType"):
+            self.missing_fields += 1
+
+
+@dataclass(frozen=True)
+class CampaignResult:
+    """Counts from one campaign run (same ``random_state`` -> same counts).
+
+    Attributes are plain integers so a notebook can tabulate them; see the module
+    docstring for what each invariant count means. ``elapsed_s`` [s] is wall time and
+    is left out of :meth:`summary`.
+    """
+
+    handler: str
+    random_state: int | None
+    sent_messages: int
+    valid_documents: int
+    producer_duplicates: int
+    malformed_messages: int
+    faults_injected: Mapping[str, int]
+    duplicate_deliveries: int
+    invocations: int
+    crashed_invocations: int
+    record_attempts: int
+    failures_logged: Mapping[str, int]
+    result_versions: int
+    documents_written_twice_after_interruption: int
+    documents_without_expected_result: int
+    documents_with_differing_versions: int
+    unexpected_result_objects: int
+    documents_written_twice_without_interruption: int
+    malformed_not_in_dlq: int
+    valid_messages_in_dlq: int
+    messages_left_in_queue: int
+    messages_lost: int
+    failure_logs_missing_fields: int
+    elapsed_s: float = field(default=0.0, compare=False)
+
+    INVARIANTS = {
+        "every valid document has exactly its expected result": (
+            "documents_without_expected_result",
+            "documents_with_differing_versions",
+            "unexpected_result_objects",
+        ),
+        "no effect twice unless interrupted between effect and mark": (
+            "documents_written_twice_without_interruption",
+        ),
+        "every malformed message is in the DLQ": ("malformed_not_in_dlq",),
+        "nothing is lost": ("valid_messages_in_dlq", "messages_left_in_queue", "messages_lost"),
+        "every failure logged with its error type": ("failure_logs_missing_fields",),
+    }
+
+    def violations(self) -> dict[str, int]:
+        """Violation count per invariant (0 means it holds)."""
+        return {
+            name: sum(getattr(self, attribute) for attribute in attributes)
+            for name, attributes in self.INVARIANTS.items()
+        }
+
+    @property
+    def invariants_hold(self) -> bool:
+        """Whether every invariant holds."""
+        return not any(self.violations().values())
+
+    def summary(self) -> dict[str, int | str]:
+        """Deterministic counts for display (everything except wall time)."""
+        out: dict[str, int | str] = {}
+        for name, value in asdict(self).items():
+            if name == "elapsed_s":
+                continue
+            if isinstance(value, Mapping):
+                out.update({f"{name}.{k}": v for k, v in sorted(value.items())})
+            else:
+                out[name] = value
+        return out
+
+
+def _expected_etag(body: str) -> str:
+    return hashlib.md5(render_result(parse_command(body))).hexdigest()  # noqa: S324
+
+
+def run_campaign(
+    n_messages: int = 1000,
+    handler: str = "reference",
+    random_state: int | np.random.Generator = 0,
+    *,
+    rates: FaultRates = FaultRates(),
+    endpoint_url: str | None = None,
+    max_receive_count: int = 5,
+    visibility_timeout_s: int = 180,
+    function_timeout_s: float = 30.0,
+    batch_size: int = 10,
+) -> CampaignResult:
+    """Run one seeded fault campaign and check the invariants.
+
+    Parameters
+    ----------
+    n_messages : int
+        Messages sent (valid, producer duplicates and malformed), >= 20.
+    handler : {"reference", "naive"}
+        Claim-first reference or the seed's check-process-mark counter-example.
+    random_state : int or numpy.random.Generator
+    rates : FaultRates
+    endpoint_url : str, optional
+        AWS endpoint (moto server, LocalStack); default ``AWS_ENDPOINT_URL`` or, when
+        unset, in-process moto.
+    max_receive_count : int
+        Receives before the DLQ.
+    visibility_timeout_s : int
+        [s] Source queue visibility timeout (simulated wait after a crash).
+    function_timeout_s : float
+        [s] Simulated function timeout (length of a claim's lock).
+    batch_size : int
+        Records per invocation.
+
+    Returns
+    -------
+    CampaignResult
+    """
+    if handler not in HANDLERS:
+        raise HandlerError(f"handler={handler!r} must be one of {HANDLERS}")
+    seed = int(random_state) if isinstance(random_state, (int, np.integer)) else None
+    plan = plan_campaign(n_messages, rates, random_state)
+    started = time.perf_counter()
+    with local_aws(endpoint_url) as endpoint:
+        clients = make_clients("us-east-1", endpoint)
+        prefix = "campaign" if endpoint is None else f"campaign-{time.time_ns() % 10**9}"
+        infra = create_infrastructure(
+            clients,
+            name_prefix=prefix,
+            max_receive_count=max_receive_count,
+            visibility_timeout_s=visibility_timeout_s,
+        )
+        clock = SimClock()
+        injector = FaultInjector(plan, clients.sqs)
+        config = infra.handler_config()
+        ports = Ports(
+            store=DynamoDBIdempotencyStore(_FaultyDynamoDB(clients.dynamodb, injector), infra.table_name),
+            sink=_FaultySink(S3ResultSink(clients.s3, infra.bucket_name), injector),
+            result_prefix=config.result_prefix,
+            expires_after_s=config.idempotency_expiry_s,
+            clock_ms=clock,
+        )
+        inner = process_record if handler == "reference" else process_record_naive
+        process = injector.wrap_processor(lambda c, r, ctx: inner(c, r, ctx, ports))
+        logger = logging.getLogger(f"handler_reference.campaign.{handler}")
+        logger.propagate = False
+        logger.setLevel(logging.ERROR)
+        audit = _FailureLogAudit()
+        logger.addHandler(audit)
+
+        def lambda_handler(event, context):
+            return handle_sqs_batch(event, context, process, logger)
+
+        def make_esm() -> LocalEventSourceMapping:
+            return LocalEventSourceMapping(
+                clients.sqs,
+                infra.queue_url,
+                lambda_handler,
+                batch_size=batch_size,
+                function_timeout_s=function_timeout_s,
+                retry_delay_s=0,
+                clock_ms=clock,
+            )
+
+        esm = make_esm()
+        injector.twin_esm = make_esm()
+        try:
+            drained, left = _feed_and_drain(
+                esm, clients.sqs, infra.queue_url, plan, clock, visibility_timeout_s
+            )
+            dlq = receive_all(clients, infra.dlq_url)
+            versions = object_versions(clients, infra.bucket_name, config.result_prefix)
+        finally:
+            logger.removeHandler(audit)
+    return _assess(
+        plan, handler, seed, injector, drained, left, dlq, versions, config.result_prefix,
+        audit, time.perf_counter() - started,
+    )
+
+
+@dataclass
+class _DrainCounts:
+    invocations: int = 0
+    records: int = 0
+    raised_invocations: int = 0
+
+
+def _feed_and_drain(esm, sqs, queue_url, plan, clock, visibility_timeout_s):
+    """Send the plan in waves (the producer keeps the queue ~``_FEED_CHUNK`` deep: moto's
+    receive cost grows with queue depth) and poll until everything is settled."""
+    counts = _DrainCounts()
+    next_seq, total, idle = 0, len(plan.bodies), 0
+    while counts.invocations < 50 * total:
+        if next_seq < total and esm.queue_depth() < _FEED_LOW_WATER:
+            _send(sqs, queue_url, plan, next_seq, min(total, next_seq + _FEED_CHUNK))
+            next_seq = min(total, next_seq + _FEED_CHUNK)
+        batch = esm.poll_once()
+        if batch is None:
+            if next_seq >= total and (esm.queue_depth() == 0 or idle >= 100):
+                break
+            idle += 1
+            continue
+        idle = 0
+        counts.invocations += 1
+        counts.records += len(batch.message_ids)
+        counts.raised_invocations += int(batch.raised)
+        clock.advance(1000)
+        if batch.raised:  # a crashed batch reappears once its visibility timeout ends
+            clock.advance(visibility_timeout_s * 1000)
+    return counts, esm.queue_depth()
+
+
+def _send(sqs: Any, queue_url: str, plan: CampaignPlan, first: int, stop: int) -> None:
+    for start in range(first, stop, 10):
+        entries = [
+            {
+                "Id": str(seq),
+                "MessageBody": plan.bodies[seq],
+                "MessageAttributes": {
+                    SEQ_ATTRIBUTE: {"DataType": "Number", "StringValue": str(seq)},
+                    "correlationId": {"DataType": "String", "StringValue": f"campaign-{seq}"},
+                },
+            }
+            for seq in range(start, min(start + 10, stop))
+        ]
+        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        if response.get("Failed"):
+            raise HandlerError(f"could not send campaign messages: {response['Failed'][:3]}")
+
+
+def _assess(plan, handler, seed, injector, drained, left, dlq, versions, prefix, audit, elapsed_s):
+    dlq_seqs = {int(m["MessageAttributes"][SEQ_ATTRIBUTE]["StringValue"]) for m in dlq}
+    expected = {}
+    for seq, document_id in enumerate(plan.document_ids):
+        if document_id is not None:
+            expected[f"{prefix}{document_id}.json"] = (document_id, _expected_etag(plan.bodies[seq]))
+    missing = differing = twice_allowed = twice_violation = 0
+    for key, (document_id, etag) in expected.items():
+        etags = versions.get(key, [])
+        if not etags:
+            missing += 1
+            continue
+        if any(e != etag for e in etags):
+            differing += 1
+        if len(etags) > 1:
+            interrupted = injector.fired_by_document.get(document_id, set()) & INTERRUPTS_EFFECT_TO_MARK
+            if interrupted and all(e == etag for e in etags):
+                twice_allowed += 1
+            else:
+                twice_violation += 1
+    valid_in_dlq = len(dlq_seqs - plan.malformed)
+    lost = sum(
+        1
+        for seq, document_id in enumerate(plan.document_ids)
+        if seq not in dlq_seqs
+        and (document_id is None or not versions.get(f"{prefix}{document_id}.json"))
+    )
+    fired = {kind: injector.fired.get(kind, 0) for kind in FAULT_KINDS}
+    return CampaignResult(
+        handler=handler,
+        random_state=seed,
+        sent_messages=len(plan.bodies),
+        valid_documents=len(plan.valid_documents),
+        producer_duplicates=len(plan.duplicates),
+        malformed_messages=len(plan.malformed),
+        faults_injected=fired,
+        duplicate_deliveries=len(plan.duplicates) + injector.redeliveries,
+        invocations=drained.invocations,
+        crashed_invocations=drained.raised_invocations,
+        record_attempts=drained.records,
+        failures_logged=dict(sorted(audit.by_error_type.items())),
+        result_versions=sum(len(v) for v in versions.values()),
+        documents_written_twice_after_interruption=twice_allowed,
+        documents_without_expected_result=missing,
+        documents_with_differing_versions=differing,
+        unexpected_result_objects=len(set(versions) - set(expected)),
+        documents_written_twice_without_interruption=twice_violation,
+        malformed_not_in_dlq=len(plan.malformed - dlq_seqs),
+        valid_messages_in_dlq=valid_in_dlq,
+        messages_left_in_queue=left,
+        messages_lost=lost,
+        failure_logs_missing_fields=audit.missing_fields,
+        elapsed_s=elapsed_s,
+    )

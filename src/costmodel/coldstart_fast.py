@@ -1,0 +1,340 @@
+"""Fast cold-start model for whole months of per-step traffic (no per-request simulation).
+
+Model ("ordered positions", Erlang-B inside a step, warm pool carried by the keep-alive
+window). Within step ``k`` arrivals are Poisson with rate ``lambda_k`` and the busy
+concurrency is that of an M/G/infinity system with offered load ``a_k = lambda_k w``
+(Little's law). Instances are thought of as ordered positions ``j = 1, 2, ...`` filled
+newest-first (SimFaaS's routing); provisioned instances occupy positions ``1..p``.
+With ordered entry, Erlang-B gives, inside the step (all insensitive to the service
+distribution):
+
+* an arrival finds positions ``1..j-1`` busy with probability ``B(j-1, a_k)``, so it is
+  routed to position ``j`` with probability ``q_j = B(j-1) - B(j)``;
+* position ``j`` is busy with probability ``a_k q_j`` (its carried load);
+* while position ``j`` is idle it is offered requests at rate
+  ``r_j = lambda_k q_j / (1 - a_k q_j)``.
+
+Position ``j``'s instance is alive when it received a request within the keep-alive
+window, so the warm pool is carried across steps by ``A_j(t) = integral of r_j over
+[t - T, t]`` (a sliding-window sum over steps; traffic before ``t = 0`` is zero, so the
+model starts from an empty pool like SimFaaS). An arrival routed to position ``j`` is
+cold with probability ``exp(-A_j)``:
+
+    P(cold)_k = sum_{p < j <= cap} q_j exp(-A_j),     P(throttle)_k = B(cap, a_k)
+
+and the expected instance count is ``p + sum_j [a q_j + (1 - a q_j)(1 - exp(-A_j))]``.
+At a low rate this reduces to the closed form ``exp(-lambda T)/(1 + lambda w)``; at a
+constant rate it is a steady-state model in the spirit of Mahmoudi & Khazaei (2020).
+
+Assumptions (documented in ``docs/coldstart-model.md`` with the accuracy table):
+Poisson arrivals within a step; each position's idle-time arrivals are Poisson and
+independent of the other positions; the busy state is in equilibrium within each step
+(steps at least a few service times long); the init time does not delay the pool
+(cold requests are counted busy for ``init + execution`` only in the busy count).
+Steps longer than a quarter of the keep-alive are split internally so that the
+window is resolved. Accuracy against :func:`costmodel.coldstart.simulate` is stated
+in the docs and checked by ``tests/unit/test_coldstart_fast.py``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._validate import as_float_array, check_int, check_non_negative, check_positive
+from .errors import InvalidParameterError
+
+__all__ = ["FastColdStarts", "fast_cold_starts", "fast_cold_starts_loop"]
+
+#: positions whose routing probability is below this everywhere are ignored
+_TAIL = 1e-8
+
+
+@dataclass(frozen=True, eq=False)
+class FastColdStarts:
+    """Result of :func:`fast_cold_starts`; per-step arrays have one value per input step.
+
+    Attributes
+    ----------
+    step_s : float
+        Step length [s].
+    requests : numpy.ndarray
+        Expected requests per step.
+    cold_start_fraction_per_step, throttle_fraction_per_step : numpy.ndarray
+        P(cold) and P(throttle) per step (averaged over the step's arrivals).
+    cold_starts, throttles : numpy.ndarray
+        Expected cold starts and throttled requests per step.
+    instances, busy_instances, idle_instances : numpy.ndarray
+        Expected (time-averaged) instance counts per step, provisioned included.
+    """
+
+    step_s: float
+    requests: np.ndarray = field(repr=False)
+    cold_start_fraction_per_step: np.ndarray = field(repr=False)
+    throttle_fraction_per_step: np.ndarray = field(repr=False)
+    cold_starts: np.ndarray = field(repr=False)
+    throttles: np.ndarray = field(repr=False)
+    instances: np.ndarray = field(repr=False)
+    busy_instances: np.ndarray = field(repr=False)
+    idle_instances: np.ndarray = field(repr=False)
+
+    @property
+    def total_requests(self) -> float:
+        return float(self.requests.sum())
+
+    @property
+    def total_cold_starts(self) -> float:
+        return float(self.cold_starts.sum())
+
+    @property
+    def cold_start_fraction(self) -> float:
+        """Cold starts / requests over the whole series."""
+        n = self.total_requests
+        return self.total_cold_starts / n if n > 0 else 0.0
+
+    @property
+    def throttle_fraction(self) -> float:
+        n = self.total_requests
+        return float(self.throttles.sum()) / n if n > 0 else 0.0
+
+    @property
+    def mean_instances(self) -> float:
+        return float(self.instances.mean())
+
+    @property
+    def mean_busy_instances(self) -> float:
+        return float(self.busy_instances.mean())
+
+    @property
+    def mean_idle_instances(self) -> float:
+        return float(self.idle_instances.mean())
+
+    @property
+    def idle_instance_s(self) -> float:
+        """Idle instance-seconds over the series [s] (memory kept warm, unbilled on Lambda)."""
+        return float(self.idle_instances.sum() * self.step_s)
+
+
+def _check(arrival_rps, step_s, warm_mean_s, keep_alive_s, concurrency_limit, provisioned_concurrency, init_mean_s):
+    rates = np.atleast_1d(as_float_array("arrival_rps", arrival_rps)).ravel()
+    check_non_negative("arrival_rps", rates)
+    check_positive("step_s", step_s)
+    check_positive("warm_mean_s", warm_mean_s)
+    check_positive("keep_alive_s", keep_alive_s)
+    check_non_negative("init_mean_s", init_mean_s)
+    cap = check_int("concurrency_limit", concurrency_limit, minimum=1)
+    pc = check_int("provisioned_concurrency", provisioned_concurrency, minimum=0)
+    if cap < pc:
+        raise InvalidParameterError("concurrency_limit", cap, f"at least provisioned_concurrency={pc}")
+    return rates, float(step_s), float(warm_mean_s), float(keep_alive_s), cap, pc, float(init_mean_s)
+
+
+def _positions_needed(load_max: float, cap: int) -> int:
+    """Smallest J with B(J, load_max) < _TAIL (capped at cap)."""
+    b, j = 1.0, 0
+    while j < cap and b >= _TAIL:
+        j += 1
+        b = load_max * b / (j + load_max * b)
+    return max(j, 1)
+
+
+_CHUNK = 1 << 14  # steps per chunk: the working arrays stay in the CPU cache
+
+
+def _core(lam: np.ndarray, load: np.ndarray, step_s: float, window_s: float, pc: int, n_pos: int):
+    """P(cold) and expected alive instances per step (the model in the module docstring).
+
+    The offered-while-idle integral of each position is kept as a cumulative sum at step
+    midpoints ``M[k]``; the keep-alive window at step ``k`` is ``M[k] - M(k - D)`` with
+    ``D = window_s / step_s`` steps (linear interpolation between midpoints; ``M = 0``
+    before ``t = 0``, so the model starts from an empty pool like SimFaaS).
+
+    Time is processed in chunks of ``_CHUNK`` steps, positions inside each chunk (the
+    working arrays stay in the CPU cache); each position carries the last ``D + 1``
+    midpoint sums from one chunk to the next, so windows span chunks exactly. Within a
+    chunk only positions the traffic can reach (Erlang-B tail above ``_TAIL``) are
+    computed; the others are offered nothing there.
+    """
+    n = lam.size
+    d_steps = window_s / step_s
+    d = int(math.floor(d_steps))
+    f = d_steps - d
+    p_cold = np.zeros(n)
+    alive = np.zeros(n)
+    hist = np.zeros((n_pos + 1, d + 1))   # M at global indices s0-d-1 .. s0-1
+    total = np.zeros(n_pos + 1)           # cumulative integral at s0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for s0 in range(0, n, _CHUNK):
+            s1 = min(n, s0 + _CHUNK)
+            m = s1 - s0
+            ld = load[s0:s1]
+            lam_step = lam[s0:s1] * step_s
+            n_here = min(n_pos, _positions_needed(float(ld.max()), n_pos))
+            pc_out = p_cold[s0:s1]
+            dead_idle = np.zeros(m)             # sum over positions of (1 - busy) * dead
+            b_prev = np.ones(m)
+            b = np.empty(m)
+            tmp = np.empty(m)
+            half = np.empty(m)
+            ext = np.empty(d + 1 + m)
+            for j in range(1, n_pos + 1):
+                if j > n_here:                   # unreachable in this chunk: nothing offered
+                    if j > pc:
+                        hist[j, :] = total[j]
+                    continue
+                np.multiply(ld, b_prev, out=tmp)  # Erlang-B: b = a b_prev / (j + a b_prev)
+                tmp2 = tmp + j
+                np.divide(tmp, tmp2, out=b)
+                if j > pc:
+                    q = b_prev - b               # P(routed to position j)
+                    idle_j = ld * q              # carried load of position j ...
+                    np.subtract(1.0, idle_j, out=idle_j)  # ... and P(position j idle)
+                    x = lam_step * q             # offered while idle [requests per step]
+                    x /= idle_j
+                    ext[: d + 1] = hist[j]
+                    mid = ext[d + 1 :]
+                    np.multiply(x, 0.5, out=half)
+                    x[0] += total[j]                 # carry the cumulative sum into the chunk
+                    np.cumsum(x, out=mid)
+                    total[j] = mid[-1]
+                    mid -= half                      # M[k] = C[k] + x[k]/2
+                    win = np.subtract(ext[1 : m + 1], mid)   # -(integral over the window)
+                    if f > 0:
+                        np.subtract(ext[:m], ext[1 : m + 1], out=tmp)
+                        tmp *= f
+                        win += tmp
+                    if win.max() < -745.0:           # expired nowhere in this chunk
+                        hist[j] = ext[m:]
+                        b_prev, b = b, b_prev
+                        continue
+                    np.exp(win, out=win)             # P(position j expired)
+                    q *= win
+                    pc_out += q
+                    idle_j *= win
+                    dead_idle += idle_j
+                    hist[j] = ext[m:]
+                b_prev, b = b, b_prev
+            alive[s0:s1] = pc + max(0, n_here - pc) - dead_idle
+    return p_cold, alive
+
+
+def fast_cold_starts(
+    arrival_rps: Any,
+    step_s: float,
+    warm_mean_s: float,
+    keep_alive_s: float = 600.0,
+    *,
+    init_mean_s: float = 0.0,
+    concurrency_limit: int = 1000,
+    provisioned_concurrency: int = 0,
+) -> FastColdStarts:
+    """Expected cold starts, throttles and instance counts per step (vectorised over time).
+
+    Parameters
+    ----------
+    arrival_rps : float or array_like
+        Mean arrival rate per step [requests/s].
+    step_s : float
+        Step length [s].
+    warm_mean_s : float
+        Mean warm execution time [s].
+    keep_alive_s : float
+        Keep-alive after an instance's last departure [s].
+    init_mean_s : float
+        Mean init time [s]; only lengthens the busy time of cold requests.
+    concurrency_limit : int
+        Maximum concurrently busy instances.
+    provisioned_concurrency : int
+        Always-warm instances (positions ``1..p``).
+
+    Returns
+    -------
+    FastColdStarts
+    """
+    rates, step_s, w, T, cap, pc, init_s = _check(
+        arrival_rps, step_s, warm_mean_s, keep_alive_s, concurrency_limit, provisioned_concurrency, init_mean_s
+    )
+    n_steps = rates.size
+    # resolve the keep-alive window: split long steps
+    split = max(1, math.ceil(step_s / (T / 4.0)))
+    lam = np.repeat(rates, split) if split > 1 else rates
+    sub_s = step_s / split
+    load = lam * w
+    n_pos = _positions_needed(float(load.max()) if load.size else 0.0, cap)
+
+    p_cold, alive = _core(lam, load, sub_s, T, pc, n_pos)
+    p_thr = _erlang_b_vec(cap, load) if n_pos >= cap else np.zeros_like(lam)
+
+    if split > 1:
+        p_cold = p_cold.reshape(n_steps, split).mean(axis=1)
+        p_thr = p_thr.reshape(n_steps, split).mean(axis=1)
+        alive = alive.reshape(n_steps, split).mean(axis=1)
+    requests = rates * step_s
+    busy = rates * (1.0 - p_thr) * w + rates * p_cold * init_s
+    alive = np.maximum(alive, busy)
+    return FastColdStarts(
+        step_s=step_s,
+        requests=requests,
+        cold_start_fraction_per_step=p_cold,
+        throttle_fraction_per_step=p_thr,
+        cold_starts=requests * p_cold,
+        throttles=requests * p_thr,
+        instances=alive,
+        busy_instances=busy,
+        idle_instances=alive - busy,
+    )
+
+
+def _erlang_b_vec(n: int, load: np.ndarray) -> np.ndarray:
+    b = np.ones_like(load)
+    for j in range(1, n + 1):
+        b = load * b / (j + load * b)
+    return b
+
+
+def fast_cold_starts_loop(
+    arrival_rps: Any,
+    step_s: float,
+    warm_mean_s: float,
+    keep_alive_s: float = 600.0,
+    *,
+    concurrency_limit: int = 1000,
+    provisioned_concurrency: int = 0,
+) -> np.ndarray:
+    """Straightforward per-step Python loop of the same model (benchmark baseline only).
+
+    Returns P(cold) per step; equal to ``fast_cold_starts(...).cold_start_fraction_per_step``
+    for steps no longer than a quarter of the keep-alive.
+    """
+    rates, step_s, w, T, cap, pc, _ = _check(
+        arrival_rps, step_s, warm_mean_s, keep_alive_s, concurrency_limit, provisioned_concurrency, 0.0
+    )
+    if step_s > T / 4.0:
+        raise InvalidParameterError("step_s", step_s, f"<= keep_alive_s/4 = {T / 4:g} for the loop baseline")
+    n_pos = _positions_needed(float(rates.max() * w), cap)
+    d_steps = T / step_s
+    d = int(math.floor(d_steps))
+    f = d_steps - d
+    mids = [[] for _ in range(n_pos + 1)]   # per position: cumulative integral at midpoints
+    ends = [0.0] * (n_pos + 1)               # per position: cumulative integral at step end
+    out = np.zeros(rates.size)
+    for k, lam in enumerate(rates.tolist()):
+        load = lam * w
+        b_prev, p = 1.0, 0.0
+        for j in range(1, n_pos + 1):
+            b = load * b_prev / (j + load * b_prev)
+            if j > pc:
+                q = b_prev - b
+                x = lam * step_s * q / (1.0 - load * q)
+                mk = ends[j] + 0.5 * x
+                ends[j] += x
+                mj = mids[j]
+                mj.append(mk)
+                lo1 = mj[k - d] if k - d >= 0 else 0.0
+                lo2 = mj[k - d - 1] if k - d - 1 >= 0 else 0.0
+                p += q * math.exp(-(mk - ((1.0 - f) * lo1 + f * lo2)))
+            b_prev = b
+        out[k] = p
+    return out

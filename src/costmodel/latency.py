@@ -1,0 +1,753 @@
+"""Latency percentiles (p50/p95/p99/p99.9) for Lambda and containers, chains, and the
+cost side of cold starts.
+
+* :func:`lambda_latency` - per step and overall: the warm duration, plus the init time
+  for cold requests (P(cold) per step from :func:`costmodel.coldstart_fast.fast_cold_starts`),
+  plus client retries with exponential backoff for throttled requests.
+* :func:`container_latency` - a pool of ``servers`` request slots per step: M/M/c
+  waiting via Erlang C (or the Allen-Cunneen M/G/c correction), and while demand exceeds
+  capacity (autoscaling still catching up) a fluid backlog that drains first-in
+  first-out - the latency spike users fear.
+* :func:`chain_latency` - synchronous chains A -> B -> ... of depth 1-5: every hop can be
+  cold, the caller stays busy while it waits, so cold starts compound.
+* Cost feedback: :func:`lambda_cold_start_bill` (INIT billing of the modelled cold starts
+  through :func:`costmodel.bills.lambda_bill`, plus idle instance memory-time) and
+  :func:`provisioned_concurrency_tradeoff` (PC count -> monthly cost and p99).
+
+Percentiles come from mixture CDFs evaluated on a log-spaced grid of latencies and
+inverted by interpolation (relative resolution about 0.5 %); nothing is sampled except
+in :func:`chain_latency`, which takes a ``random_state``.
+
+Numbers given for ``duration_ms`` / ``init_duration_ms`` here are **fixed** values
+[ms]; a dict ``{"mean": ms, "p99": ms}`` (the scenario's ``work.duration_ms``) is a
+lognormal; a :class:`costmodel.coldstart.Duration` (seconds) is used as given.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ._validate import as_float_array, check_int, check_non_negative, check_positive, check_range
+from .coldstart import Duration, erlang_b, erlang_c
+from .coldstart_fast import fast_cold_starts
+from .errors import InvalidParameterError
+
+__all__ = [
+    "PERCENTILES",
+    "LatencyResult",
+    "duration_from_ms",
+    "percentiles_ms",
+    "lambda_latency",
+    "container_latency",
+    "chain_latency",
+    "ColdStartCost",
+    "lambda_cold_start_bill",
+    "provisioned_concurrency_tradeoff",
+]
+
+#: Percentile levels reported everywhere (as fractions).
+PERCENTILES = (0.5, 0.95, 0.99, 0.999)
+_NAMES = ("p50_ms", "p95_ms", "p99_ms", "p999_ms")
+_GRID_POINTS = 1200
+_QUAD_POINTS = 64
+
+
+def duration_from_ms(name: str, value: Any) -> Duration:
+    """A :class:`Duration` from a number [ms] (fixed), ``{"mean": ms, "p99": ms}``
+    (lognormal; fixed when p99 == mean) or a ``Duration`` (seconds, passed through)."""
+    if isinstance(value, Duration):
+        return value
+    if isinstance(value, dict):
+        unknown = set(value) - {"mean", "p99"}
+        if unknown or "mean" not in value:
+            raise InvalidParameterError(name, value, "a dict with 'mean' [ms] and optionally 'p99' [ms]")
+        mean_ms = float(check_positive(f"{name}.mean", value["mean"]))
+        p99_ms = float(check_positive(f"{name}.p99", value.get("p99", mean_ms)))
+        if p99_ms == mean_ms:
+            return Duration.fixed(mean_ms / 1000.0)
+        try:
+            return Duration.lognormal(mean_ms / 1000.0, p99_ms / 1000.0)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"{name}.p99", p99_ms, exc.allowed.replace("mean_s", "mean")) from exc
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        check_non_negative(name, value)
+        return Duration.fixed(float(value) / 1000.0)
+    raise InvalidParameterError(name, value, "a number [ms], {'mean': ms, 'p99': ms} or a Duration")
+
+
+def percentiles_ms(samples_s: Any, levels: Sequence[float] = PERCENTILES) -> dict:
+    """Empirical percentiles [ms] of latency samples [s] (e.g. ``SimulationResult.latency_s``)."""
+    x = as_float_array("samples_s", samples_s).ravel()
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return {n: float("nan") for n in _NAMES}
+    qs = np.quantile(x, levels) * 1000.0
+    return {f"p{_level_tag(q)}_ms": float(v) for q, v in zip(levels, qs)}
+
+
+def _level_tag(q: float) -> str:
+    s = f"{q * 100:g}"
+    return s.replace(".", "")
+
+
+@dataclass(frozen=True, eq=False)
+class LatencyResult:
+    """Latency percentiles overall and per step.
+
+    Attributes
+    ----------
+    p50_ms, p95_ms, p99_ms, p999_ms, mean_ms : float
+        Over all served requests of the series [ms].
+    cold_start_fraction : float
+        Served requests that met at least one cold start (0 for containers).
+    throttle_fraction : float
+        Lambda: attempts throttled (429). Containers: 0.
+    failed_fraction : float
+        Requests that failed after all retries (Lambda).
+    step_s : float
+        Step length [s].
+    step_requests : numpy.ndarray
+        Expected requests per step.
+    step_p50_ms, step_p95_ms, step_p99_ms, step_p999_ms, step_mean_ms : numpy.ndarray
+        Per-step figures [ms] (empty arrays for :func:`chain_latency`).
+    step_cold_start_fraction : numpy.ndarray
+        Per-step cold fraction of served requests.
+    step_queue_delay_ms : numpy.ndarray
+        Containers: mean wait before service per step (queueing + backlog) [ms].
+    """
+
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    p999_ms: float
+    mean_ms: float
+    cold_start_fraction: float
+    throttle_fraction: float
+    failed_fraction: float
+    step_s: float
+    step_requests: np.ndarray = field(repr=False)
+    step_p50_ms: np.ndarray = field(repr=False)
+    step_p95_ms: np.ndarray = field(repr=False)
+    step_p99_ms: np.ndarray = field(repr=False)
+    step_p999_ms: np.ndarray = field(repr=False)
+    step_mean_ms: np.ndarray = field(repr=False)
+    step_cold_start_fraction: np.ndarray = field(repr=False)
+    step_queue_delay_ms: np.ndarray = field(repr=False)
+
+    def summary(self) -> dict:
+        """Overall figures as a dict."""
+        return {
+            "p50_ms": self.p50_ms, "p95_ms": self.p95_ms, "p99_ms": self.p99_ms,
+            "p999_ms": self.p999_ms, "mean_ms": self.mean_ms,
+            "cold_start_fraction": self.cold_start_fraction,
+            "throttle_fraction": self.throttle_fraction, "failed_fraction": self.failed_fraction,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per-step table indexed by step start time [s]."""
+        return pd.DataFrame(
+            {
+                "requests": self.step_requests, "p50_ms": self.step_p50_ms, "p95_ms": self.step_p95_ms,
+                "p99_ms": self.step_p99_ms, "p999_ms": self.step_p999_ms, "mean_ms": self.step_mean_ms,
+                "cold_start_fraction": self.step_cold_start_fraction,
+                "queue_delay_ms": self.step_queue_delay_ms,
+            },
+            index=pd.Index(np.arange(self.step_requests.size) * self.step_s, name="t_s"),
+        )
+
+
+# ---------------------------------------------------------------------------------
+# grid helpers
+# ---------------------------------------------------------------------------------
+def _grid(hi_s: float, lo_s: float = 1e-5) -> np.ndarray:
+    hi_s = max(hi_s, 10 * lo_s)
+    return np.concatenate([[0.0], np.geomspace(lo_s, hi_s, _GRID_POINTS)])
+
+
+def _invert(cdf: np.ndarray, x: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """Quantiles from CDF rows (last axis over ``x``); returns shape ``(len(levels), rows)``."""
+    cdf = np.atleast_2d(cdf)
+    out = np.empty((len(levels), cdf.shape[0]))
+    for i, q in enumerate(levels):
+        idx = (cdf < q).sum(axis=1)                       # first grid point with cdf >= q
+        idx = np.clip(idx, 1, x.size - 1)
+        c0 = np.take_along_axis(cdf, (idx - 1)[:, None], 1)[:, 0]
+        c1 = np.take_along_axis(cdf, idx[:, None], 1)[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(c1 > c0, (q - c0) / (c1 - c0), 1.0)
+        out[i] = x[idx - 1] + np.clip(frac, 0.0, 1.0) * (x[idx] - x[idx - 1])
+    return out
+
+
+def _sum_cdf(a: Duration, b: Duration, x: np.ndarray) -> np.ndarray:
+    """CDF of ``A + B`` (independent) on ``x``: average of ``F_A(x - b_i)`` over
+    ``_QUAD_POINTS`` quantiles of B."""
+    if b.kind == "fixed":
+        return a.cdf(x - b.mean_s)
+    bq = b.quantile((np.arange(_QUAD_POINTS) + 0.5) / _QUAD_POINTS)
+    return a.cdf(x[None, :] - bq[:, None]).mean(axis=0)
+
+
+def _hi(d: Duration) -> float:
+    return float(d.quantile(0.99999)) if d.kind != "fixed" else d.mean_s
+
+
+def _group(values: np.ndarray, digits: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Round to ``digits`` significant digits and return (unique values, inverse index)."""
+    v = np.asarray(values, dtype=float)
+    with np.errstate(divide="ignore"):
+        mag = np.where(v > 0, np.floor(np.log10(np.abs(v))), 0.0)
+    scale = 10.0 ** (digits - 1 - mag)
+    r = np.round(v * scale) / scale
+    return np.unique(r, return_inverse=True)
+
+
+# ---------------------------------------------------------------------------------
+# Lambda
+# ---------------------------------------------------------------------------------
+def _retry_weights(p_thr: np.ndarray, max_retries: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weights of r = 0..max_retries throttled attempts before success (rows) and the
+    failure probability, per element of ``p_thr`` (attempts assumed independent)."""
+    p = np.asarray(p_thr, dtype=float)
+    r = np.arange(max_retries + 1)[:, None]
+    w = p[None, :] ** r * (1.0 - p[None, :])
+    fail = p ** (max_retries + 1)
+    return w, fail
+
+
+def lambda_latency(
+    traffic_rps: Any,
+    step_s: float,
+    duration_ms: Any,
+    init_duration_ms: Any,
+    keep_alive_s: float = 600.0,
+    *,
+    concurrency_limit: int = 1000,
+    provisioned_concurrency: int = 0,
+    overhead_ms: float = 0.0,
+    retry_backoff_ms: float = 100.0,
+    max_retries: int = 2,
+) -> LatencyResult:
+    """Lambda response-time percentiles per step and overall.
+
+    Per step ``k`` a served request's latency is ``overhead + W`` (warm, probability
+    ``1 - c_k``) or ``overhead + W + I`` (cold, probability ``c_k``), delayed by
+    ``backoff (2^r - 1)`` when its first ``r`` attempts were throttled (probability
+    ``t_k^r (1 - t_k)``, ``r <= max_retries``; after that it fails). ``c_k`` and ``t_k``
+    come from the fast model; W and I are independent.
+
+    Parameters
+    ----------
+    traffic_rps : float or array_like
+        Mean arrival rate per step [requests/s].
+    step_s : float
+        Step length [s].
+    duration_ms : float, dict or Duration
+        Warm execution time: fixed [ms], ``{"mean": ms, "p99": ms}`` (lognormal) or Duration.
+    init_duration_ms : float, dict or Duration
+        Init time of a cold start (same forms).
+    keep_alive_s : float
+        Keep-alive after the last request [s].
+    concurrency_limit : int
+        Function (or account) concurrency limit; above it requests are throttled.
+    provisioned_concurrency : int
+        Always-warm environments.
+    overhead_ms : float
+        Fixed extra latency per request (front door, network) [ms].
+    retry_backoff_ms : float
+        First retry delay of the client after a 429 [ms]; doubles per retry.
+    max_retries : int
+        Retries before the client gives up.
+
+    Returns
+    -------
+    LatencyResult
+    """
+    warm = duration_from_ms("duration_ms", duration_ms)
+    init = duration_from_ms("init_duration_ms", init_duration_ms)
+    check_non_negative("overhead_ms", overhead_ms)
+    check_non_negative("retry_backoff_ms", retry_backoff_ms)
+    max_retries = check_int("max_retries", max_retries, minimum=0)
+    if warm.mean_s <= 0:
+        raise InvalidParameterError("duration_ms", warm.mean_s * 1000.0, "a mean execution time > 0 ms")
+    fast = fast_cold_starts(
+        traffic_rps, step_s, warm.mean_s, keep_alive_s, init_mean_s=init.mean_s,
+        concurrency_limit=concurrency_limit, provisioned_concurrency=provisioned_concurrency,
+    )
+    p_thr = fast.throttle_fraction_per_step
+    served_share = np.maximum(1.0 - p_thr, 1e-300)
+    p_cold = np.clip(fast.cold_start_fraction_per_step / served_share, 0.0, 1.0)
+
+    backoff_s = retry_backoff_ms / 1000.0
+    delays = backoff_s * (2.0 ** np.arange(max_retries + 1) - 1.0)
+    x = _grid(_hi(warm) + _hi(init) + delays[-1] * (p_thr.max() > 0) + 1e-3)
+    f_warm = warm.cdf(x)
+    f_cold = _sum_cdf(warm, init, x)
+    shifted = [(np.interp(x - d, x, f_warm, left=0.0), np.interp(x - d, x, f_cold, left=0.0)) for d in delays]
+
+    def mix(pc: np.ndarray, pt: np.ndarray, weights_req: np.ndarray | None = None) -> np.ndarray:
+        w, fail = _retry_weights(pt, max_retries)
+        ok = np.maximum(1.0 - fail, 1e-300)
+        if weights_req is None:        # one CDF row per element
+            out = np.zeros((pc.size, x.size))
+            for r, (fw, fc) in enumerate(shifted):
+                wr = (w[r] / ok)[:, None]
+                out += wr * ((1.0 - pc)[:, None] * fw + pc[:, None] * fc)
+            return out
+        out = np.zeros(x.size)         # request-weighted aggregate row
+        for r, (fw, fc) in enumerate(shifted):
+            wr = weights_req * w[r] / ok
+            out += wr.sum() * fw + (wr * pc).sum() * (fc - fw)
+        return out / max(weights_req.sum(), 1e-300)
+
+    # per step: group steps with (nearly) equal mixture weights
+    key_c, inv_c = _group(p_cold)
+    key_t, inv_t = _group(p_thr)
+    pairs, inv = np.unique(np.stack([inv_c, inv_t], axis=1), axis=0, return_inverse=True)
+    inv = inv.ravel()
+    cdf_rows = mix(key_c[pairs[:, 0]], key_t[pairs[:, 1]])
+    step_q = _invert(cdf_rows, x, PERCENTILES)[:, inv] * 1000.0 + overhead_ms
+
+    req = fast.requests
+    _, fail_k = _retry_weights(p_thr, max_retries)
+    served_req = req * (1.0 - fail_k)
+    total_cdf = mix(p_cold, p_thr, served_req)
+    overall = _invert(total_cdf, x, PERCENTILES)[:, 0] * 1000.0 + overhead_ms
+
+    mean_delay_k = (_retry_weights(p_thr, max_retries)[0] * delays[:, None]).sum(axis=0) / np.maximum(1.0 - fail_k, 1e-300)
+    step_mean = (warm.mean_s + p_cold * init.mean_s + mean_delay_k) * 1000.0 + overhead_ms
+    tot_served = served_req.sum()
+    wavg = (lambda v: float((v * served_req).sum() / tot_served)) if tot_served > 0 else (lambda v: float("nan"))
+    return LatencyResult(
+        p50_ms=float(overall[0]), p95_ms=float(overall[1]), p99_ms=float(overall[2]), p999_ms=float(overall[3]),
+        mean_ms=wavg(step_mean),
+        cold_start_fraction=wavg(p_cold),
+        throttle_fraction=fast.throttle_fraction,
+        failed_fraction=float((req * fail_k).sum() / req.sum()) if req.sum() > 0 else 0.0,
+        step_s=float(step_s),
+        step_requests=req,
+        step_p50_ms=step_q[0], step_p95_ms=step_q[1], step_p99_ms=step_q[2], step_p999_ms=step_q[3],
+        step_mean_ms=step_mean,
+        step_cold_start_fraction=p_cold,
+        step_queue_delay_ms=mean_delay_k * 1000.0,
+    )
+
+
+# ---------------------------------------------------------------------------------
+# Containers
+# ---------------------------------------------------------------------------------
+def _fluid_backlog(arrival_rps: np.ndarray, capacity_rps: np.ndarray, step_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Backlog [requests] at the start and end of each step of a fluid queue
+    ``dQ/dt = arrival - capacity`` (Q >= 0). A loop over time (the state is inherent),
+    vectorised across nothing: one scalar per step."""
+    start = np.empty_like(arrival_rps)
+    end = np.empty_like(arrival_rps)
+    q = 0.0
+    net = ((arrival_rps - capacity_rps) * step_s).tolist()
+    for k, d in enumerate(net):
+        start[k] = q
+        q = q + d
+        if q < 0.0:
+            q = 0.0
+        end[k] = q
+    return start, end
+
+
+def container_latency(
+    traffic_rps: Any,
+    step_s: float,
+    duration_ms: Any,
+    servers: Any,
+    *,
+    approximation: str = "mgc",
+    overhead_ms: float = 0.0,
+) -> LatencyResult:
+    """Container (Fargate/EC2) response-time percentiles per step and overall.
+
+    Each step is a queue with ``c_k = servers[k]`` request slots (tasks x concurrent
+    requests per task) and mean service ``w``. When ``a_k = lambda_k w < c_k``:
+    the wait is 0 with probability ``1 - C`` and exponential with rate
+    ``theta = (c_k/w - lambda_k) * 2/(1 + cv^2)`` otherwise (M/M/c via Erlang C ``C(c, a)``;
+    ``"mgc"`` applies the Allen-Cunneen factor ``(1 + cv^2)/2`` of the service time's squared
+    coefficient of variation, ``"mmc"`` does not). When demand exceeds capacity a fluid
+    backlog ``dQ/dt = lambda - c/w`` builds up and drains FIFO; a request arriving with
+    backlog ``Q`` waits ``Q w / c`` (the step's mean backlog is used) on top of service.
+
+    Parameters
+    ----------
+    traffic_rps : float or array_like
+        Mean arrival rate per step [requests/s].
+    step_s : float
+        Step length [s].
+    duration_ms : float, dict or Duration
+        Service time per request (fixed [ms], ``{"mean", "p99"}`` lognormal, or Duration).
+    servers : int or array_like
+        Ready request slots per step (e.g. ready tasks x concurrency per task); scalar or
+        one value per step.
+    approximation : {"mgc", "mmc"}
+    overhead_ms : float
+        Fixed extra latency (load balancer, network) [ms].
+
+    Returns
+    -------
+    LatencyResult
+    """
+    svc = duration_from_ms("duration_ms", duration_ms)
+    if svc.mean_s <= 0:
+        raise InvalidParameterError("duration_ms", svc.mean_s * 1000, "a mean service time > 0 ms")
+    if approximation not in ("mgc", "mmc"):
+        raise InvalidParameterError("approximation", approximation, "'mgc' or 'mmc'")
+    check_non_negative("overhead_ms", overhead_ms)
+    check_positive("step_s", step_s)
+    lam = np.atleast_1d(as_float_array("traffic_rps", traffic_rps)).astype(float).ravel()
+    check_non_negative("traffic_rps", lam)
+    c = np.broadcast_to(np.atleast_1d(as_float_array("servers", servers)), lam.shape).astype(float)
+    check_non_negative("servers", c)
+    if np.any(c != np.round(c)):
+        raise InvalidParameterError("servers", servers, "whole numbers of request slots")
+    w = svc.mean_s
+    cv2 = _scv(svc) if approximation == "mgc" else 1.0
+    cap_rps = c / w
+    q0, q1 = _fluid_backlog(lam, cap_rps, float(step_s))
+    backlog_delay = np.where(cap_rps > 0, 0.5 * (q0 + q1) / np.maximum(cap_rps, 1e-300), np.inf)
+    load = lam * w
+    stable = (load < c) & (backlog_delay == 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_wait = np.where(stable, erlang_c(np.maximum(c, 1).astype(int), np.where(stable, load, 0.0)), 1.0)
+        p_wait = np.where(stable & (c >= 1), p_wait, 1.0)
+        theta = np.where(stable, (cap_rps - lam) * 2.0 / (1.0 + cv2), np.inf)
+    # queueing part only where stable; overloaded steps: deterministic backlog delay
+    p_wait = np.where(stable, p_wait, 0.0)
+    delay = np.where(stable, 0.0, backlog_delay)
+
+    hi = _hi(svc) + float(np.max(np.where(np.isfinite(delay), delay, 0.0)))
+    with np.errstate(divide="ignore"):
+        tail = np.where(stable & (p_wait > 0), -np.log(1e-6) / np.maximum(theta, 1e-300), 0.0)
+    x = _grid(hi + float(tail.max()) + 1e-3)
+    f_svc = svc.cdf(x)
+    sq = svc.quantile((np.arange(_QUAD_POINTS) + 0.5) / _QUAD_POINTS)
+
+    def cdf_rows(pw, th, dl):
+        """CDF of overhead-free latency for arrays of (P(wait), theta, fixed delay)."""
+        pw, th, dl = (np.asarray(v, dtype=float) for v in (pw, th, dl))
+        base = np.interp(x[None, :] - dl[:, None], x, f_svc, left=0.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            # P(S + E <= x) with E ~ Exp(theta): average over service quantiles
+            tt = np.where(np.isfinite(th), th, 0.0)[:, None, None]
+            arg = x[None, None, :] - dl[:, None, None] - sq[None, :, None]
+            g = np.where(arg > 0, -np.expm1(-tt * np.maximum(arg, 0.0)), 0.0).mean(axis=1)
+        return (1.0 - pw)[:, None] * base + pw[:, None] * g
+
+    # group steps with equal (rounded) parameters
+    kp, ip = _group(p_wait)
+    kt, it = _group(np.where(np.isfinite(theta), theta, 0.0))
+    kd, idl = _group(np.where(np.isfinite(delay), delay, 1e9))
+    combos, inv = np.unique(np.stack([ip, it, idl], axis=1), axis=0, return_inverse=True)
+    inv = inv.ravel()
+    rows = cdf_rows(kp[combos[:, 0]], kt[combos[:, 1]], kd[combos[:, 2]])
+    step_q = _invert(rows, x, PERCENTILES)[:, inv] * 1000.0 + overhead_ms
+    req = lam * float(step_s)
+    weight = np.bincount(inv, weights=req, minlength=combos.shape[0])
+    total = (weight[:, None] * rows).sum(axis=0) / max(req.sum(), 1e-300)
+    overall = _invert(total, x, PERCENTILES)[:, 0] * 1000.0 + overhead_ms
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_wait = np.where(stable, np.where(p_wait > 0, p_wait / theta, 0.0), delay)
+    step_mean = (w + mean_wait) * 1000.0 + overhead_ms
+    tot = req.sum()
+    return LatencyResult(
+        p50_ms=float(overall[0]), p95_ms=float(overall[1]), p99_ms=float(overall[2]), p999_ms=float(overall[3]),
+        mean_ms=float((step_mean * req).sum() / tot) if tot > 0 else float("nan"),
+        cold_start_fraction=0.0, throttle_fraction=0.0, failed_fraction=0.0,
+        step_s=float(step_s), step_requests=req,
+        step_p50_ms=step_q[0], step_p95_ms=step_q[1], step_p99_ms=step_q[2], step_p999_ms=step_q[3],
+        step_mean_ms=step_mean, step_cold_start_fraction=np.zeros_like(req),
+        step_queue_delay_ms=mean_wait * 1000.0,
+    )
+
+
+def _scv(d: Duration) -> float:
+    """Squared coefficient of variation of a duration distribution."""
+    if d.kind == "exponential":
+        return 1.0
+    if d.kind == "fixed":
+        return 0.0
+    if d.kind == "lognormal":
+        return math.expm1(d.sigma**2)
+    v = np.asarray(d.values_s)
+    return float(v.var() / v.mean() ** 2) if v.mean() > 0 else 0.0
+
+
+# ---------------------------------------------------------------------------------
+# Synchronous chains
+# ---------------------------------------------------------------------------------
+def chain_latency(
+    depth: int,
+    traffic_rps: Any,
+    step_s: float,
+    duration_ms: Any,
+    init_duration_ms: Any,
+    keep_alive_s: float = 600.0,
+    *,
+    concurrency_limit: int = 1000,
+    overhead_ms: float = 0.0,
+    samples: int = 400_000,
+    random_state: Any = None,
+) -> LatencyResult:
+    """End-to-end percentiles of a synchronous chain A -> B -> ... of ``depth`` functions.
+
+    Every request calls every hop once. Hop ``i`` stays busy while it waits for the hops
+    after it, so its holding time is its own duration plus the downstream response,
+    which raises its concurrency and lowers its P(cold) a little; each hop's P(cold)
+    per step comes from the fast model with that holding time. Cold starts of the hops
+    are drawn independently given the step (a documented simplification: real bursts
+    make them positively correlated, so the true tail is if anything worse).
+    End-to-end latency = sum over hops of (overhead + W_i + I_i 1{cold_i}), sampled
+    (``samples`` requests, seeded) over the steps in proportion to their traffic.
+
+    Parameters
+    ----------
+    depth : int
+        Number of functions in the chain, 1 to 5.
+    traffic_rps, step_s, keep_alive_s, concurrency_limit :
+        As in :func:`lambda_latency` (the same traffic reaches every hop).
+    duration_ms, init_duration_ms : number, dict, Duration, or a sequence of those
+        Per-hop own execution and init time (one value for all hops, or ``depth`` values).
+    overhead_ms : float
+        Per-hop invocation overhead [ms].
+    samples : int
+        Monte Carlo requests.
+    random_state : int or numpy.random.Generator, optional
+
+    Returns
+    -------
+    LatencyResult
+        Overall figures; ``cold_start_fraction`` is P(at least one hop cold); the
+        per-step arrays hold only requests and cold fraction (percentile arrays empty).
+    """
+    depth = check_int("depth", depth, minimum=1)
+    check_range("depth", depth, 1, 5)
+    samples = check_int("samples", samples, minimum=1000)
+    check_non_negative("overhead_ms", overhead_ms)
+
+    def per_hop(name, value):
+        vals = list(value) if isinstance(value, (list, tuple)) else [value] * depth
+        if len(vals) != depth:
+            raise InvalidParameterError(name, value, f"one value or {depth} values (one per hop)")
+        return [duration_from_ms(name, v) for v in vals]
+
+    own = per_hop("duration_ms", duration_ms)
+    init = per_hop("init_duration_ms", init_duration_ms)
+    # holding time of hop i = own_i + sum_{j > i} (own_j + overhead); cold extra ignored
+    hold = [sum(d.mean_s for d in own[i:]) + overhead_ms / 1000.0 * (depth - 1 - i) for i in range(depth)]
+    p_cold = []
+    req = None
+    for i in range(depth):
+        fast = fast_cold_starts(traffic_rps, step_s, max(hold[i], 1e-9), keep_alive_s,
+                                init_mean_s=init[i].mean_s, concurrency_limit=concurrency_limit)
+        p_cold.append(np.clip(fast.cold_start_fraction_per_step, 0.0, 1.0))
+        req = fast.requests
+    rng = np.random.default_rng(random_state) if not isinstance(random_state, np.random.Generator) else random_state
+    total = req.sum()
+    if total <= 0:
+        raise InvalidParameterError("traffic_rps", traffic_rps, "some traffic (all rates are 0)")
+    step_idx = rng.choice(req.size, size=samples, p=req / total)
+    lat = np.full(samples, overhead_ms / 1000.0 * depth)
+    any_cold = np.zeros(samples, dtype=bool)
+    for i in range(depth):
+        cold = rng.random(samples) < p_cold[i][step_idx]
+        any_cold |= cold
+        lat += own[i].sample(samples, rng)
+        lat[cold] += init[i].sample(int(cold.sum()), rng)
+    qs = np.quantile(lat, PERCENTILES) * 1000.0
+    step_any = 1.0 - np.prod([1.0 - p for p in p_cold], axis=0)
+    empty = np.empty(0)
+    return LatencyResult(
+        p50_ms=float(qs[0]), p95_ms=float(qs[1]), p99_ms=float(qs[2]), p999_ms=float(qs[3]),
+        mean_ms=float(lat.mean() * 1000.0),
+        cold_start_fraction=float((step_any * req).sum() / total),
+        throttle_fraction=0.0, failed_fraction=0.0, step_s=float(step_s), step_requests=req,
+        step_p50_ms=empty, step_p95_ms=empty, step_p99_ms=empty, step_p999_ms=empty, step_mean_ms=empty,
+        step_cold_start_fraction=step_any, step_queue_delay_ms=empty,
+    )
+
+
+# ---------------------------------------------------------------------------------
+# Cost feedback
+# ---------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class ColdStartCost:
+    """Cold-start side of a Lambda month.
+
+    Attributes
+    ----------
+    bill : costmodel.bills.Bill
+        From :func:`costmodel.bills.lambda_bill` with the modelled cold starts' INIT billed.
+    cold_starts : float
+        Expected cold starts over the series.
+    cold_start_fraction : float
+    init_gb_s : float
+        Billed INIT compute [GB-s].
+    idle_instance_s : float
+        Time environments sat idle waiting for requests [instance-s] (not billed on
+        Lambda on demand; the memory AWS keeps warm for you).
+    idle_gb_s : float
+        ``idle_instance_s x memory`` [GB-s].
+    mean_instances : float
+        Time-averaged environments alive.
+    """
+
+    bill: Any
+    cold_starts: float
+    cold_start_fraction: float
+    init_gb_s: float
+    idle_instance_s: float
+    idle_gb_s: float
+    mean_instances: float
+
+    @property
+    def total_usd(self) -> float:
+        return self.bill.total_usd
+
+
+def lambda_cold_start_bill(
+    traffic_rps: Any,
+    step_s: float,
+    duration_ms: Any,
+    memory_mb: float,
+    init_duration_ms: Any,
+    keep_alive_s: float = 600.0,
+    *,
+    architecture: str = "x86_64",
+    concurrency_limit: int = 1000,
+    free_tier: bool = True,
+    prices: Any = None,
+) -> ColdStartCost:
+    """Lambda bill including INIT billing for the modelled cold starts.
+
+    Calls :func:`costmodel.bills.lambda_bill` with ``cold_starts`` from the fast model
+    and the mean init duration (billed since 1 Aug 2025 for on-demand ZIP functions).
+
+    Parameters
+    ----------
+    traffic_rps : float or array_like
+        Mean arrival rate per step [requests/s].
+    step_s : float
+        Step length [s].
+    duration_ms : number, dict or Duration
+        Execution time; its mean is billed (rounded up to 1 ms by the bill).
+    memory_mb : float
+        Configured memory [MB].
+    init_duration_ms : number, dict or Duration
+        Init time per cold start; its mean is billed.
+    keep_alive_s : float
+        Keep-alive [s].
+    architecture : {"x86_64", "arm64"}
+    concurrency_limit : int
+    free_tier : bool
+    prices : costmodel.pricing.Prices, optional
+
+    Returns
+    -------
+    ColdStartCost
+    """
+    from .bills import lambda_bill, lambda_gb_s
+
+    warm = duration_from_ms("duration_ms", duration_ms)
+    init = duration_from_ms("init_duration_ms", init_duration_ms)
+    fast = fast_cold_starts(traffic_rps, step_s, warm.mean_s, keep_alive_s, init_mean_s=init.mean_s,
+                            concurrency_limit=concurrency_limit)
+    served = float((fast.requests - fast.throttles).sum())
+    cold = fast.total_cold_starts
+    bill = lambda_bill(served, warm.mean_s * 1000.0, memory_mb, architecture, free_tier=free_tier,
+                       cold_starts=cold, init_duration_ms=init.mean_s * 1000.0, prices=prices)
+    return ColdStartCost(
+        bill=bill,
+        cold_starts=cold,
+        cold_start_fraction=fast.cold_start_fraction,
+        init_gb_s=float(lambda_gb_s(cold, init.mean_s * 1000.0, memory_mb)),
+        idle_instance_s=fast.idle_instance_s,
+        idle_gb_s=fast.idle_instance_s * float(memory_mb) / 1024.0,
+        mean_instances=fast.mean_instances,
+    )
+
+
+def provisioned_concurrency_tradeoff(
+    traffic_rps: Any,
+    step_s: float,
+    duration_ms: Any,
+    memory_mb: float,
+    init_duration_ms: Any,
+    pc_counts: Sequence[int] | None = None,
+    keep_alive_s: float = 600.0,
+    *,
+    architecture: str = "x86_64",
+    concurrency_limit: int = 1000,
+    free_tier: bool = True,
+    overhead_ms: float = 0.0,
+    prices: Any = None,
+) -> pd.DataFrame:
+    """Provisioned-concurrency trade-off curve: PC count -> cost and latency.
+
+    For each count ``p`` PC is on for the whole series; requests reach PC when one of
+    the ``p`` environments is free (probability ``1 - B(p, a_k)`` per step, Erlang-B),
+    the rest run on demand with cold starts from the fast model. Cost comes from
+    :func:`costmodel.bills.lambda_bill` (configured PC GB-s, PC duration, on-demand
+    duration, INIT of the on-demand cold starts); latency from :func:`lambda_latency`.
+    Pass one month of traffic for a monthly cost.
+
+    Parameters
+    ----------
+    traffic_rps, step_s, duration_ms, memory_mb, init_duration_ms, keep_alive_s :
+        As in :func:`lambda_cold_start_bill`.
+    pc_counts : sequence of int, optional
+        PC counts to evaluate (default: 0 up to about the p99.9 of busy concurrency).
+    architecture, concurrency_limit, free_tier, overhead_ms, prices :
+        Passed on.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``provisioned_concurrency``, ``monthly_usd``, ``p50_ms``, ``p99_ms``,
+        ``p999_ms``, ``cold_start_fraction``, ``cold_starts``, ``pc_request_fraction``.
+    """
+    from .bills import ProvisionedWindow, lambda_bill
+
+    warm = duration_from_ms("duration_ms", duration_ms)
+    init = duration_from_ms("init_duration_ms", init_duration_ms)
+    rates = np.atleast_1d(as_float_array("traffic_rps", traffic_rps)).astype(float).ravel()
+    check_non_negative("traffic_rps", rates)
+    check_positive("step_s", step_s)
+    load = rates * warm.mean_s
+    if pc_counts is None:
+        top = int(np.ceil(load.max() + 3.1 * math.sqrt(load.max()) + 1)) if load.size else 1
+        pc_counts = sorted(set(np.unique(np.linspace(0, top, min(top + 1, 12)).round().astype(int)).tolist()))
+    horizon_s = rates.size * float(step_s)
+    req = rates * float(step_s)
+    rows = []
+    for p in pc_counts:
+        p = check_int("pc_counts", p, minimum=0)
+        if p > concurrency_limit:
+            raise InvalidParameterError("pc_counts", p, f"at most concurrency_limit={concurrency_limit}")
+        fast = fast_cold_starts(rates, step_s, warm.mean_s, keep_alive_s, init_mean_s=init.mean_s,
+                                concurrency_limit=concurrency_limit, provisioned_concurrency=p)
+        pc_share = 1.0 - np.asarray(erlang_b(p, load)) if p > 0 else np.zeros_like(load)
+        pc_req = float((req * pc_share).sum())
+        od_req = float((req - fast.throttles).sum()) - pc_req
+        windows = (ProvisionedWindow(concurrency=p, enabled_s=horizon_s, requests=pc_req,
+                                     duration_ms=warm.mean_s * 1000.0),) if p > 0 else ()
+        bill = lambda_bill(max(od_req, 0.0), warm.mean_s * 1000.0, memory_mb, architecture, free_tier=free_tier,
+                           provisioned=windows, cold_starts=fast.total_cold_starts,
+                           init_duration_ms=init.mean_s * 1000.0, prices=prices)
+        lat = lambda_latency(rates, step_s, warm, init, keep_alive_s, concurrency_limit=concurrency_limit,
+                             provisioned_concurrency=p, overhead_ms=overhead_ms)
+        rows.append({
+            "provisioned_concurrency": p, "monthly_usd": bill.total_usd, "p50_ms": lat.p50_ms,
+            "p99_ms": lat.p99_ms, "p999_ms": lat.p999_ms, "cold_start_fraction": fast.cold_start_fraction,
+            "cold_starts": fast.total_cold_starts,
+            "pc_request_fraction": pc_req / req.sum() if req.sum() > 0 else 0.0,
+        })
+    return pd.DataFrame(rows)
