@@ -50,7 +50,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -283,6 +283,9 @@ class FaultInjector:
         self.fired_by_document: dict[str, set[str]] = {}
         self.redeliveries = 0
         self.twin_esm: LocalEventSourceMapping | None = None
+        #: Receipt handles the twins failed; returned to the queue after the primary's
+        #: batch, so a twin's failure cannot be re-received within the same batch.
+        self.deferred_returns: list[str] = []
         self._pending = dict(plan.faults)
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -389,7 +392,10 @@ class FaultInjector:
         def twin() -> None:
             self._local.twin = True
             try:
-                work()
+                batch = work()
+                if batch is not None:
+                    with self._lock:
+                        self.deferred_returns.extend(batch.failed_receipt_handles)
             finally:
                 episode.twin_reached.set()
 
@@ -527,6 +533,29 @@ class CampaignResult:
         return out
 
 
+def campaign_table(results: Sequence[CampaignResult]):
+    """Counts and invariant violations of several campaigns side by side.
+
+    Parameters
+    ----------
+    results : sequence of CampaignResult
+        E.g. ``[run_campaign(..., handler="reference"), run_campaign(..., handler="naive")]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per count (``violation: <invariant>`` rows last), one column per handler.
+    """
+    import pandas as pd
+
+    columns = {}
+    for result in results:
+        row = {k: v for k, v in result.summary().items() if k not in ("handler", "random_state")}
+        row.update({f"violation: {k}": v for k, v in result.violations().items()})
+        columns[result.handler] = row
+    return pd.DataFrame(columns).fillna(0).astype(int)
+
+
 def _expected_etag(body: str) -> str:
     return hashlib.md5(render_result(parse_command(body))).hexdigest()  # noqa: S324
 
@@ -604,22 +633,25 @@ def run_campaign(
         def lambda_handler(event, context):
             return handle_sqs_batch(event, context, process, logger)
 
-        def make_esm() -> LocalEventSourceMapping:
+        def make_esm(size: int) -> LocalEventSourceMapping:
             return LocalEventSourceMapping(
                 clients.sqs,
                 infra.queue_url,
                 lambda_handler,
-                batch_size=batch_size,
+                batch_size=size,
                 function_timeout_s=function_timeout_s,
                 retry_delay_s=0,
                 clock_ms=clock,
             )
 
-        esm = make_esm()
-        injector.twin_esm = make_esm()
+        esm = make_esm(batch_size)
+        # The second consumer of an episode receives one message: the one whose
+        # visibility just ran out (everything before it in the queue is in flight).
+        injector.twin_esm = make_esm(1)
+        injector.twin_esm.retry_delay_s = None
         try:
             drained, left = _feed_and_drain(
-                esm, clients.sqs, infra.queue_url, plan, clock, visibility_timeout_s
+                esm, injector, clients.sqs, infra.queue_url, plan, clock, visibility_timeout_s
             )
             dlq = receive_all(clients, infra.dlq_url)
             versions = object_versions(clients, infra.bucket_name, config.result_prefix)
@@ -638,7 +670,7 @@ class _DrainCounts:
     raised_invocations: int = 0
 
 
-def _feed_and_drain(esm, sqs, queue_url, plan, clock, visibility_timeout_s):
+def _feed_and_drain(esm, injector, sqs, queue_url, plan, clock, visibility_timeout_s):
     """Send the plan in waves (the producer keeps the queue ~``_FEED_CHUNK`` deep: moto's
     receive cost grows with queue depth) and poll until everything is settled."""
     counts = _DrainCounts()
@@ -654,6 +686,9 @@ def _feed_and_drain(esm, sqs, queue_url, plan, clock, visibility_timeout_s):
             idle += 1
             continue
         idle = 0
+        if injector.deferred_returns:
+            esm.return_to_queue(injector.deferred_returns, 0)
+            injector.deferred_returns.clear()
         counts.invocations += 1
         counts.records += len(batch.message_ids)
         counts.raised_invocations += int(batch.raised)

@@ -121,6 +121,9 @@ class BatchResult:
         Class name of what the handler raised.
     deleted : int
         Messages deleted.
+    failed_receipt_handles : tuple of str
+        Receipt handles of the failed messages (to return them later when
+        ``retry_delay_s`` is ``None``).
     """
 
     request_id: str
@@ -129,6 +132,7 @@ class BatchResult:
     raised: bool
     error_type: str | None
     deleted: int
+    failed_receipt_handles: tuple[str, ...] = ()
 
 
 @dataclass
@@ -232,10 +236,11 @@ class LocalEventSourceMapping:
         failed = failed_message_ids(response, ids, raised=raised)
         handles = {r["messageId"]: r["receiptHandle"] for r in records}
         deleted = self._delete([handles[i] for i in ids if i not in failed])
+        failed_handles = tuple(handles[i] for i in ids if i in failed)
         if self.retry_delay_s is not None:
-            self._return([handles[i] for i in ids if i in failed], self.retry_delay_s)
+            self.return_to_queue(failed_handles, self.retry_delay_s)
         return BatchResult(
-            context.aws_request_id, tuple(ids), failed, raised, error_type, deleted
+            context.aws_request_id, tuple(ids), failed, raised, error_type, deleted, failed_handles
         )
 
     def poll_once(self) -> BatchResult | None:
@@ -304,7 +309,8 @@ class LocalEventSourceMapping:
             deleted += len(response.get("Successful", []))
         return deleted
 
-    def _return(self, receipt_handles: list[str], delay_s: int) -> None:
+    def return_to_queue(self, receipt_handles: Sequence[str], delay_s: int = 0) -> None:
+        """Make messages receivable again after ``delay_s`` [s] (``ChangeMessageVisibility``)."""
         for start in range(0, len(receipt_handles), 10):
             chunk = receipt_handles[start:start + 10]
             # Entries already deleted by another consumer come back as "Failed": fine.

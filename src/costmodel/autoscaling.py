@@ -187,6 +187,13 @@ def _periods(step_s: float, metric_period_s: float) -> int:
     return int(round(ratio))
 
 
+def _epoch_lengths(K: int, p_steps: int, T: int) -> np.ndarray:
+    """Steps in each epoch (the last one may be cut by the end of the series)."""
+    out = np.full(K, float(p_steps))
+    out[-1] = T - (K - 1) * p_steps
+    return out
+
+
 def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> ScalingResult:
     """Simulate target tracking on one demand series.
 
@@ -281,10 +288,11 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
         np.add.at(delta, np.minimum(ks * p_steps, T), -rems)
     ready_steps = np.cumsum(delta)[:T]
     cap = ready_steps * c
-    over = d > cap * (1 + 1e-12)
-    served = np.minimum(d, cap)
-    billed_cap = float(billed.sum()) * c
-    unit_s = float(billed.sum()) * step_s
+    n_over = int(np.count_nonzero(d > cap))
+    served_sum = float(np.minimum(d, cap).sum())
+    billed_total = float(np.dot(np.asarray(billed_ep, dtype=float), _epoch_lengths(K, p_steps, T)))
+    billed_cap = billed_total * c
+    unit_s = billed_total * step_s
     return ScalingResult(
         demand_rps=d,
         billed_units=billed,
@@ -292,10 +300,10 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
         capacity_rps=cap,
         step_s=step_s,
         unit_seconds=unit_s,
-        overload_steps=int(over.sum()),
-        overload_minutes=float(over.sum()) * step_s / 60.0,
-        unserved_requests=float((d - served).sum()) * step_s,
-        utilisation=float(served.sum()) / billed_cap if billed_cap > 0 else 0.0,
+        overload_steps=n_over,
+        overload_minutes=n_over * step_s / 60.0,
+        unserved_requests=(float(d.sum()) - served_sum) * step_s,
+        utilisation=served_sum / billed_cap if billed_cap > 0 else 0.0,
         peak_units=int(billed.max()),
     )
 

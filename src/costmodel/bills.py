@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -235,6 +235,24 @@ class Bill:
         cols = ["name", "quantity", "unit", "usd_per_unit", "usd", "unrounded_usd", "note"]
         return pd.DataFrame([asdict(i) for i in self.items], columns=cols)
 
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:  # notebooks
+        import html
+
+        rows = "".join(
+            f"<tr><td style='text-align:left'>{html.escape(i.name)}</td><td>{_fmt_qty(i.quantity)}</td>"
+            f"<td style='text-align:left'>{html.escape(i.unit)}</td>"
+            f"<td>{'' if i.usd_per_unit is None else _fmt_rate(i.usd_per_unit)}</td><td>{i.usd:,.2f}</td></tr>"
+            for i in self.items
+        )
+        return (
+            "<table><thead><tr><th>item</th><th>quantity</th><th>unit</th><th>USD/unit</th><th>USD</th></tr></thead>"
+            f"<tbody>{rows}<tr><th style='text-align:left' colspan='4'>TOTAL (USD)</th>"
+            f"<th>{self.total_usd:,.2f}</th></tr></tbody></table>"
+        )
+
     def to_text(self) -> str:
         """A plain-text table of the items and the total (what ``costmodel bill`` prints)."""
         rows = [("item", "quantity", "unit", "USD/unit", "USD")]
@@ -319,6 +337,7 @@ class LambdaUsage:
     ephemeral_gb_s: float               #: ephemeral storage GB-s above 512 MB
     snapstart_cache_gb_s: float
     snapstart_restore_gb: float
+    streamed_gb: float = 0.0            #: streamed response beyond 6 MB/request, after free tier [GB]
 
 
 # ==========================================================================================
@@ -350,6 +369,12 @@ def lambda_gb_s(requests, duration_ms, memory_mb):
     d = np.ceil(np.asarray(duration_ms, dtype=float) - 1e-9)  # 120.0000000001 from float noise stays 120
     d = np.maximum(d, 0.0)
     m = np.asarray(memory_mb, dtype=float)
+    try:
+        np.broadcast_shapes(r.shape, d.shape, m.shape)
+    except ValueError:
+        raise InvalidParameterError(
+            "duration_ms", f"array of shape {d.shape}", f"a scalar or an array broadcastable with requests {r.shape}"
+        ) from None
     out = r * d * m / (_MS_PER_S * _MB_PER_GB)
     return out.item() if out.ndim == 0 else out
 
@@ -558,6 +583,7 @@ def lambda_usage(
     cold_starts: float = 0,
     init_duration_ms: float = 0.0,
     async_payload_kb: float | None = None,
+    streamed_response_mb: float = 0.0,
     prices: Prices | None = None,
 ) -> LambdaUsage:
     """The intermediate figures of :func:`lambda_bill` (same parameters), before prices."""
@@ -570,6 +596,7 @@ def lambda_usage(
     check_non_negative("cold_starts", cold_starts)
     check_non_negative("init_duration_ms", init_duration_ms)
     check_int("snapstart_versions", snapstart_versions, minimum=0)
+    check_non_negative("streamed_response_mb", streamed_response_mb)
     check_non_negative("snapstart_restores", snapstart_restores)
     if snapstart_cache_s is not None:
         check_non_negative("snapstart_cache_s", snapstart_cache_s)
@@ -585,7 +612,7 @@ def lambda_usage(
         od_requests = float(np.sum(lambda_async_requests(requests, async_payload_kb, prices)))
     od_gb_s = float(np.sum(lambda_gb_s(requests, duration_ms, memory_mb)))
     od_s = od_gb_s / memory_gb
-    init_gb_s = float(lambda_gb_s(cold_starts, init_duration_ms, memory_mb))
+    init_gb_s = float(np.sum(lambda_gb_s(cold_starts, init_duration_ms, memory_mb)))
     init_s = init_gb_s / memory_gb
 
     pc_requests = sum(w.requests for w in windows)
@@ -617,6 +644,11 @@ def lambda_usage(
         snap_cache_gb_s = 0.0
     snap_restore_gb = float(snapstart_restores) * memory_gb
 
+    extra_mb = max(0.0, float(streamed_response_mb) - prices.value("lambda.response_streaming_included_mb"))
+    streamed_gb = float(np.sum(requests)) * extra_mb / _MB_PER_GB
+    if free_tier:
+        streamed_gb = max(0.0, streamed_gb - prices.value("lambda.response_streaming_free_gb"))
+
     return LambdaUsage(
         architecture=architecture,
         requests=total_requests,
@@ -631,6 +663,7 @@ def lambda_usage(
         ephemeral_gb_s=ephemeral_gb_s,
         snapstart_cache_gb_s=snap_cache_gb_s,
         snapstart_restore_gb=snap_restore_gb,
+        streamed_gb=streamed_gb,
     )
 
 
@@ -649,6 +682,7 @@ def lambda_bill(
     cold_starts: float = 0,
     init_duration_ms: float = 0.0,
     async_payload_kb: float | None = None,
+    streamed_response_mb: float = 0.0,
     prices: Prices | None = None,
 ) -> Bill:
     """One month of one Lambda function (us-east-1 list prices unless ``prices`` says otherwise).
@@ -688,14 +722,17 @@ def lambda_bill(
     async_payload_kb : float or None
         If given, ``requests`` are asynchronous events of this payload size [KB, <= 1024]:
         each is billed 1 request for the first 256 KB plus 1 per further 64 KB chunk.
+    streamed_response_mb : float
+        Streamed response size per on-demand request [MB]; the part above 6 MB is billed
+        per GB (100 GB a month free with ``free_tier``).
     prices : Prices, optional
 
     Returns
     -------
     Bill
         Lines: requests; on-demand duration per tier used; provisioned concurrency;
-        provisioned duration; ephemeral storage; SnapStart cache and restore (the last
-        four only when non-zero).
+        provisioned duration; ephemeral storage; SnapStart cache and restore; response
+        streaming (the last six only when non-zero).
     """
     prices = _prices(prices)
     u = lambda_usage(
@@ -703,7 +740,8 @@ def lambda_bill(
         free_tier=free_tier, ephemeral_storage_mb=ephemeral_storage_mb, provisioned=provisioned,
         snapstart_versions=snapstart_versions, snapstart_cache_s=snapstart_cache_s,
         snapstart_restores=snapstart_restores, cold_starts=cold_starts,
-        init_duration_ms=init_duration_ms, async_payload_kb=async_payload_kb, prices=prices,
+        init_duration_ms=init_duration_ms, async_payload_kb=async_payload_kb,
+        streamed_response_mb=streamed_response_mb, prices=prices,
     )
     arch = architecture
     items: list[LineItem] = []
@@ -714,7 +752,7 @@ def lambda_bill(
     gross = u.on_demand_gb_s + u.init_gb_s
     per_tier = tier_quantities(gross, tiers) - tier_quantities(u.free_gb_s, tiers)
     for k, ((limit, rate), q) in enumerate(zip(tiers, per_tier), start=1):
-        if k > 1 and q <= 0:
+        if (k > 1 and q <= 0) or gross == 0:  # no on-demand duration at all: no duration line
             continue
         note = ""
         if k == 1:
@@ -747,6 +785,11 @@ def lambda_bill(
     if u.snapstart_restore_gb:
         items.append(line_item(
             "Lambda SnapStart restore", u.snapstart_restore_gb, "GB", prices.usd("lambda.snapstart_restore"),
+        ))
+    if u.streamed_gb:
+        items.append(line_item(
+            "Lambda response streaming", u.streamed_gb, "GB", prices.usd("lambda.response_streaming"),
+            "beyond 6 MB per request" + (", minus 100 GB free" if free_tier else ""),
         ))
     return Bill(tuple(items))
 

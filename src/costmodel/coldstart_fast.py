@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -60,8 +61,10 @@ class FastColdStarts:
     ----------
     step_s : float
         Step length [s].
+    arrival_rps : numpy.ndarray
+        Mean arrival rate per step [requests/s] (the input).
     requests : numpy.ndarray
-        Expected requests per step.
+        Expected requests per step (computed on first use, like the next three).
     cold_start_fraction_per_step, throttle_fraction_per_step : numpy.ndarray
         P(cold) and P(throttle) per step (averaged over the step's arrivals).
     cold_starts, throttles : numpy.ndarray
@@ -71,22 +74,40 @@ class FastColdStarts:
     """
 
     step_s: float
-    requests: np.ndarray = field(repr=False)
+    arrival_rps: np.ndarray = field(repr=False)
     cold_start_fraction_per_step: np.ndarray = field(repr=False)
     throttle_fraction_per_step: np.ndarray = field(repr=False)
-    cold_starts: np.ndarray = field(repr=False)
-    throttles: np.ndarray = field(repr=False)
     instances: np.ndarray = field(repr=False)
     busy_instances: np.ndarray = field(repr=False)
-    idle_instances: np.ndarray = field(repr=False)
+
+    # derived arrays, computed on first use (a month of 1-s steps is 21 MB per array)
+    @cached_property
+    def requests(self) -> np.ndarray:
+        """Expected requests per step."""
+        return self.arrival_rps * self.step_s
+
+    @cached_property
+    def cold_starts(self) -> np.ndarray:
+        """Expected cold starts per step."""
+        return self.requests * self.cold_start_fraction_per_step
+
+    @cached_property
+    def throttles(self) -> np.ndarray:
+        """Expected throttled requests per step."""
+        return self.requests * self.throttle_fraction_per_step
+
+    @cached_property
+    def idle_instances(self) -> np.ndarray:
+        """Expected idle (warm, waiting) instances per step."""
+        return self.instances - self.busy_instances
 
     @property
     def total_requests(self) -> float:
-        return float(self.requests.sum())
+        return float(self.arrival_rps.sum() * self.step_s)
 
     @property
     def total_cold_starts(self) -> float:
-        return float(self.cold_starts.sum())
+        return float(np.dot(self.arrival_rps, self.cold_start_fraction_per_step) * self.step_s)
 
     @property
     def cold_start_fraction(self) -> float:
@@ -97,7 +118,7 @@ class FastColdStarts:
     @property
     def throttle_fraction(self) -> float:
         n = self.total_requests
-        return float(self.throttles.sum()) / n if n > 0 else 0.0
+        return float(np.dot(self.arrival_rps, self.throttle_fraction_per_step) * self.step_s) / n if n > 0 else 0.0
 
     @property
     def mean_instances(self) -> float:
@@ -109,12 +130,12 @@ class FastColdStarts:
 
     @property
     def mean_idle_instances(self) -> float:
-        return float(self.idle_instances.mean())
+        return self.mean_instances - self.mean_busy_instances
 
     @property
     def idle_instance_s(self) -> float:
         """Idle instance-seconds over the series [s] (memory kept warm, unbilled on Lambda)."""
-        return float(self.idle_instances.sum() * self.step_s)
+        return float((self.instances.sum() - self.busy_instances.sum()) * self.step_s)
 
 
 def _check(arrival_rps, step_s, warm_mean_s, keep_alive_s, concurrency_limit, provisioned_concurrency, init_mean_s):
@@ -140,11 +161,13 @@ def _positions_needed(load_max: float, cap: int) -> int:
     return max(j, 1)
 
 
+_ALIVE_EXPONENT = 40.0  # exp(-40) = 4e-18: a position offered this much per window never expires
 _CHUNK = 1 << 14  # steps per chunk: the working arrays stay in the CPU cache
 
 
-def _core(lam: np.ndarray, load: np.ndarray, step_s: float, window_s: float, pc: int, n_pos: int):
-    """P(cold) and expected alive instances per step (the model in the module docstring).
+def _core(lam: np.ndarray, load: np.ndarray, step_s: float, window_s: float, pc: int, n_pos: int,
+          cap: int, warm_s: float, init_s: float):
+    """P(cold), P(throttle), alive and busy instances per step (model in the module docstring).
 
     The offered-while-idle integral of each position is kept as a cumulative sum at step
     midpoints ``M[k]``; the keep-alive window at step ``k`` is ``M[k] - M(k - D)`` with
@@ -162,9 +185,15 @@ def _core(lam: np.ndarray, load: np.ndarray, step_s: float, window_s: float, pc:
     d = int(math.floor(d_steps))
     f = d_steps - d
     p_cold = np.zeros(n)
-    alive = np.zeros(n)
+    p_thr = np.zeros(n)
+    alive = np.empty(n)
+    busy = np.empty(n)
     hist = np.zeros((n_pos + 1, d + 1))   # M at global indices s0-d-1 .. s0-1
     total = np.zeros(n_pos + 1)           # cumulative integral at s0
+    prev_min = np.zeros(n_pos + 1)        # smallest offered rate x step in the previous chunk
+    skip_ok = d <= _CHUNK                 # the window reaches back at most one chunk
+    buf = np.empty((10, min(n, _CHUNK)))  # working arrays, reused (no allocation per chunk)
+    ext_buf = np.empty(d + 1 + min(n, _CHUNK))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for s0 in range(0, n, _CHUNK):
             s1 = min(n, s0 + _CHUNK)
@@ -173,26 +202,40 @@ def _core(lam: np.ndarray, load: np.ndarray, step_s: float, window_s: float, pc:
             lam_step = lam[s0:s1] * step_s
             n_here = min(n_pos, _positions_needed(float(ld.max()), n_pos))
             pc_out = p_cold[s0:s1]
-            dead_idle = np.zeros(m)             # sum over positions of (1 - busy) * dead
-            b_prev = np.ones(m)
-            b = np.empty(m)
-            tmp = np.empty(m)
-            half = np.empty(m)
-            ext = np.empty(d + 1 + m)
+            dead_idle = buf[0, :m]              # sum over positions of (1 - busy) * dead
+            dead_idle[:] = 0.0
+            b_prev = buf[1, :m]
+            b_prev[:] = 1.0
+            b, tmp, tmp2, half, q, idle_j, x, win = (buf[i, :m] for i in range(2, 10))
+            ext = ext_buf[: d + 1 + m]
             for j in range(1, n_pos + 1):
                 if j > n_here:                   # unreachable in this chunk: nothing offered
                     if j > pc:
                         hist[j, :] = total[j]
                     continue
                 np.multiply(ld, b_prev, out=tmp)  # Erlang-B: b = a b_prev / (j + a b_prev)
-                tmp2 = tmp + j
+                np.add(tmp, j, out=tmp2)
                 np.divide(tmp, tmp2, out=b)
                 if j > pc:
-                    q = b_prev - b               # P(routed to position j)
-                    idle_j = ld * q              # carried load of position j ...
-                    np.subtract(1.0, idle_j, out=idle_j)  # ... and P(position j idle)
-                    x = lam_step * q             # offered while idle [requests per step]
+                    np.subtract(b_prev, b, out=q)            # P(routed to position j)
+                    np.multiply(ld, q, out=idle_j)           # carried load of position j ...
+                    np.subtract(1.0, idle_j, out=idle_j)     # ... and P(position j idle)
+                    np.multiply(lam_step, q, out=x)          # offered while idle [requests/step]
                     x /= idle_j
+                    x_min = float(x.min())
+                    if skip_ok and m > d and min(x_min, prev_min[j]) * d > _ALIVE_EXPONENT:
+                        # offered so much that the position never expires here (P < e^-40):
+                        # only advance its cumulative sums (no cumsum over the chunk, no exp)
+                        prev_min[j] = x_min
+                        tail = x[-(d + 1):]
+                        new_total = total[j] + float(x.sum())
+                        ends = np.cumsum(tail)
+                        ends += new_total - ends[-1]
+                        hist[j] = ends - 0.5 * tail
+                        total[j] = new_total
+                        b_prev, b = b, b_prev
+                        continue
+                    prev_min[j] = x_min
                     ext[: d + 1] = hist[j]
                     mid = ext[d + 1 :]
                     np.multiply(x, 0.5, out=half)
@@ -200,7 +243,7 @@ def _core(lam: np.ndarray, load: np.ndarray, step_s: float, window_s: float, pc:
                     np.cumsum(x, out=mid)
                     total[j] = mid[-1]
                     mid -= half                      # M[k] = C[k] + x[k]/2
-                    win = np.subtract(ext[1 : m + 1], mid)   # -(integral over the window)
+                    np.subtract(ext[1 : m + 1], mid, out=win)   # -(integral over the window)
                     if f > 0:
                         np.subtract(ext[:m], ext[1 : m + 1], out=tmp)
                         tmp *= f
@@ -216,8 +259,17 @@ def _core(lam: np.ndarray, load: np.ndarray, step_s: float, window_s: float, pc:
                     dead_idle += idle_j
                     hist[j] = ext[m:]
                 b_prev, b = b, b_prev
-            alive[s0:s1] = pc + max(0, n_here - pc) - dead_idle
-    return p_cold, alive
+            if n_here >= cap:                    # the loop reached the cap: b_prev = B(cap, a)
+                p_thr[s0:s1] = b_prev
+            # busy = lambda (1 - P(throttle)) w + lambda P(cold) init  (Little's law)
+            bz = busy[s0:s1]
+            np.multiply(ld, 1.0 - p_thr[s0:s1], out=bz)
+            if init_s > 0:
+                bz += lam[s0:s1] * init_s * pc_out
+            al = alive[s0:s1]
+            np.subtract(float(pc + max(0, n_here - pc)), dead_idle, out=al)
+            np.maximum(al, bz, out=al)
+    return p_cold, p_thr, alive, busy
 
 
 def fast_cold_starts(
@@ -264,26 +316,16 @@ def fast_cold_starts(
     load = lam * w
     n_pos = _positions_needed(float(load.max()) if load.size else 0.0, cap)
 
-    p_cold, alive = _core(lam, load, sub_s, T, pc, n_pos)
-    p_thr = _erlang_b_vec(cap, load) if n_pos >= cap else np.zeros_like(lam)
-
+    p_cold, p_thr, alive, busy = _core(lam, load, sub_s, T, pc, n_pos, cap, w, init_s)
     if split > 1:
-        p_cold = p_cold.reshape(n_steps, split).mean(axis=1)
-        p_thr = p_thr.reshape(n_steps, split).mean(axis=1)
-        alive = alive.reshape(n_steps, split).mean(axis=1)
-    requests = rates * step_s
-    busy = rates * (1.0 - p_thr) * w + rates * p_cold * init_s
-    alive = np.maximum(alive, busy)
+        p_cold, p_thr, alive, busy = (v.reshape(n_steps, split).mean(axis=1) for v in (p_cold, p_thr, alive, busy))
     return FastColdStarts(
         step_s=step_s,
-        requests=requests,
+        arrival_rps=rates,
         cold_start_fraction_per_step=p_cold,
         throttle_fraction_per_step=p_thr,
-        cold_starts=requests * p_cold,
-        throttles=requests * p_thr,
         instances=alive,
         busy_instances=busy,
-        idle_instances=alive - busy,
     )
 
 

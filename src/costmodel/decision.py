@@ -534,6 +534,9 @@ class Facts:
         Cheapest considered container option.
     container_monthly_usd : float or None
         [USD/month].
+    container_overload_minutes : float or None
+        Minutes of the month the chosen container option's demand exceeded its ready
+        capacity [min] (its cost is then a lower bound).
     break_even_mean_rps : dict
         Mean rate at which Lambda and each container option cost the same, same shape
         [req/s] (None for no crossing in the searched range).
@@ -552,6 +555,7 @@ class Facts:
     lambda_monthly_usd: float | None = None
     container_option: str | None = None
     container_monthly_usd: float | None = None
+    container_overload_minutes: float | None = None
     break_even_mean_rps: dict = field(default_factory=dict)
     lambda_p99_ms: float | None = None
     lambda_warm_p99_ms: float | None = None
@@ -716,8 +720,11 @@ def check_hard_limits(workload: Workload, limits: Any = None) -> tuple[LimitChec
 
 def _advisories(workload: Workload, cfg: dict) -> list[str]:
     out = []
+    hard = {lim["fact"]: float(lim["limit"]) for lim in cfg["hard_limits"].values() if lim["op"] == ">"}
     for name, adv in (cfg.get("advisories") or {}).items():
         value = getattr(workload, adv["fact"], None)
+        if value is not None and adv["fact"] in hard and float(value) > hard[adv["fact"]]:
+            continue  # the hard limit itself is reported
         if value is not None and adv["op"] == ">" and float(value) > float(adv["limit"]):
             out.append(f"{name}: {adv['fact']} = {_fmt(value)} {adv.get('unit', '')} > "
                        f"{_fmt(adv['limit'])} {adv.get('unit', '')}: " + " ".join(adv["note"].split()))
@@ -797,9 +804,11 @@ def evaluate_signals(facts: Facts, workload: Workload, team: Team, signals: Any 
         lo, hi = float(c["serverless_if_ratio_at_most"]), float(c["containers_if_ratio_at_least"])
         lean = "serverless" if ratio <= lo else "containers" if ratio >= hi else "neutral"
         cmp_ = f"<= {lo:g}" if lean == "serverless" else f">= {hi:g}" if lean == "containers" else f"between {lo:g} and {hi:g}"
+        over = (f"; {facts.container_option} overloaded {facts.container_overload_minutes:,.0f} min/month, "
+                "so its cost is a lower bound" if facts.container_overload_minutes else "")
         out.append(SignalLean("cost_model", lean, round(ratio, 4),
                               f"Lambda ${facts.lambda_monthly_usd:,.2f}/month vs {facts.container_option} "
-                              f"${facts.container_monthly_usd:,.2f}/month: ratio {ratio:.2f} ({cmp_})"))
+                              f"${facts.container_monthly_usd:,.2f}/month: ratio {ratio:.2f} ({cmp_}){over}"))
 
     # 6 debugging maturity
     lean = sig["debugging_maturity"]["lean_by_value"][team.debugging_maturity]
@@ -1115,7 +1124,8 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
                 raise
             facts = Facts(notes=(f"models not run: {exc}",))
     result = evaluate(facts, workload, team, signals=scfg, limits=lcfg)
-    flip_rates = cost_flip_rates(sc, facts, scfg, result) if facts.cost_ratio is not None else {}
+    flip_rates = (cost_flip_rates(sc, facts, scfg, lcfg, workload, team, result["verdict"])
+                  if facts.cost_ratio is not None else {})
     flips = _flips(facts, workload, team, scfg, lcfg, result["verdict"], flip_rates)
     fm, fm_warnings = failure_mode_evidence(sc, facts, workload, scfg)
     warnings = _advisories(workload, lcfg) + fm_warnings
@@ -1210,9 +1220,14 @@ def _render_text(rec: Recommendation) -> str:
         rows.append([f"monthly cost: {opt}", "-" if usd is None else f"${usd:,.2f}"])
     for opt, rps in (ev.get("break_even_mean_rps") or {}).items():
         rows.append([f"break-even mean rate vs {opt}", "no crossing" if rps is None else f"{rps:,.3g} req/s"])
-    for key, label, unit in (("lambda_p99_ms", "Lambda p99", "ms"), ("lambda_warm_p99_ms", "Lambda p99, all warm", "ms"),
-                             ("container_p99_ms", "container p99", "ms"), ("chain_p99_ms", "chain p99 on Lambda", "ms"),
-                             ("container_chain_p99_ms", "chain p99 on containers", "ms")):
+    chain = rec.workload.sync_chain_depth > 1
+    for key, label, unit in (("lambda_p99_ms", "Lambda p99 (one function)", "ms"),
+                             ("lambda_warm_p99_ms", "Lambda p99 if every request were warm", "ms"),
+                             ("container_p99_ms", "Fargate p99 (queueing + scale-out backlog)", "ms"),
+                             ("chain_p99_ms", f"{rec.workload.sync_chain_depth}-hop chain p99 on Lambda", "ms"),
+                             ("container_chain_p99_ms", f"{rec.workload.sync_chain_depth}-hop chain p99, all warm", "ms")):
+        if key.startswith(("chain", "container_chain")) and not chain:
+            continue
         if ev.get(key) is not None:
             rows.append([label, f"{ev[key]:,.0f} {unit}"])
     if ev.get("cold_start_fraction") is not None:

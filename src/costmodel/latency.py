@@ -52,7 +52,8 @@ __all__ = [
 #: Percentile levels reported everywhere (as fractions).
 PERCENTILES = (0.5, 0.95, 0.99, 0.999)
 _NAMES = ("p50_ms", "p95_ms", "p99_ms", "p999_ms")
-_GRID_POINTS = 1200
+_GRID_POINTS = 3000
+_BATCH_ROWS = 256  # CDF rows built at a time (memory: rows x grid points)
 _QUAD_POINTS = 64
 
 
@@ -163,9 +164,9 @@ class LatencyResult:
 # ---------------------------------------------------------------------------------
 # grid helpers
 # ---------------------------------------------------------------------------------
-def _grid(hi_s: float, lo_s: float = 1e-5) -> np.ndarray:
+def _grid(hi_s: float, lo_s: float = 1e-5, points: int = _GRID_POINTS) -> np.ndarray:
     hi_s = max(hi_s, 10 * lo_s)
-    return np.concatenate([[0.0], np.geomspace(lo_s, hi_s, _GRID_POINTS)])
+    return np.concatenate([[0.0], np.geomspace(lo_s, hi_s, points)])
 
 
 def _invert(cdf: np.ndarray, x: np.ndarray, levels: Sequence[float]) -> np.ndarray:
@@ -309,8 +310,11 @@ def lambda_latency(
     key_t, inv_t = _group(p_thr)
     pairs, inv = np.unique(np.stack([inv_c, inv_t], axis=1), axis=0, return_inverse=True)
     inv = inv.ravel()
-    cdf_rows = mix(key_c[pairs[:, 0]], key_t[pairs[:, 1]])
-    step_q = _invert(cdf_rows, x, PERCENTILES)[:, inv] * 1000.0 + overhead_ms
+    pc_u, pt_u = key_c[pairs[:, 0]], key_t[pairs[:, 1]]
+    uq = np.concatenate(
+        [_invert(mix(pc_u[i:i + _BATCH_ROWS], pt_u[i:i + _BATCH_ROWS]), x, PERCENTILES)
+         for i in range(0, pc_u.size, _BATCH_ROWS)], axis=1)
+    step_q = uq[:, inv] * 1000.0 + overhead_ms
 
     req = fast.requests
     _, fail_k = _retry_weights(p_thr, max_retries)
@@ -413,12 +417,13 @@ def container_latency(
     cv2 = _scv(svc) if approximation == "mgc" else 1.0
     cap_rps = c / w
     q0, q1 = _fluid_backlog(lam, cap_rps, float(step_s))
-    backlog_delay = np.where(cap_rps > 0, 0.5 * (q0 + q1) / np.maximum(cap_rps, 1e-300), np.inf)
+    backlog = 0.5 * (q0 + q1)
+    backlog_delay = np.where(backlog > 0, np.where(cap_rps > 0, backlog / np.maximum(cap_rps, 1e-300), np.inf), 0.0)
     load = lam * w
-    stable = (load < c) & (backlog_delay == 0)
+    stable = ((load < c) | (load == 0)) & (backlog_delay == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         p_wait = np.where(stable, erlang_c(np.maximum(c, 1).astype(int), np.where(stable, load, 0.0)), 1.0)
-        p_wait = np.where(stable & (c >= 1), p_wait, 1.0)
+        p_wait = np.where(load == 0, 0.0, np.where(stable & (c >= 1), p_wait, 1.0))
         theta = np.where(stable, (cap_rps - lam) * 2.0 / (1.0 + cv2), np.inf)
     # queueing part only where stable; overloaded steps: deterministic backlog delay
     p_wait = np.where(stable, p_wait, 0.0)
@@ -427,32 +432,44 @@ def container_latency(
     hi = _hi(svc) + float(np.max(np.where(np.isfinite(delay), delay, 0.0)))
     with np.errstate(divide="ignore"):
         tail = np.where(stable & (p_wait > 0), -np.log(1e-6) / np.maximum(theta, 1e-300), 0.0)
-    x = _grid(hi + float(tail.max()) + 1e-3)
+    x = _grid(hi + float(tail.max()) + 1e-3, points=_GRID_POINTS // 2)
     f_svc = svc.cdf(x)
-    sq = svc.quantile((np.arange(_QUAD_POINTS) + 0.5) / _QUAD_POINTS)
+    n_quad = 1 if svc.kind == "fixed" else _QUAD_POINTS // 2
+    sq = svc.quantile((np.arange(n_quad) + 0.5) / n_quad)
 
     def cdf_rows(pw, th, dl):
         """CDF of overhead-free latency for arrays of (P(wait), theta, fixed delay)."""
         pw, th, dl = (np.asarray(v, dtype=float) for v in (pw, th, dl))
         base = np.interp(x[None, :] - dl[:, None], x, f_svc, left=0.0)
-        with np.errstate(over="ignore", invalid="ignore"):
-            # P(S + E <= x) with E ~ Exp(theta): average over service quantiles
-            tt = np.where(np.isfinite(th), th, 0.0)[:, None, None]
-            arg = x[None, None, :] - dl[:, None, None] - sq[None, :, None]
-            g = np.where(arg > 0, -np.expm1(-tt * np.maximum(arg, 0.0)), 0.0).mean(axis=1)
+        # P(S + E <= x) with E ~ Exp(theta): average over service quantiles s_i of
+        # 1 - exp(-theta (x - s_i)) for x > s_i (one quantile at a time: rows x grid memory)
+        tt = np.where(np.isfinite(th), th, 0.0)[:, None]
+        shifted = x[None, :] - dl[:, None]
+        g = np.zeros_like(base)
+        for s_i in sq:
+            arg = np.maximum(shifted - s_i, 0.0)
+            g -= np.expm1(-tt * arg)
+        g /= sq.size
         return (1.0 - pw)[:, None] * base + pw[:, None] * g
 
     # group steps with equal (rounded) parameters
-    kp, ip = _group(p_wait)
-    kt, it = _group(np.where(np.isfinite(theta), theta, 0.0))
-    kd, idl = _group(np.where(np.isfinite(delay), delay, 1e9))
+    # steps are grouped by (P(wait), theta, backlog delay) rounded to 2 significant digits
+    kp, ip = _group(p_wait, 2)
+    kt, it = _group(np.where(np.isfinite(theta), theta, 0.0), 2)
+    kd, idl = _group(np.where(np.isfinite(delay), delay, 1e9), 2)
     combos, inv = np.unique(np.stack([ip, it, idl], axis=1), axis=0, return_inverse=True)
     inv = inv.ravel()
-    rows = cdf_rows(kp[combos[:, 0]], kt[combos[:, 1]], kd[combos[:, 2]])
-    step_q = _invert(rows, x, PERCENTILES)[:, inv] * 1000.0 + overhead_ms
     req = lam * float(step_s)
     weight = np.bincount(inv, weights=req, minlength=combos.shape[0])
-    total = (weight[:, None] * rows).sum(axis=0) / max(req.sum(), 1e-300)
+    total = np.zeros(x.size)
+    uq = []
+    for i in range(0, combos.shape[0], _BATCH_ROWS):
+        c = combos[i:i + _BATCH_ROWS]
+        rows = cdf_rows(kp[c[:, 0]], kt[c[:, 1]], kd[c[:, 2]])
+        uq.append(_invert(rows, x, PERCENTILES))
+        total += weight[i:i + _BATCH_ROWS] @ rows
+    total /= max(req.sum(), 1e-300)
+    step_q = np.concatenate(uq, axis=1)[:, inv] * 1000.0 + overhead_ms
     overall = _invert(total, x, PERCENTILES)[:, 0] * 1000.0 + overhead_ms
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_wait = np.where(stable, np.where(p_wait > 0, p_wait / theta, 0.0), delay)

@@ -15,6 +15,17 @@ from typing import Any
 __all__ = [
     "setup_notebook",
     "apply_overrides",
+    "load_report_scenario",
+    "scenario_markdown",
+    "decide",
+    "decision_evidence",
+    "fanout_frame",
+    "recommendation_markdown",
+    "signals_frame",
+    "rules_frame",
+    "hard_limits_frame",
+    "recommendation_numbers",
+    "latency_figure",
     "format_number",
     "key_numbers",
     "print_key_numbers",
@@ -27,7 +38,7 @@ PANDAS_OPTIONS = {
     "display.max_columns": 20,
     "display.max_rows": 60,
     "display.precision": 4,
-    "display.max_colwidth": 80,
+    "display.max_colwidth": None,
 }
 
 
@@ -127,6 +138,77 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any] | None)
     return result
 
 
+def load_report_scenario(scenario_path: str | Path, overrides: Mapping[str, Any] | None = None):
+    """Load and fully validate the report's scenario (its parameters) or raise.
+
+    The file is validated as it is, then again with ``overrides`` applied (see
+    :func:`apply_overrides`) by :func:`costmodel.scenario.load_scenario`, and its traffic
+    series is built, so that every bad parameter fails here, in the report's first cell,
+    with the library's message (parameter, value, what is allowed).
+
+    Parameters
+    ----------
+    scenario_path : str or Path
+        Scenario file (YAML).
+    overrides : mapping, optional
+        Dotted scenario keys -> values.
+
+    Returns
+    -------
+    costmodel.scenario.Scenario
+    """
+    from .errors import ScenarioError
+    from .scenario import load_scenario
+
+    path = Path(scenario_path)
+    if not path.is_file():
+        raise ScenarioError(f"scenario_path={str(scenario_path)!r} is not a file: expected a scenario YAML file")
+    base = load_scenario(path)
+    scenario = load_scenario(apply_overrides(base.raw, overrides), base_dir=base.base_dir) if overrides else base
+    scenario.traffic_series()
+    return scenario
+
+
+def _has_decision_blocks(scenario: Any) -> bool:
+    raw = scenario.raw
+    return raw.get("workload") is not None or raw.get("team") is not None
+
+
+def decide(scenario: Any):
+    """:func:`costmodel.decision.recommend` for a scenario that declares its workload and
+    team facts; None for one that declares neither (the report then shows cost and
+    latency only and says what is missing)."""
+    if not _has_decision_blocks(scenario):
+        return None
+    from .decision import recommend
+
+    return recommend(scenario)
+
+
+def scenario_markdown(scenario: Any, overrides: Mapping[str, Any] | None = None) -> Any:
+    """The report's heading: scenario name, description, file-independent facts, overrides.
+
+    Returns an :class:`IPython.display.Markdown` object (displayed as the cell's output).
+    """
+    from IPython.display import Markdown
+
+    work = scenario.work
+    lines = [f"# Lambda or containers? {scenario.name}", ""]
+    if scenario.description:
+        lines += [scenario.description.strip(), ""]
+    t = scenario.traffic
+    lines.append(
+        f"Region **{scenario.region}** · traffic pattern **{t.get('pattern')}** over "
+        f"{format_number('horizon_days', t.get('horizon_days'))} days in {format_number('step_s', t.get('step_s'))}-s steps · "
+        f"{format_number('memory_mb', work.memory_mb)} MB, {work.architecture} · "
+        f"Lambda front door **{scenario.lambda_.get('front_door')}**, keep-alive "
+        f"{format_number('keep_alive_s', scenario.lambda_.get('keep_alive_s'))} s"
+    )
+    if overrides:
+        lines += ["", "Overridden for this report: " + ", ".join(f"`{k}` = `{v!r}`" for k, v in overrides.items())]
+    return Markdown("\n".join(lines))
+
+
 def format_number(name: str, value: Any, digits: int = 4) -> str:
     """Format one key number for a compared text cell.
 
@@ -159,6 +241,8 @@ def format_number(name: str, value: Any, digits: int = 4) -> str:
         return f"{v:,.2f}"
     if v == 0:
         return "0"
+    if v.is_integer() and abs(v) < 10 ** digits:
+        return f"{int(v):,}"
     magnitude = math.floor(math.log10(abs(v)))
     decimals = max(0, digits - 1 - magnitude)
     rounded = round(v, decimals)
@@ -189,3 +273,150 @@ def print_key_numbers(values: Mapping[str, Any], digits: int = 4, title: str | N
     if title:
         print(title)
     print(key_numbers(values, digits))
+
+
+# ------------------------------------------------------------------ recommendation views
+def recommendation_markdown(rec: Any) -> Any:
+    """The verdict as a short Markdown block: verdict, confidence, deciding step and
+    reason, warnings (with numbers) and what would flip it.
+
+    Parameters
+    ----------
+    rec : costmodel.decision.Recommendation
+    """
+    from IPython.display import Markdown
+
+    if rec is None:
+        return Markdown(
+            "## Verdict: not given\n\nThe scenario declares no `workload` and no `team` block, which the "
+            "decision needs (hard limits, state, chain depth, latency SLO, ops preference, experience, "
+            "debugging maturity; see `docs/decision.md`). Cost and latency follow."
+        )
+    lines = [
+        f"## Verdict: **{rec.verdict}** ({rec.confidence} confidence)",
+        "",
+        f"Decided by `{rec.decided_by}`: {rec.reason}.",
+    ]
+    if rec.analysis_verdict != rec.verdict:
+        lines += ["", f"The analysis alone says **{rec.analysis_verdict}**."]
+    if rec.warnings:
+        lines += ["", "**Warnings**", ""] + [f"- {w}" for w in rec.warnings]
+    if rec.flips:
+        lines += ["", "**What would change the verdict**", ""]
+        lines += [f"- {f.condition} → **{f.new_verdict}**" for f in rec.flips]
+    return Markdown("\n".join(lines))
+
+
+def signals_frame(rec: Any):
+    """The six decision signals: lean, what was measured, one-line reason (a DataFrame)."""
+    import pandas as pd
+
+    rows = [{"signal": s.name, "lean": s.lean, "measured": _short(s.measured), "reason": s.reason} for s in rec.signals]
+    return pd.DataFrame(rows).set_index("signal")
+
+
+def rules_frame(rec: Any):
+    """The seed's "when not to use" rules: fired or not, and the numbers (a DataFrame)."""
+    import pandas as pd
+
+    rows = [{"rule": r.name, "fired": r.fired, "applicable": r.applicable, "reason": r.reason} for r in rec.rules]
+    return pd.DataFrame(rows).set_index("rule")
+
+
+def hard_limits_frame(rec: Any):
+    """Lambda's hard limits checked against the declared workload (a DataFrame)."""
+    import pandas as pd
+
+    rows = [{"limit": c.name, "violated": c.violated, "check": c.reason} for c in rec.hard_limits]
+    return pd.DataFrame(rows).set_index("limit")
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return format_number("", value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) or "-"
+    return str(value)
+
+
+def decision_evidence(scenario: Any, recommendation: Any = None) -> dict[str, Any]:
+    """The measured facts behind a decision, as a dict (costs, break-even rates, p99s...).
+
+    With a recommendation, its ``evidence``; without one (a scenario with no workload and
+    team blocks), the same measurements from :func:`costmodel.decision.measure` for a
+    single function (no chain).
+    """
+    if recommendation is not None:
+        return dict(recommendation.evidence)
+    from .decision import measure
+
+    facts = measure(scenario).to_dict()
+    facts["lambda_to_container_cost_ratio"] = facts.pop("cost_ratio", None)
+    facts["cheapest_container_option"] = facts.pop("container_option", None)
+    facts["cheapest_container_monthly_usd"] = facts.pop("container_monthly_usd", None)
+    return facts
+
+
+def recommendation_numbers(recommendation: Any, evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """The decision's key numbers, flat, for :func:`print_key_numbers`."""
+    ev = evidence
+    out: dict[str, Any] = {}
+    if recommendation is not None:
+        out.update({
+            "verdict": recommendation.verdict,
+            "confidence": recommendation.confidence,
+            "decided_by": recommendation.decided_by,
+            "tally": ", ".join(f"{k} {v}" for k, v in recommendation.tally.items()),
+        })
+    out["traffic_label"] = ev.get("traffic_label")
+    for option, usd in (ev.get("monthly_usd") or {}).items():
+        out[f"{option}.monthly_usd"] = usd
+    out["cheapest_container_option"] = ev.get("cheapest_container_option")
+    out["lambda_to_container_cost_ratio"] = ev.get("lambda_to_container_cost_ratio")
+    for option, rps in (ev.get("break_even_mean_rps") or {}).items():
+        out[f"break_even_mean_rps.{option}"] = rps
+    for key in ("lambda_p99_ms", "lambda_warm_p99_ms", "container_p99_ms", "chain_p99_ms", "cold_start_fraction"):
+        out[key] = ev.get(key)
+    return out
+
+
+def latency_figure(evidence: Mapping[str, Any], recommendation: Any = None):
+    """Bar chart of the p99 latencies in a decision's evidence [ms] (log scale), with the
+    workload's SLO and its synchronous chain when the recommendation declares them."""
+    import plotly.graph_objects as go
+
+    ev = evidence
+    bars = {
+        "Lambda (all warm)": ev.get("lambda_warm_p99_ms"),
+        "Lambda (with cold starts)": ev.get("lambda_p99_ms"),
+        "Fargate (queueing, scale-out lag)": ev.get("container_p99_ms"),
+    }
+    workload = getattr(recommendation, "workload", None)
+    depth = getattr(workload, "sync_chain_depth", 1) or 1
+    if depth > 1:
+        bars[f"chain of {depth} on Lambda"] = ev.get("chain_p99_ms")
+        bars[f"chain of {depth} on containers"] = ev.get("container_chain_p99_ms")
+    bars = {k: v for k, v in bars.items() if v is not None}
+    fig = go.Figure(go.Bar(x=list(bars), y=list(bars.values()), text=[f"{v:,.0f} ms" for v in bars.values()]))
+    slo = getattr(workload, "latency_slo_p99_ms", None)
+    if slo:
+        fig.add_hline(y=slo, line_dash="dot", annotation_text=f"SLO p99 {slo:,.0f} ms")
+    fig.update_layout(title="p99 latency", yaxis_title="ms (log scale)", yaxis_type="log", height=420)
+    return fig
+
+
+def fanout_frame(evidence: Mapping[str, Any]):
+    """The declared fan-out chain at its batch size and batched (a DataFrame), or a
+    Markdown note when the workload declares no fan-out."""
+    import pandas as pd
+    from IPython.display import Markdown
+
+    fm = evidence.get("failure_modes") or {}
+    rows = {k: v for k, v in fm.items() if k.startswith("fanout") and isinstance(v, Mapping)}
+    if not rows:
+        return Markdown("No fan-out declared (`workload.fanout`): nothing to model here.")
+    columns = ["batch_size", "messages_per_day", "total_invocations_per_day", "cost_per_month_usd",
+               "peak_concurrency_needed", "concurrency_cap", "max_backlog_messages", "alarm_worker_invocations_per_hour"]
+    frame = pd.DataFrame({name: {c: r.get(c) for c in columns} for name, r in rows.items()}).T
+    frame.index.name = "configuration"
+    return frame

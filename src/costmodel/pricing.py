@@ -265,14 +265,15 @@ def load_prices(
 
 
 _CACHE: dict[tuple[str, float], Prices] = {}
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _load_file(path: Path) -> Prices:
-    key = (str(path), path.stat().st_mtime)
-    if key in _CACHE:
-        return _CACHE[key]
+    cache_key = (str(path), path.stat().st_mtime)
+    if cache_key in _CACHE:
+        return _CACHE[cache_key]
     with open(path, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+        doc = yaml.load(fh, Loader=_YamlLoader)
     allowed = {"schema_version", "region", "price_set", "currency", "rates", "fargate_task_sizes", "ec2_instance_types"}
     unknown = set(doc) - allowed
     if unknown:
@@ -307,7 +308,7 @@ def _load_file(path: Path) -> Prices:
         ec2_instance_types=MappingProxyType(instances),
         currency=str(doc.get("currency", "USD")),
     )
-    _CACHE[key] = prices
+    _CACHE[cache_key] = prices
     return prices
 
 

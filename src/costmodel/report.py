@@ -182,15 +182,21 @@ def parse_cli_parameters(pairs: Any) -> dict[str, Any]:
 
 
 def _describe_failure(exc: Any, nb_out: Path) -> str:
-    """One readable line from a papermill cell failure."""
+    """One readable line from a papermill cell failure.
+
+    The failing cell is found by its error output in the written notebook (papermill
+    inserts a banner cell at the top on failure, so its ``cell_index`` is not reliable).
+    """
     import nbformat
 
-    where = f"cell {exc.cell_index}"
+    where = f"cell [{exc.exec_count}]"
     try:
         nb = nbformat.read(str(nb_out), as_version=4)
-        cell = nb.cells[exc.cell_index]
-        tags = cell.get("metadata", {}).get("tags", [])
-        if "validate-parameters" in tags:
+        failed = [
+            c for c in nb.cells
+            if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))
+        ]
+        if failed and "validate-parameters" in failed[0].get("metadata", {}).get("tags", []):
             return f"invalid report parameters: {exc.ename}: {exc.evalue} (see {nb_out})"
     except Exception:  # pragma: no cover - the message still makes sense without it
         pass

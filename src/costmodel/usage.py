@@ -52,6 +52,7 @@ _LAMBDA = {
     "free_tier": (bool, True),
     "ephemeral_storage_mb": (_NUM, 512),
     "async_payload_kb": (_NUM + (type(None),), None),
+    "streamed_response_mb": (_NUM, 0),
     "cold_starts": (_NUM, 0),
     "init_duration_ms": (_NUM, 0),
     "snapstart": (_SNAPSTART, None),
@@ -157,7 +158,7 @@ def load_usage(source: str | os.PathLike | Mapping[str, Any] | Usage) -> Usage:
             raise ScenarioError(f"usage file {str(path)!r} does not exist")
         try:
             with open(path, encoding="utf-8") as fh:
-                doc = yaml.safe_load(fh)
+                doc = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError as exc:
             raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
         name, base = str(path), path.resolve().parent
@@ -179,6 +180,12 @@ def bill_usage(source: str | os.PathLike | Mapping[str, Any] | Usage, *, prices:
     usage = load_usage(source)
     raw = usage.raw
     prices = prices if prices is not None else usage.prices()
+    free = [_where("lambda", i, fn) for i, fn in enumerate(raw.get("lambda") or ()) if fn["free_tier"]]
+    if len(free) > 1:
+        raise ScenarioError(
+            f"{usage.source}: the Lambda free tier is per account; set free_tier: true on at most one "
+            f"function (it is on for {', '.join(free)}; it defaults to true)"
+        )
     bill = B.Bill()
     for i, fn in enumerate(raw.get("lambda") or ()):
         where = _where("lambda", i, fn)
@@ -225,7 +232,8 @@ def _lambda_bill(fn: Mapping[str, Any], prices: Prices) -> B.Bill:
         snapstart_cache_s=snap.get("cache_s"),
         snapstart_restores=snap.get("restores", 0),
         cold_starts=fn["cold_starts"], init_duration_ms=fn["init_duration_ms"],
-        async_payload_kb=fn["async_payload_kb"], prices=prices,
+        async_payload_kb=fn["async_payload_kb"], streamed_response_mb=fn["streamed_response_mb"],
+        prices=prices,
     )
 
 

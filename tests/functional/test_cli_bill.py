@@ -105,6 +105,17 @@ def test_unknown_key_is_an_error_with_exit_2(tmp_path):
     assert "Traceback" not in proc.stderr and proc.stdout == ""
 
 
+def test_error_messages_shown_in_the_doc_are_real(tmp_path):
+    (tmp_path / "typo.yaml").write_text("lambda:\n  requests: 1000\n  duration_ms: 100\n  memroy_mb: 512\n")
+    (tmp_path / "small.yaml").write_text("lambda:\n  name: api\n  requests: 1000\n  duration_ms: 100\n  memory_mb: 64\n")
+    doc = DOC.read_text()
+    for name in ("typo.yaml", "small.yaml"):
+        proc = subprocess.run([sys.executable, "-m", "costmodel", "bill", name], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2
+        assert f"$ costmodel bill {name}\n{proc.stderr}" in doc, proc.stderr
+
+
 def test_bad_value_is_an_error_with_exit_2(tmp_path):
     f = tmp_path / "bad.yaml"
     f.write_text("fargate:\n  vcpu: 1\n  memory_gb: 1\n  task_seconds: 60\n")
@@ -156,3 +167,14 @@ if __name__ == "__main__":
         _update_docs()
     else:
         print(__doc__)
+
+
+def test_in_process_main_returns_exit_status(capsys, monkeypatch):
+    from costmodel.cli import main
+
+    monkeypatch.chdir(ROOT)
+    assert main(["bill", "docs/examples/lambda-od-3.yaml", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total_usd"] == 106.41
+    assert main(["bill", "docs/examples/no-such-file.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("costmodel bill: error:") and "no-such-file.yaml" in err

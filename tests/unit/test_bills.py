@@ -497,3 +497,33 @@ def test_bad_provisioned_window():
 def test_negative_nan_inf_rejected_everywhere(prices, call):
     with pytest.raises(InvalidParameterError):
         call(prices)
+
+
+def test_response_streaming_beyond_6mb(prices):
+    # 1M requests streaming 10 MB: 4 MB each billed = 4,000,000 MB / 1024 = 3,906.25 GB
+    u = lambda_usage(1_000_000, 100, 512, streamed_response_mb=10, free_tier=False, prices=prices)
+    assert u.streamed_gb == pytest.approx(3_906.25)
+    bill = lambda_bill(1_000_000, 100, 512, streamed_response_mb=10, free_tier=False, prices=prices)
+    assert bill.item("Lambda response streaming").usd == 31.25  # 3,906.25 x $0.008
+    with_free = lambda_bill(1_000_000, 100, 512, streamed_response_mb=10, prices=prices)
+    assert with_free.item("Lambda response streaming").usd == 30.45  # (3,906.25 - 100) x 0.008 = 30.45
+    assert "Lambda response streaming" not in amounts(lambda_bill(1_000_000, 100, 512, streamed_response_mb=6, prices=prices))
+
+
+def test_pc_without_free_tier_hand_arithmetic(prices):
+    # 1,024 MB, PC 1,000 for 2 h, 1.2M requests of 1 s served by PC, free tier off:
+    # PC: 1,000 x 1 GB x 7,200 s = 7,200,000 GB-s x 0.0000041667 = 30.00024 -> 30.00
+    # requests: 1.2M x $0.20/M = 0.24 ; duration: 1,200,000 GB-s x 0.0000097222 = 11.66664 -> 11.67
+    w = ProvisionedWindow(concurrency=1000, enabled_s=7200, requests=1_200_000, duration_ms=1000)
+    bill = lambda_bill(0, 0, 1024, free_tier=False, provisioned=[w], prices=prices)
+    assert amounts(bill) == {
+        "Lambda requests": 0.24,
+        "Lambda provisioned concurrency x86_64": 30.00,
+        "Lambda provisioned duration x86_64": 11.67,
+    }
+    assert bill.total_usd == 41.91
+
+
+def test_mismatched_array_shapes_are_a_clear_error(prices):
+    with pytest.raises(InvalidParameterError, match="duration_ms"):
+        lambda_bill(np.ones(3), np.ones(4), 512, prices=prices)

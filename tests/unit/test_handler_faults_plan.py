@@ -60,3 +60,42 @@ def test_bad_message_counts(n):
 def test_bad_rates():
     with pytest.raises(HandlerError):
         FaultRates(malformed_fraction=0.7)
+
+
+def _result(handler, **overrides):
+    from handler_reference.faults import CampaignResult
+
+    counts = dict(
+        handler=handler, random_state=0, sent_messages=100, valid_documents=80,
+        producer_duplicates=12, malformed_messages=8,
+        faults_injected={k: 1 for k in FAULT_KINDS}, duplicate_deliveries=14, invocations=12,
+        crashed_invocations=3, record_attempts=130, failures_logged={"MalformedMessageError": 40},
+        result_versions=82, documents_written_twice_after_interruption=2,
+        documents_without_expected_result=0, documents_with_differing_versions=0,
+        unexpected_result_objects=0, documents_written_twice_without_interruption=0,
+        malformed_not_in_dlq=0, valid_messages_in_dlq=0, messages_left_in_queue=0,
+        messages_lost=0, failure_logs_missing_fields=0,
+    )
+    counts.update(overrides)
+    return CampaignResult(**counts)
+
+
+def test_violations_group_the_counts_by_invariant():
+    clean = _result("reference")
+    assert clean.invariants_hold and set(clean.violations().values()) == {0}
+    broken = _result("naive", documents_written_twice_without_interruption=3, messages_lost=1,
+                     valid_messages_in_dlq=1)
+    v = broken.violations()
+    assert v["no effect twice unless interrupted between effect and mark"] == 3
+    assert v["nothing is lost"] == 2
+    assert not broken.invariants_hold
+    assert "elapsed_s" not in broken.summary()
+
+
+def test_campaign_table_puts_handlers_side_by_side():
+    from handler_reference.faults import campaign_table
+
+    table = campaign_table([_result("reference"), _result("naive", messages_lost=2)])
+    assert list(table.columns) == ["reference", "naive"]
+    assert table.loc["violation: nothing is lost", "naive"] == 2
+    assert table.loc["faults_injected.crash_after_mark", "reference"] == 1

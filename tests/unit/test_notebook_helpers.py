@@ -61,7 +61,9 @@ def test_override_path_cannot_run_through_a_value():
     [
         ("monthly_usd", 1234.565, "1,234.57"),
         ("monthly_usd", 0.004, "0.00"),
-        ("mean_rps", 5.0, "5.000"),
+        ("mean_rps", 5.0, "5"),
+        ("mean_rps", 5.25, "5.250"),
+        ("memory_mb", 512.0, "512"),
         ("p99_ms", 123456.7, "123,500"),
         ("fraction", 0.000123456, "0.0001235"),
         ("count", 1_000_000, "1,000,000"),

@@ -138,3 +138,12 @@ def test_missing_file_and_bad_yaml(tmp_path):
 
 def test_schema_blocks():
     assert {"lambda", "fargate", "ec2", "front_door", "glue", "price_overrides", "region"} <= set(USAGE_SCHEMA)
+
+
+def test_free_tier_once_per_account():
+    fn = {"requests": 3_000_000, "duration_ms": 120, "memory_mb": 1536}
+    with pytest.raises(ScenarioError, match="per account") as exc:
+        bill_usage({"lambda": [dict(fn, name="a"), dict(fn, name="b")]})
+    assert "lambda[a]" in str(exc.value) and "lambda[b]" in str(exc.value)
+    bill = bill_usage({"lambda": [dict(fn, name="a"), dict(fn, name="b", free_tier=False)]})
+    assert bill.amounts()["a: Lambda requests"] == 0.40 and bill.amounts()["b: Lambda requests"] == 0.60

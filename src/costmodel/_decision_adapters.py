@@ -1,0 +1,335 @@
+"""Wiring between :mod:`costmodel.decision` and the models it takes its evidence from.
+
+Nothing here computes a price, a cost or a latency itself; it calls:
+
+* traffic shape: the comparison's :class:`~costmodel.traffic.TrafficSignals` and
+  :func:`costmodel.traffic.label_traffic` (engineer B);
+* monthly costs: :func:`costmodel.compare.compare` (B);
+* break-even mean rate per container option: :func:`costmodel.breakeven.breakeven_mean_rps` (B);
+* mean rates at which the Lambda/container cost ratio crosses the decision thresholds
+  (for "what would flip the verdict"): :func:`costmodel.breakeven.option_costs` (B) on
+  a log grid of mean rates, then refined in the bracket (the same search as B's
+  break-even, for a ratio other than 1);
+* latency: :func:`costmodel.latency.lambda_latency`, :func:`~costmodel.latency.container_latency`,
+  :func:`~costmodel.latency.chain_latency` (engineer C);
+* fan-out: :func:`costmodel.fanout.fanout`; cache and SLO checks:
+  :mod:`costmodel.failure_modes`.
+
+Adapter choices (documented in docs/decision.md):
+
+* Container request slots per step for :func:`container_latency` are
+  ``max(ready tasks, round(ready capacity_rps x mean duration_s))``: a CPU-bound task
+  serves about one request at a time per busy vCPU-share, an I/O-bound task (duration
+  much longer than its CPU time) holds many requests at once.
+* Lambda latency is computed without provisioned concurrency when the scenario's PC runs
+  on a schedule (the latency model takes one constant PC count); a note says so.
+* The synchronous chain on a long-lived service is the same chain with every hop warm
+  (no init), i.e. :func:`chain_latency` with ``init_duration_ms=0``; queueing inside the
+  container pool is shown separately by ``container_p99_ms``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .errors import UnknownNameError
+
+CHAIN_SAMPLES = 100_000
+#: Grid of B's break-even search (log-spaced over 0.01-1000 req/s, then refined in the
+#: bracket): 13 points (a factor 2.6 apart) and 10 refinement points give the crossing to
+#: about 1 %, at half the cost of B's defaults (25, 16).
+BE_GRID, BE_REFINE = 13, 10
+CHAIN_SEED = 20261127
+
+
+def load(scenario: Any):
+    """The scenario as a :class:`costmodel.scenario.Scenario` (B's loader)."""
+    from .scenario import load_scenario
+
+    return load_scenario(scenario)
+
+
+def _duration_spec(sc) -> Any:
+    from .latency import duration_from_ms  # noqa: F401  (C's parser of these forms)
+    from .scenario import WORK_DEFAULTS
+
+    spec = (sc.raw.get("work") or {}).get("duration_ms", WORK_DEFAULTS["duration_ms"])
+    if isinstance(spec, dict) and "samples" in spec:
+        from .coldstart import Duration
+
+        return Duration.empirical(np.asarray(spec["samples"], dtype=float) / 1000.0)
+    return spec
+
+
+def considered_options(scfg: dict, available) -> list[str]:
+    opts = list(scfg["signals"]["cost_model"]["container_options"])
+    for o in opts:
+        if o not in available:
+            raise UnknownNameError("container option (decision_signals.yaml: cost_model.container_options)",
+                                   o, [a for a in available if a != "lambda"])
+    return opts
+
+
+def measure_facts(scenario: Any, workload, scfg: dict):
+    """Measure everything :func:`costmodel.decision.evaluate` needs from a scenario."""
+    from .breakeven import breakeven_mean_rps
+    from .compare import compare
+    from .decision import Facts
+    from .latency import chain_latency, container_latency, duration_from_ms, lambda_latency
+    from .traffic import label_traffic
+
+    sc = load(scenario)
+    notes: list[str] = []
+    cmp = compare(sc)
+    notes += list(cmp.notes)
+    table = cmp.table
+    monthly = {str(o): float(table.loc[o, "monthly_usd"]) for o in table.index}
+    opts = considered_options(scfg, monthly)
+    overload = {str(o): float(table.loc[o, "overload_minutes"]) for o in table.index}
+    able = [o for o in opts if overload[o] <= 0]
+    best = min(able or opts, key=lambda o: monthly[o])
+    if not able:
+        notes.append(f"every considered container option is overloaded for part of the month "
+                     f"({best}: {overload[best]:,.0f} min with demand above ready capacity while "
+                     "autoscaling catches up): its cost is a lower bound")
+    elif len(able) < len(opts):
+        notes.append("left out of the cost ratio (overloaded while autoscaling catches up): "
+                     + ", ".join(f"{o} ({overload[o]:,.0f} min)" for o in opts if o not in able))
+    sig = cmp.signals
+    label = label_traffic(sig) if sig is not None else None
+    traffic = {k: v for k, v in (sig.to_dict() if sig is not None else {}).items()
+               if k in ("mean_rps", "peak_rps", "peak_to_mean", "cv", "idle_fraction", "invocations_per_day",
+                        "long_gap_share", "daily_cycle_share")}
+    be = breakeven_mean_rps(sc, options=opts, n_grid=BE_GRID, n_refine=BE_REFINE)
+    break_even = {o: (None if (v is None or math.isinf(v) or v == 0.0) else float(v)) for o, v in be.items()}
+    for o, v in be.items():
+        if v == 0.0:
+            notes.append(f"break-even vs {o}: Lambda is dearer at every mean rate from 0.01 to 1000 req/s")
+        elif math.isinf(v):
+            notes.append(f"break-even vs {o}: Lambda is cheaper at every mean rate from 0.01 to 1000 req/s")
+
+    # --- latency (engineer C)
+    rate, step = cmp.rate_rps, cmp.step_s
+    lam_cfg = sc.lambda_
+    dur = _duration_spec(sc)
+    init_ms = float(lam_cfg["init_duration_ms"])
+    keep = float(lam_cfg["keep_alive_s"])
+    cap = int(lam_cfg["concurrency_limit"])
+    pc = lam_cfg.get("provisioned_concurrency") or {}
+    pc_count = int(pc.get("count", 0) or 0)
+    if pc_count and str(pc.get("schedule")) not in ("always", "24x7", "all"):
+        notes.append(f"latency computed without the scheduled provisioned concurrency ({pc_count} on "
+                     f"{pc.get('schedule')}): conservative outside those hours only")
+        pc_count = 0
+    lam_p99 = warm_p99 = cold = chain_p99 = chain_warm = cont_p99 = None
+    if rate.sum() > 0:
+        lat = lambda_latency(rate, step, dur, init_ms, keep, concurrency_limit=cap,
+                             provisioned_concurrency=min(pc_count, cap))
+        lam_p99, cold = float(lat.p99_ms), float(lat.cold_start_fraction)
+        warm_p99 = float(duration_from_ms("duration_ms", dur).quantile(0.99) * 1000.0)
+        depth = int(workload.sync_chain_depth) if workload is not None else 1
+        if depth > 1:
+            depth_c = min(depth, 5)
+            if depth_c != depth:
+                notes.append(f"chain latency modelled for depth 5 (declared {depth}; the model covers 1-5)")
+            ch = chain_latency(depth_c, rate, step, dur, init_ms, keep, concurrency_limit=cap,
+                               samples=CHAIN_SAMPLES, random_state=CHAIN_SEED)
+            chw = chain_latency(depth_c, rate, step, dur, 0.0, keep, concurrency_limit=cap,
+                                samples=CHAIN_SAMPLES, random_state=CHAIN_SEED)
+            chain_p99, chain_warm = float(ch.p99_ms), float(chw.p99_ms)
+        else:
+            chain_p99, chain_warm = lam_p99, warm_p99
+        fres = cmp.fargate
+        w_s = float(sc.work.mean_duration_s)
+        slots = np.maximum(fres.ready_units, np.round(fres.capacity_rps * w_s)).astype(float)
+        try:
+            cl = container_latency(rate, step, dur, slots)
+            cont_p99 = float(cl.p99_ms)
+        except Exception as exc:  # noqa: BLE001 - evidence only; the reason is recorded
+            notes.append(f"container latency not computed: {exc}")
+    return Facts(
+        traffic_label=label, traffic=traffic, monthly_usd=monthly,
+        lambda_monthly_usd=monthly.get("lambda"), container_option=best,
+        container_monthly_usd=monthly[best], container_overload_minutes=overload[best],
+        break_even_mean_rps=break_even,
+        lambda_p99_ms=lam_p99, lambda_warm_p99_ms=warm_p99, container_p99_ms=cont_p99,
+        cold_start_fraction=cold, chain_p99_ms=chain_p99, chain_warm_p99_ms=chain_warm,
+        container_chain_p99_ms=chain_warm if chain_p99 is not None else None,
+        notes=tuple(notes),
+    )
+
+
+# ------------------------------------------------------------------ cost flips
+def _ratio_crossings(rates: np.ndarray, ratio: np.ndarray, r: float) -> list[tuple[int, str]]:
+    """Brackets (i, direction) where ``ratio`` crosses ``r`` between rates[i] and rates[i+1]."""
+    above = ratio >= r
+    out = []
+    for i in np.flatnonzero(above[:-1] != above[1:]):
+        out.append((int(i), "up" if above[i + 1] else "down"))
+    return out
+
+
+def cost_flip_rates(scenario: Any, facts, scfg: dict, lcfg: dict, workload, team, base: str, *, low_rps: float = 0.01,
+                    high_rps: float = 1000.0, n_grid: int = BE_GRID, n_refine: int = BE_REFINE) -> dict:
+    """Mean rates (same traffic shape) at which the cost ratio crosses a threshold that
+    would change the verdict.
+
+    The thresholds are the cost signal's ``serverless_if_ratio_at_most`` and
+    ``containers_if_ratio_at_least`` and the sustained-throughput rule's ratio. For
+    each, the procedure is first re-run with the ratio set just past it; only thresholds
+    whose crossing changes the verdict are searched for, on the costs of
+    :func:`costmodel.breakeven.option_costs` (ratio = Lambda / cheapest considered
+    container option at each rate).
+
+    Returns
+    -------
+    dict
+        ``thresholds``: {label: mean rate or None}; ``flips``: list of dicts for
+        :func:`costmodel.decision._flips`.
+    """
+    from dataclasses import replace
+
+    from .breakeven import option_costs
+    from .decision import evaluate
+
+    c = scfg["signals"]["cost_model"]
+    thresholds = {
+        "serverless_if_ratio_at_most": float(c["serverless_if_ratio_at_most"]),
+        "containers_if_ratio_at_least": float(c["containers_if_ratio_at_least"]),
+    }
+    sht = lcfg["when_not_to_use"].get("sustained_high_throughput")
+    if sht:
+        thresholds["sustained_high_throughput_ratio"] = float(sht["lambda_to_container_cost_ratio_at_least"])
+    ratio0 = facts.cost_ratio
+    candidates = {}
+    for name, r in thresholds.items():
+        target = r * (0.999 if ratio0 >= r else 1.001)
+        f2 = replace(facts, lambda_monthly_usd=facts.container_monthly_usd * target)
+        nv = evaluate(f2, workload, team, signals=scfg, limits=lcfg)["verdict"]
+        if nv != base:
+            candidates[name] = (r, nv)
+    out: dict = {"thresholds": {}, "flips": []}
+    if not candidates:
+        return out
+    sc = load(scenario)
+    opts = considered_options(scfg, facts.monthly_usd)
+    rates = np.geomspace(low_rps, high_rps, n_grid)
+    costs = option_costs(sc, rates)
+    cont = costs[opts].min(axis=1).to_numpy()
+    ratio = costs["lambda"].to_numpy() / cont
+    mean_now = float((facts.traffic or {}).get("mean_rps", float("nan")))
+    fine_points = []
+    brackets = {}
+    for name, (r, nv) in candidates.items():
+        cr = _ratio_crossings(rates, ratio, r)
+        brackets[name] = cr
+        for i, _ in cr:
+            fine_points.append(np.geomspace(rates[i], rates[i + 1], n_refine))
+    if fine_points:
+        fine = np.unique(np.concatenate(fine_points))
+        fc = option_costs(sc, fine)
+        fratio = fc["lambda"].to_numpy() / fc[opts].min(axis=1).to_numpy()
+    rate_for: dict = {}
+    for name, (r, nv) in candidates.items():
+        found = []
+        for i, direction in brackets[name]:
+            sel = (fine >= rates[i]) & (fine <= rates[i + 1])
+            x, y = fine[sel], fratio[sel]
+            above = y >= r
+            j = np.flatnonzero(above[:-1] != above[1:])
+            if j.size:
+                k = int(j[0])
+                f = (r - y[k]) / (y[k + 1] - y[k]) if y[k + 1] != y[k] else 0.0
+                found.append((float(math.exp(math.log(x[k]) + f * (math.log(x[k + 1]) - math.log(x[k])))),
+                              direction))
+        out["thresholds"][name] = [v for v, _ in found] or None
+        if not found:
+            continue
+        rate_for[name] = found
+        # the crossing nearest to today's mean rate
+        v, direction = min(found, key=lambda t: abs(math.log(t[0] / mean_now)) if mean_now > 0 else 0)
+        word = "above" if v > mean_now else "below"
+        cheaper = "Lambda costs at least" if ratio0 < r else "Lambda costs less than"
+        cond = (f"{word} {v:,.3g} req/s mean (same traffic shape; now {mean_now:,.3g} req/s), "
+                f"{cheaper} {r:g}x the cheapest container option")
+        if abs(r - 1.0) < 1e-12:
+            cond = f"{word} {v:,.3g} req/s mean, containers are cheaper"
+        out["flips"].append({
+            "_distance": abs(math.log(v / mean_now)) if mean_now > 0 else 0.0,
+            "condition": cond, "new_verdict": nv,
+            "lambda_monthly_usd": facts.container_monthly_usd * r * (1.001 if ratio0 < r else 0.999),
+            "container_monthly_usd": facts.container_monthly_usd,
+            "container_option": facts.container_option,
+            "how": f"costmodel.breakeven.option_costs on a log grid of mean rates ({n_grid} points, "
+                   f"{low_rps:g}-{high_rps:g} req/s, refined with {n_refine}); ratio = Lambda / cheapest of "
+                   f"{', '.join(opts)}",
+        })
+    # one cost flip per new verdict: the threshold crossing nearest to today's mean rate
+    nearest: dict = {}
+    for f in out["flips"]:
+        if f["new_verdict"] not in nearest or f["_distance"] < nearest[f["new_verdict"]]["_distance"]:
+            nearest[f["new_verdict"]] = f
+    out["flips"] = [{k: v for k, v in f.items() if k != "_distance"} for f in nearest.values()]
+    return out
+
+
+# ------------------------------------------------------------------ failure modes
+def failure_mode_evidence(scenario: Any, facts, workload, scfg: dict) -> tuple[dict, list[str]]:
+    """Fan-out and cold-start-on-path numbers for the recommendation's evidence."""
+    from .failure_modes import cold_start_slo_check
+    from .fanout import fanout
+
+    sc = load(scenario)
+    ev: dict = {}
+    warnings: list[str] = []
+    if workload is None:
+        return ev, warnings
+    fm_cfg = scfg.get("failure_modes") or {}
+    if facts.lambda_p99_ms is not None and fm_cfg.get("cold_start_user_facing", {}).get("enabled", True):
+        chk = cold_start_slo_check(
+            facts.chain_p99_ms if facts.chain_p99_ms is not None else facts.lambda_p99_ms,
+            facts.chain_warm_p99_ms if facts.chain_warm_p99_ms is not None else facts.lambda_warm_p99_ms,
+            facts.cold_start_fraction or 0.0, workload.latency_slo_p99_ms,
+            chain_depth=min(int(workload.sync_chain_depth), 5), user_facing=bool(workload.user_facing))
+        ev["cold_start_on_path"] = chk.to_dict()
+        if workload.user_facing and chk.meets_slo is False:
+            warnings.append("cold starts on a user-facing path: " + chk.reason)
+    if workload.fanout:
+        f = dict(workload.fanout)
+        kw = {k: f[k] for k in ("concurrency_cap", "worker_overhead_ms", "splitter_duration_ms", "message_kb",
+                                "peak_to_mean", "peak_duration_s") if k in f}
+        work = sc.work
+        common = dict(worker_per_message_ms=float(work.duration.mean_ms), worker_memory_mb=int(work.memory_mb),
+                      splitter_memory_mb=int(work.memory_mb), architecture=work.architecture,
+                      free_tier=bool(sc.lambda_["free_tier"]), prices=sc.prices(),
+                      alarm_headroom_fraction=float(fm_cfg.get("alarm_headroom_fraction", 1.0)), **kw)
+        b = int(f.get("batch_size", 1))
+        res = fanout(f["uploads_per_day"], f["fanout_factor"], b, **common)
+        alt_b = 10 if b < 10 else b * 10
+        alt = fanout(f["uploads_per_day"], f["fanout_factor"], min(alt_b, 10_000), **common)
+        ev["fanout"] = res.to_dict()
+        ev["fanout_batched"] = {"batch_size": alt.batch_size,
+                                "worker_invocations_per_day": alt.worker_invocations_per_day,
+                                "cost_per_month_usd": alt.cost_per_month_usd,
+                                "saving_per_month_usd": res.cost_per_month_usd - alt.cost_per_month_usd}
+        warnings.append(
+            f"fan-out: {f['uploads_per_day']:,.0f} uploads/day x {f['fanout_factor']:g} messages = "
+            f"{res.messages_per_day:,.0f} messages, {res.worker_invocations_per_day:,.0f} worker invocations/day "
+            f"at batch size {b} (${res.cost_per_month_usd:,.2f}/month for the chain); batch size {alt.batch_size} "
+            f"gives {alt.worker_invocations_per_day:,.0f}/day and saves ${res.cost_per_month_usd - alt.cost_per_month_usd:,.2f}"
+            f"/month; alarm on worker Invocations > {res.alarm_worker_invocations_per_hour:,} per hour")
+        if res.throttled_at_peak:
+            warnings.append(
+                f"fan-out: peak needs {res.peak_concurrency_needed:,.0f} concurrent workers > cap "
+                f"{res.concurrency_cap}: backlog up to {res.max_backlog_messages:,.0f} messages, "
+                f"drained in {res.drain_time_s:,.0f} s")
+        inv_day = (facts.traffic or {}).get("invocations_per_day")
+        if inv_day:
+            rel = abs(inv_day - res.worker_invocations_per_day) / res.worker_invocations_per_day
+            if rel > 0.10:
+                warnings.append(
+                    f"fan-out: the traffic block gives {inv_day:,.0f} invocations/day but workload.fanout gives "
+                    f"{res.worker_invocations_per_day:,.0f}/day ({100 * rel:.0f}% apart): check one of them")
+    return ev, warnings

@@ -1,0 +1,476 @@
+"""Break-even and uncertainty: where Lambda and containers cost the same, and how sure we are.
+
+* :func:`option_costs` prices a traffic *shape* at many mean rates at once: the container
+  fleets of all rates run together in :func:`costmodel.autoscaling.simulate_scaling_batch`
+  (vectorised across scenarios); Lambda, front doors and glue use the bills of
+  :mod:`costmodel.bills` through :mod:`costmodel.compare`.
+* :func:`breakeven_mean_rps` finds, per container option, the mean rate at which it costs
+  the same as Lambda for the scenario's shape (a log-spaced grid, then a finer grid in the
+  bracket where the difference changes sign; container cost is a step function of the rate,
+  so the answer is good to the finer grid's spacing, about 1 %).
+* :func:`breakeven_curve` repeats that while varying the peak-to-mean ratio, the mean
+  duration or the memory size; :func:`tornado` shows each input's effect on the monthly cost
+  difference; :func:`monte_carlo` samples uncertain inputs (traffic level, duration, growth)
+  with a seed and returns the probability that Lambda is cheaper and cost percentiles.
+
+Cold starts: these functions default to ``cold_starts=0`` (no INIT charge) for speed;
+AWS puts INITs under 1 % of invocations, so this moves Lambda's cost by well under 1 %
+at the rates where break-even happens. Pass ``cold_starts="model"`` to include them.
+Containers are simulated at the metric period (1 minute by default): a shape with shorter
+steps is averaged to it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._validate import check_choice, check_int, check_positive
+from .autoscaling import simulate_scaling_batch
+from .bills import ec2_bill, fargate_bill
+from .compare import MONTH_DAYS, OPTIONS, _month, compare, front_door_bill, glue_bill, scaling_policies
+from .lambda_traffic import lambda_on_traffic
+from .pricing import Prices
+from .scenario import Scenario, load_scenario
+from .traffic import bursty, check_rate, resample
+from .workload import Work
+
+__all__ = [
+    "CONTAINER_OPTIONS",
+    "option_costs",
+    "breakeven_mean_rps",
+    "peak_to_mean_shape",
+    "breakeven_curve",
+    "tornado",
+    "tornado_figure",
+    "MonteCarloResult",
+    "monte_carlo",
+]
+
+CONTAINER_OPTIONS = OPTIONS[1:]
+
+
+def _shape_of(sc: Scenario, shape_rps: Any, step_s: float | None) -> tuple[np.ndarray, float]:
+    if shape_rps is None:
+        rate, step, _ = sc.traffic_series()
+    else:
+        if step_s is None:
+            raise ValueError("shape_rps needs step_s")
+        rate, step = check_rate(shape_rps), float(step_s)
+    rate, _ = _month(rate, step)
+    period = float(sc.containers["fargate"]["metric_period_s"])
+    if step < period and (period / step).is_integer():
+        rate, step = resample(rate, step, period), period
+    return rate, step
+
+
+def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any = None, step_s: float | None = None,
+                 work: Work | None = None, prices: Prices | None = None, cold_starts: Any = 0.0,
+                 progress: bool = False) -> pd.DataFrame:
+    """Monthly cost [USD] of every option for a traffic shape scaled to several mean rates.
+
+    Parameters
+    ----------
+    scenario : path, dict, Scenario or None
+        Supplies the shape (unless ``shape_rps``), the work and the Lambda/container setup.
+    mean_rps : array_like
+        Mean rates to price [req/s] (default: the shape's own mean).
+    shape_rps, step_s : array_like, float, optional
+        A traffic shape [req/s] and its step [s] instead of the scenario's.
+    work : Work, optional
+        Replaces the scenario's work (duration, CPU, memory).
+    prices : Prices, optional
+    cold_starts : "model" or float
+        Lambda cold starts (see module notes).
+    progress : bool
+        Progress bar for the container simulation.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``mean_rps``, one column per option in ``OPTIONS`` [USD per month].
+    """
+    sc = load_scenario(scenario)
+    prices = prices if prices is not None else sc.prices()
+    work = work if work is not None else sc.work
+    shape, step = _shape_of(sc, shape_rps, step_s)
+    base_mean = float(shape.mean())
+    if base_mean <= 0:
+        raise ValueError("the traffic shape carries no requests")
+    rates = np.atleast_1d(np.asarray(mean_rps if mean_rps is not None else base_mean, dtype=float))
+    check_positive("mean_rps", rates)
+    scales = rates / base_mean
+    if work is not sc.work:
+        sc = _with_work(sc, work)
+    far_p, ec2_p = scaling_policies(sc, prices)
+    n = scales.size
+    pol = {f: np.concatenate([np.full(n, getattr(far_p, f)), np.full(n, getattr(ec2_p, f))])
+           for f in ("capacity_rps", "target_utilisation", "min_units", "max_units", "scale_out_cooldown_s",
+                     "scale_in_cooldown_s", "start_s")}
+    batch = simulate_scaling_batch(shape, step, shape_index=np.zeros(2 * n, dtype=np.int64),
+                                   scale=np.concatenate([scales, scales]), metric_period_s=far_p.metric_period_s,
+                                   evaluation_delay_s=far_p.evaluation_delay_s, metric=far_p.metric,
+                                   progress=progress, **pol)
+    far, ec2 = sc.containers["fargate"], sc.containers["ec2"]
+    lam_cfg, glue = sc.lambda_, sc.glue
+    arch = far.get("architecture") or work.architecture
+    pc = lam_cfg["provisioned_concurrency"]
+    out = {opt: np.zeros(n) for opt in OPTIONS}
+    for i, k in enumerate(scales):
+        rate = shape * k
+        requests = float(rate.sum() * step)
+        glue_usd = glue_bill(requests, glue, prices=prices).total_usd
+        c_fd = front_door_bill(sc.containers["front_door"], rate, step, payload_kb=float(glue["payload_kb"]),
+                               prices=prices).total_usd
+        lam = lambda_on_traffic(
+            rate, step, work, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
+            init_duration_ms=float(lam_cfg["init_duration_ms"]), cold_starts=cold_starts,
+            provisioned_concurrency=int(pc["count"]), pc_schedule=pc["schedule"], timezone=pc.get("timezone", "UTC"),
+            concurrency_limit=int(lam_cfg["concurrency_limit"]), reserved_concurrency=lam_cfg.get("reserved_concurrency"),
+            ephemeral_storage_mb=float(lam_cfg["ephemeral_storage_mb"]), prices=prices)
+        fd = lam_cfg["front_door"]
+        lam_fd = front_door_bill("alb_lambda" if fd == "alb" else fd, rate, step, payload_kb=float(glue["payload_kb"]),
+                                 api_gateway_free_tier=bool(lam_cfg.get("api_gateway_free_tier", False)),
+                                 prices=prices).total_usd
+        out["lambda"][i] = lam.bill.total_usd + lam_fd + glue_usd
+        for purchase in ("on_demand", "spot", "savings_plan"):
+            out[f"fargate_{purchase}"][i] = fargate_bill(
+                float(far["vcpu"]), float(far["memory_gb"]), batch.unit_seconds[i], architecture=arch,
+                purchase=purchase, prices=prices).total_usd + c_fd + glue_usd
+        for purchase in ("on_demand", "savings_plan"):
+            out[f"ec2_{purchase}"][i] = ec2_bill(ec2["instance_type"], batch.unit_seconds[n + i] / 3600.0,
+                                                 purchase=purchase, prices=prices).total_usd + c_fd + glue_usd
+    df = pd.DataFrame(out, index=pd.Index(rates, name="mean_rps"))
+    return df[list(OPTIONS)]
+
+
+def _with_work(sc: Scenario, work: Work) -> Scenario:
+    from dataclasses import replace
+
+    return replace(sc, work=work)
+
+
+def _crossing(rates: np.ndarray, diff: np.ndarray) -> float | None:
+    """First rate where ``diff`` (Lambda - option) goes from <= 0 to > 0, linearly in log rate."""
+    pos = diff > 0
+    if pos.all():
+        return None
+    idx = np.flatnonzero(~pos[:-1] & pos[1:])
+    if idx.size == 0:
+        return None
+    i = int(idx[0])
+    d0, d1 = diff[i], diff[i + 1]
+    f = 0.0 if d1 == d0 else -d0 / (d1 - d0)
+    return float(math.exp(math.log(rates[i]) + f * (math.log(rates[i + 1]) - math.log(rates[i]))))
+
+
+def breakeven_mean_rps(scenario: Any = None, *, options: Any = CONTAINER_OPTIONS, shape_rps: Any = None,
+                       step_s: float | None = None, work: Work | None = None, low_rps: float = 0.01,
+                       high_rps: float = 1000.0, n_grid: int = 25, n_refine: int = 16,
+                       prices: Prices | None = None, cold_starts: Any = 0.0) -> dict[str, float]:
+    """Mean rate [req/s] at which Lambda costs the same as each container option.
+
+    Parameters
+    ----------
+    scenario : path, dict, Scenario or None
+        Shape, work and setups (see :func:`option_costs`).
+    options : sequence of str
+        Container options to solve for.
+    low_rps, high_rps : float
+        Search range of the mean rate [req/s].
+    n_grid, n_refine : int
+        Log-spaced grid points, then points in the bracket found.
+
+    Returns
+    -------
+    dict of str to float
+        Break-even mean rate per option [req/s]: ``0.0`` if Lambda is dearer over the whole
+        range, ``inf`` if Lambda is cheaper over the whole range.
+    """
+    for o in options:
+        check_choice("options", o, CONTAINER_OPTIONS)
+    check_int("n_grid", n_grid, 3)
+    check_int("n_refine", n_refine, 2)
+    sc = load_scenario(scenario)
+    prices = prices if prices is not None else sc.prices()
+    shape, step = _shape_of(sc, shape_rps, step_s)  # built once, reused by both passes
+    rates = np.geomspace(low_rps, high_rps, n_grid)
+    costs = option_costs(sc, rates, shape_rps=shape, step_s=step, work=work, prices=prices, cold_starts=cold_starts)
+    out: dict[str, float] = {}
+    brackets: dict[str, np.ndarray] = {}
+    for o in options:
+        diff = costs["lambda"].to_numpy() - costs[o].to_numpy()
+        if (diff > 0).all():
+            out[o] = 0.0
+        elif not (diff > 0).any():
+            out[o] = math.inf
+        else:
+            i = int(np.flatnonzero((diff[:-1] <= 0) & (diff[1:] > 0))[0])
+            brackets[o] = np.geomspace(rates[i], rates[i + 1], n_refine)
+    if brackets:
+        fine_all = np.unique(np.concatenate(list(brackets.values())))
+        fc = option_costs(sc, fine_all, shape_rps=shape, step_s=step, work=work, prices=prices,
+                          cold_starts=cold_starts)
+        for o, fine in brackets.items():
+            sub = fc.loc[fine]
+            x = _crossing(fine, sub["lambda"].to_numpy() - sub[o].to_numpy())
+            out[o] = x if x is not None else float(fine[-1])
+    return {o: out[o] for o in options}
+
+
+def peak_to_mean_shape(peak_to_mean: float, *, horizon_days: float = MONTH_DAYS, step_s: float = 60.0) -> np.ndarray:
+    """A traffic shape with mean 1 req/s and the given peak-to-mean ratio.
+
+    A base rate with one 1-hour burst a day (:func:`costmodel.traffic.bursty`): with burst
+    height ``h``, peak/mean = ``(1 + h) / (1 + h / 24)``, so ``h = (r - 1) / (1 - r / 24)``
+    (``1 <= r < 24``).
+    """
+    r = float(peak_to_mean)
+    if not 1.0 <= r < 24.0:
+        from .errors import InvalidParameterError
+
+        raise InvalidParameterError("peak_to_mean", peak_to_mean, "1 <= peak_to_mean < 24 (one 1-h burst a day)")
+    h = (r - 1.0) / (1.0 - r / 24.0)
+    shape = bursty(1.0, burst_rps=h, burst_length_s=3600.0, bursts_per_day=1.0, first_burst_s=12 * 3600.0,
+                   horizon_days=horizon_days, step_s=step_s) if h > 0 else np.ones(int(horizon_days * 86400 / step_s))
+    return shape / shape.mean()
+
+
+def breakeven_curve(parameter: str, values: Any, scenario: Any = None, *, option: str = "fargate_on_demand",
+                    prices: Prices | None = None, **kwargs: Any) -> pd.DataFrame:
+    """Break-even mean rate [req/s] as one input varies.
+
+    Parameters
+    ----------
+    parameter : {"peak_to_mean", "duration_ms", "memory_mb"}
+        ``peak_to_mean`` uses :func:`peak_to_mean_shape`; ``duration_ms`` scales the
+        scenario's duration distribution to the given mean [ms]; ``memory_mb`` sets Lambda's
+        memory [MB].
+    values : array_like
+        Values of the parameter.
+    scenario : path, dict, Scenario or None
+    option : str
+        Container option.
+    **kwargs
+        Passed to :func:`breakeven_mean_rps` (``low_rps``, ``high_rps``, ``n_grid``...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``parameter value`` and ``breakeven_mean_rps``.
+    """
+    check_choice("parameter", parameter, ("peak_to_mean", "duration_ms", "memory_mb"))
+    sc = load_scenario(scenario)
+    prices = prices if prices is not None else sc.prices()
+    rows = []
+    for v in np.atleast_1d(values):
+        kw = dict(kwargs)
+        if parameter == "peak_to_mean":
+            step = float(sc.containers["fargate"]["metric_period_s"])
+            kw.update(shape_rps=peak_to_mean_shape(float(v), step_s=step), step_s=step)
+        elif parameter == "duration_ms":
+            w = sc.work
+            kw["work"] = Work(w.duration.scaled(float(v) / w.duration.mean_ms), w.cpu_ms_per_request, w.memory_mb,
+                              w.architecture)
+        else:
+            w = sc.work
+            kw["work"] = Work(w.duration, w.cpu_ms_per_request, float(v), w.architecture)
+        be = breakeven_mean_rps(sc, options=(option,), prices=prices, **kw)[option]
+        rows.append({parameter: float(v), "breakeven_mean_rps": be})
+    return pd.DataFrame(rows)
+
+
+#: Default tornado inputs: name -> (low, high) multipliers or values.
+TORNADO_INPUTS = {
+    "traffic level (x0.5 / x2)": ("traffic.scale", 0.5, 2.0),
+    "duration (x0.5 / x2)": ("duration", 0.5, 2.0),
+    "Lambda memory (x0.5 / x2)": ("memory", 0.5, 2.0),
+    "CPU per request (x0.5 / x2)": ("cpu", 0.5, 2.0),
+    "target utilisation (0.4 / 0.8)": ("containers.fargate.target_utilisation", 0.4, 0.8),
+    "min tasks (1 / 4)": ("containers.fargate.min_tasks", 1, 4),
+}
+
+
+def _variant(sc: Scenario, how: str, value: float) -> Scenario:
+    w = sc.work
+    if how == "traffic.scale":
+        cur = sc.traffic.get("scale", 1.0) or 1.0
+        return sc.with_overrides({"traffic.scale": float(cur) * value})
+    if how == "duration":
+        from dataclasses import replace
+
+        return replace(sc, work=Work(w.duration.scaled(value), w.cpu_ms_per_request, w.memory_mb, w.architecture))
+    if how == "memory":
+        from dataclasses import replace
+
+        mem = float(min(10240, max(128, round(w.memory_mb * value))))
+        return replace(sc, work=Work(w.duration, w.cpu_ms_per_request, mem, w.architecture))
+    if how == "cpu":
+        from dataclasses import replace
+
+        return replace(sc, work=Work(w.duration, w.cpu_ms_per_request * value, w.memory_mb, w.architecture))
+    if how == "containers.fargate.min_tasks":  # keep max_tasks >= min_tasks
+        return sc.with_overrides({how: value, "containers.fargate.max_tasks":
+                                  max(int(value), int(sc.containers["fargate"]["max_tasks"]))})
+    return sc.with_overrides({how: value})
+
+
+def tornado(scenario: Any = None, *, option: str = "fargate_on_demand", inputs: dict | None = None,
+            prices: Prices | None = None, cold_starts: Any = 0.0) -> pd.DataFrame:
+    """Each input's effect on Lambda's monthly cost minus ``option``'s [USD].
+
+    Every input is set to its low and its high value in turn, the others held at the
+    scenario's values.
+
+    Parameters
+    ----------
+    scenario : path, dict, Scenario or None
+    option : str
+        Container option compared with Lambda.
+    inputs : dict, optional
+        ``{label: (how, low, high)}``; ``how`` is ``"traffic.scale"``, ``"duration"``,
+        ``"memory"``, ``"cpu"`` (multipliers) or a dotted scenario key (values). Default
+        :data:`TORNADO_INPUTS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``input, low_usd, high_usd, swing_usd`` (sorted by swing) and the baseline in
+        ``attrs["baseline_usd"]``; positive = Lambda dearer.
+    """
+    check_choice("option", option, CONTAINER_OPTIONS)
+    sc = load_scenario(scenario)
+    prices = prices if prices is not None else sc.prices()
+
+    def diff(s: Scenario) -> float:
+        t = compare(s, prices=prices, cold_starts=cold_starts).table
+        return float(t.loc["lambda", "monthly_usd"] - t.loc[option, "monthly_usd"])
+
+    base = diff(sc)
+    rows = []
+    for label, (how, lo, hi) in (inputs or TORNADO_INPUTS).items():
+        d_lo, d_hi = diff(_variant(sc, how, lo)), diff(_variant(sc, how, hi))
+        rows.append({"input": label, "low_usd": d_lo, "high_usd": d_hi, "swing_usd": abs(d_hi - d_lo)})
+    df = pd.DataFrame(rows).sort_values("swing_usd", ascending=False, ignore_index=True)
+    df.attrs["baseline_usd"] = base
+    df.attrs["option"] = option
+    return df
+
+
+def tornado_figure(df: pd.DataFrame):
+    """Plotly tornado chart of :func:`tornado`'s table."""
+    import plotly.graph_objects as go
+
+    base = df.attrs.get("baseline_usd", 0.0)
+    d = df.iloc[::-1]
+    fig = go.Figure([
+        go.Bar(y=d["input"], x=d["low_usd"] - base, base=base, orientation="h", name="low value"),
+        go.Bar(y=d["input"], x=d["high_usd"] - base, base=base, orientation="h", name="high value"),
+    ])
+    fig.update_layout(barmode="overlay", title=f"Lambda minus {df.attrs.get('option', 'containers')}: USD per month "
+                      f"(baseline {base:,.2f})", xaxis_title="USD per month (positive = Lambda dearer)")
+    return fig
+
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """Result of :func:`monte_carlo`.
+
+    Attributes
+    ----------
+    samples : pandas.DataFrame
+        One row per draw: the sampled inputs and every option's monthly cost [USD].
+    p_lambda_cheaper : dict of str to float
+        Share of draws in which Lambda is cheaper than each container option.
+    percentiles : pandas.DataFrame
+        Monthly cost percentiles (5, 50, 95) per option [USD].
+    """
+
+    samples: pd.DataFrame
+    p_lambda_cheaper: dict
+    percentiles: pd.DataFrame
+
+
+def monte_carlo(scenario: Any = None, *, n: int = 200, random_state: Any = 0, traffic_sigma: float = 0.3,
+                duration_sigma: float = 0.2, growth_range: tuple[float, float] = (1.0, 1.5),
+                prices: Prices | None = None, cold_starts: Any = 0.0, progress: bool = False) -> MonteCarloResult:
+    """Seeded Monte Carlo over traffic level, duration and growth.
+
+    Each draw multiplies the traffic by a lognormal factor (median 1, ``traffic_sigma``),
+    the duration by a lognormal factor (median 1, ``duration_sigma``) and applies a linear
+    growth over the month to a factor uniform in ``growth_range``. Containers for all draws
+    are simulated together (vectorised across draws).
+
+    Parameters
+    ----------
+    n : int
+        Number of draws.
+    random_state : int or numpy.random.Generator
+        Seed.
+    traffic_sigma, duration_sigma : float
+        Log-space standard deviations [-].
+    growth_range : (float, float)
+        Range of the end-of-month growth factor [-].
+
+    Returns
+    -------
+    MonteCarloResult
+    """
+    n = check_int("n", n, 1)
+    sc = load_scenario(scenario)
+    prices = prices if prices is not None else sc.prices()
+    rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
+    shape, step = _shape_of(sc, None, None)
+    t_f = rng.lognormal(0.0, traffic_sigma, n)
+    d_f = rng.lognormal(0.0, duration_sigma, n)
+    g_f = rng.uniform(growth_range[0], growth_range[1], n)
+    x = (np.arange(shape.size) + 0.5) / shape.size
+    shapes = shape[None, :] * (1.0 + (g_f[:, None] - 1.0) * x[None, :]) * t_f[:, None]
+    far_p, ec2_p = scaling_policies(sc, prices)
+    pol = {f: np.concatenate([np.full(n, getattr(far_p, f)), np.full(n, getattr(ec2_p, f))])
+           for f in ("capacity_rps", "target_utilisation", "min_units", "max_units", "scale_out_cooldown_s",
+                     "scale_in_cooldown_s", "start_s")}
+    batch = simulate_scaling_batch(shapes, step, shape_index=np.concatenate([np.arange(n), np.arange(n)]),
+                                   metric_period_s=far_p.metric_period_s, evaluation_delay_s=far_p.evaluation_delay_s,
+                                   metric=far_p.metric, progress=progress, **pol)
+    far, ec2 = sc.containers["fargate"], sc.containers["ec2"]
+    lam_cfg, glue = sc.lambda_, sc.glue
+    w = sc.work
+    arch = far.get("architecture") or w.architecture
+    pc = lam_cfg["provisioned_concurrency"]
+    rows = []
+    for i in range(n):
+        rate = shapes[i]
+        requests = float(rate.sum() * step)
+        glue_usd = glue_bill(requests, glue, prices=prices).total_usd
+        c_fd = front_door_bill(sc.containers["front_door"], rate, step, payload_kb=float(glue["payload_kb"]),
+                               prices=prices).total_usd
+        work_i = Work(w.duration.scaled(float(d_f[i])), w.cpu_ms_per_request, w.memory_mb, w.architecture)
+        lam = lambda_on_traffic(
+            rate, step, work_i, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
+            init_duration_ms=float(lam_cfg["init_duration_ms"]), cold_starts=cold_starts,
+            provisioned_concurrency=int(pc["count"]), pc_schedule=pc["schedule"], timezone=pc.get("timezone", "UTC"),
+            concurrency_limit=int(lam_cfg["concurrency_limit"]), reserved_concurrency=lam_cfg.get("reserved_concurrency"),
+            ephemeral_storage_mb=float(lam_cfg["ephemeral_storage_mb"]), prices=prices)
+        fd = lam_cfg["front_door"]
+        lam_fd = front_door_bill("alb_lambda" if fd == "alb" else fd, rate, step, payload_kb=float(glue["payload_kb"]),
+                                 api_gateway_free_tier=bool(lam_cfg.get("api_gateway_free_tier", False)),
+                                 prices=prices).total_usd
+        row = {"traffic_factor": t_f[i], "duration_factor": d_f[i], "growth_factor": g_f[i],
+               "lambda": lam.bill.total_usd + lam_fd + glue_usd}
+        for purchase in ("on_demand", "spot", "savings_plan"):
+            row[f"fargate_{purchase}"] = fargate_bill(float(far["vcpu"]), float(far["memory_gb"]), batch.unit_seconds[i],
+                                                      architecture=arch, purchase=purchase,
+                                                      prices=prices).total_usd + c_fd + glue_usd
+        for purchase in ("on_demand", "savings_plan"):
+            row[f"ec2_{purchase}"] = ec2_bill(ec2["instance_type"], batch.unit_seconds[n + i] / 3600.0,
+                                              purchase=purchase, prices=prices).total_usd + c_fd + glue_usd
+        rows.append(row)
+    samples = pd.DataFrame(rows)
+    p = {o: float((samples["lambda"] < samples[o]).mean()) for o in CONTAINER_OPTIONS}
+    pct = samples[list(OPTIONS)].quantile([0.05, 0.5, 0.95]).T
+    pct.columns = ["p5_usd", "p50_usd", "p95_usd"]
+    return MonteCarloResult(samples=samples, p_lambda_cheaper=p, percentiles=pct)

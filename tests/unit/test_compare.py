@@ -1,0 +1,94 @@
+"""compare(): each option's monthly cost against closed forms from published rates."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from costmodel.compare import OPTIONS, compare, front_door_bill
+from costmodel.pricing import load_prices
+from small_scenarios import small
+
+MONTH_S = 30 * 86400
+# published rates (AWS pricing pages; see data/pricing)
+FARGATE_VCPU_S, FARGATE_GB_S = 0.000011244, 0.000001235
+LAMBDA_REQUEST, LAMBDA_GB_S = 0.20 / 1e6, 0.0000166667
+M7G_LARGE_HOUR = 0.0816  # third-party table value shipped in the price set
+
+
+def cents(x):
+    return math.floor(x * 100 + 0.5) / 100
+
+
+@pytest.fixture(scope="module")
+def cmp_small():
+    return compare(small())
+
+
+def test_table_shape_and_columns(cmp_small):
+    t = cmp_small.table
+    assert list(t.index) == list(OPTIONS)
+    for col in ("monthly_usd", "usd_per_million_requests", "utilisation", "overload_minutes"):
+        assert col in t.columns
+
+
+def test_fixed_fleets_and_lambda_match_closed_forms(cmp_small):
+    t = cmp_small.table
+    prices = load_prices()
+    task_s = 2 * MONTH_S
+    assert t.loc["fargate_on_demand", "monthly_usd"] == pytest.approx(
+        cents(0.5 * task_s * FARGATE_VCPU_S) + cents(1.0 * task_s * FARGATE_GB_S))
+    keep = 1 - prices.value("fargate.spot_discount")
+    assert t.loc["fargate_spot", "monthly_usd"] == pytest.approx(
+        cents(0.5 * task_s * FARGATE_VCPU_S * keep) + cents(1.0 * task_s * FARGATE_GB_S * keep))
+    assert t.loc["ec2_on_demand", "monthly_usd"] == pytest.approx(cents(720 * M7G_LARGE_HOUR))
+    requests = 2.0 * MONTH_S
+    assert cmp_small.requests == pytest.approx(requests)
+    assert t.loc["lambda", "monthly_usd"] == pytest.approx(
+        cents(requests * LAMBDA_REQUEST) + cents(requests * 0.1 * 1.0 * LAMBDA_GB_S))
+    assert t.loc["lambda", "usd_per_million_requests"] == pytest.approx(
+        t.loc["lambda", "monthly_usd"] / (requests / 1e6))
+
+
+def test_utilisation_and_cheapest(cmp_small):
+    t = cmp_small.table
+    # 2 tasks of 0.5 vCPU at 50 ms CPU per request = 20 req/s of capacity; demand 2 req/s
+    assert t.loc["fargate_on_demand", "utilisation"] == pytest.approx(0.1)
+    assert (t["overload_minutes"] == 0).all()
+    assert cmp_small.cheapest == t["monthly_usd"].idxmin() == "lambda"
+
+
+def test_overloaded_option_is_not_cheapest():
+    c = compare(small(traffic__mean_rps=30.0))  # 30 req/s > 20 req/s of fixed Fargate capacity
+    t = c.table
+    assert t.loc["fargate_on_demand", "overload_minutes"] == pytest.approx(MONTH_S / 60)
+    assert not c.cheapest.startswith("fargate")
+
+
+def test_short_series_is_repeated_to_a_month():
+    day = np.full(24, 3.0)
+    c = compare(small(), rate_rps=day, step_s=3600)
+    assert c.requests == pytest.approx(3.0 * MONTH_S)
+    assert any("repeated" in n for n in c.notes)
+
+
+def test_front_doors_use_the_bills():
+    rate = np.full(720, 2.0)
+    http = front_door_bill("api_gateway_http", rate, 3600)
+    assert http.total_usd == cents(2.0 * MONTH_S / 1e6 * 1.00)  # $1.00 per million (first 300M)
+    rest = front_door_bill("api_gateway_rest", rate, 3600)
+    assert rest.total_usd == cents(2.0 * MONTH_S / 1e6 * 3.50)
+    assert front_door_bill("none", rate, 3600).total_usd == 0
+    alb = front_door_bill("alb", rate, 3600)
+    assert alb.item("ALB hours").quantity == 720
+
+
+def test_figures_and_json(cmp_small):
+    figs = cmp_small.figures()
+    assert set(figs) == {"cost_over_time", "cumulative_cost", "capacity_vs_demand"}
+    assert len(figs["cost_over_time"].data) == len(OPTIONS)
+    daily = cmp_small.daily_usd()
+    np.testing.assert_allclose(daily.sum().to_numpy(), cmp_small.table["monthly_usd"].to_numpy())
+    d = json.loads(json.dumps(cmp_small.to_dict()))
+    assert d["cheapest"] == "lambda" and len(d["options"]) == len(OPTIONS)
+    assert "lambda" in cmp_small.to_text()

@@ -1,0 +1,178 @@
+"""Latency percentiles, chains and cold-start cost feedback (costmodel.latency).
+
+Checked against queueing closed forms (M/M/1 sojourn is exponential with rate mu - lambda;
+M/M/c mean wait C/(c mu - lambda)), exact quantiles of the service distributions, a fluid
+backlog traced by hand, and the exact simulator's empirical percentiles (tolerance from
+the order-statistic confidence interval of the sample size).
+"""
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from costmodel.bills import lambda_bill
+from costmodel.coldstart import Duration, erlang_c, simulate
+from costmodel.coldstart_fast import fast_cold_starts
+from costmodel.errors import InvalidParameterError
+from costmodel.latency import (
+    chain_latency, container_latency, duration_from_ms, lambda_cold_start_bill, lambda_latency,
+    percentiles_ms, provisioned_concurrency_tradeoff,
+)
+
+GRID_REL = 0.006  # the percentile grid's relative resolution
+
+
+def test_no_init_means_latency_is_the_warm_distribution():
+    # with a zero init a cold request takes as long as a warm one: exact exponential quantiles
+    res = lambda_latency(np.full(30, 2.0), 60.0, Duration.exponential(0.1), 0.0, 60.0)
+    for name, q in zip(("p50_ms", "p95_ms", "p99_ms", "p999_ms"), (0.5, 0.95, 0.99, 0.999)):
+        assert getattr(res, name) == pytest.approx(-100.0 * math.log(1 - q), rel=GRID_REL)
+    np.testing.assert_allclose(res.step_p99_ms, -100.0 * math.log(0.01), rtol=GRID_REL)
+    assert res.mean_ms == pytest.approx(100.0, rel=1e-6)
+
+
+def test_fixed_durations_and_overhead():
+    res = lambda_latency(5.0, 3600.0, 120.0, 0.0, 600.0, overhead_ms=15.0)
+    assert res.p50_ms == pytest.approx(135.0, rel=GRID_REL)
+    assert res.p999_ms == pytest.approx(135.0, rel=GRID_REL)
+
+
+def test_cold_tail_when_p_cold_exceeds_the_percentile():
+    # P(cold) ~ 0.55 at 0.001 req/s: p50 and above are cold (warm 100 ms + init 1 s)
+    res = lambda_latency(0.001, 2.0e6, 100.0, 1000.0, 600.0)
+    assert res.cold_start_fraction == pytest.approx(0.5485, abs=0.005)
+    assert res.p99_ms == pytest.approx(1100.0, rel=GRID_REL)
+    assert res.p50_ms == pytest.approx(1100.0, rel=GRID_REL)
+    assert res.mean_ms == pytest.approx(100.0 + res.cold_start_fraction * 1000.0, rel=1e-6)
+
+
+def test_lambda_percentiles_match_the_simulator():
+    warm, init = Duration.lognormal(0.12, 0.4), Duration.fixed(0.8)
+    model = lambda_latency(0.05, 2.0e6, warm, init, 300.0)
+    sim = simulate(0.05, 2.0e6, warm_duration=warm, init_duration=init, keep_alive_s=300.0, random_state=3)
+    lat = np.sort(sim.latency_s)
+    n = lat.size
+    z = norm.ppf(0.9995)
+    for name, q in (("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99)):
+        half = z * math.sqrt(q * (1 - q) / n)
+        lo = lat[max(0, int((q - half) * n) - 1)] * 1000
+        hi = lat[min(n - 1, int((q + half) * n) + 1)] * 1000
+        value = getattr(model, name)
+        assert lo * (1 - GRID_REL) <= value <= hi * (1 + GRID_REL), (name, lo, value, hi)
+    assert percentiles_ms(sim.latency_s)["p50_ms"] == pytest.approx(np.quantile(lat, 0.5) * 1000)
+
+
+def test_throttling_adds_retries_and_failures():
+    res = lambda_latency(10.0, 3600.0, 2000.0, 200.0, 600.0, concurrency_limit=20,
+                         retry_backoff_ms=100.0, max_retries=2)
+    b = 0.15889196154197155
+    assert res.throttle_fraction == pytest.approx(b, rel=1e-9)
+    assert res.failed_fraction == pytest.approx(b**3, rel=1e-9)
+    # mean = 2 s + E[backoff | served]: 0 w.p. (1-b), 100 ms w.p. b(1-b), 300 ms w.p. b^2(1-b)
+    expected_delay = (b * (1 - b) * 100.0 + b**2 * (1 - b) * 300.0) / (1 - b**3)
+    assert res.mean_ms == pytest.approx(2000.0 + expected_delay, rel=1e-3)
+    assert res.p99_ms == pytest.approx(2300.0, rel=GRID_REL)
+
+
+def test_mm1_sojourn_percentiles():
+    # M/M/1, lambda = 8/s, mu = 10/s: response ~ Exp(2/s)
+    res = container_latency(8.0, 60.0, Duration.exponential(0.1), 1, approximation="mmc")
+    assert res.p50_ms == pytest.approx(1000 * math.log(2) / 2, rel=GRID_REL)
+    assert res.p99_ms == pytest.approx(1000 * math.log(100) / 2, rel=GRID_REL)
+    assert res.mean_ms == pytest.approx(500.0, rel=1e-9)
+    # with exponential service the M/G/c correction changes nothing
+    mgc = container_latency(8.0, 60.0, Duration.exponential(0.1), 1, approximation="mgc")
+    assert mgc.p99_ms == pytest.approx(res.p99_ms, rel=1e-9)
+
+
+def test_mmc_mean_wait_is_erlang_c():
+    lam, w, c = 30.0, 0.2, 8
+    res = container_latency(lam, 60.0, Duration.exponential(w), c, approximation="mmc")
+    expected_wait_ms = erlang_c(c, lam * w) / (c / w - lam) * 1000
+    assert res.step_queue_delay_ms[0] == pytest.approx(expected_wait_ms, rel=1e-9)
+    # deterministic service waits about half as long (Allen-Cunneen)
+    det = container_latency(lam, 60.0, w * 1000.0, c, approximation="mgc")
+    assert det.step_queue_delay_ms[0] == pytest.approx(expected_wait_ms / 2, rel=1e-9)
+
+
+def test_fluid_backlog_during_overload():
+    # 20 req/s capacity (2 slots of 100 ms), 30 req/s for 5 minutes, then 5 req/s
+    lam = np.r_[np.full(5, 30.0), np.full(10, 5.0)]
+    res = container_latency(lam, 60.0, 100.0, 2)
+    # backlog grows by 600 requests per step: mean over step k is 600 (k + 1/2); drains at 15/s
+    for k in range(5):
+        assert res.step_queue_delay_ms[k] == pytest.approx(600 * (k + 0.5) / 20.0 * 1000, rel=1e-9)
+    # step 5 starts with 3000 queued, drains 900 per step -> still backlogged for 4 steps
+    assert res.step_queue_delay_ms[5] == pytest.approx((3000 + 2100) / 2 / 20.0 * 1000, rel=1e-9)
+    assert res.step_queue_delay_ms[9] == pytest.approx(0.0, abs=5.0)
+    assert res.p99_ms > 100_000      # the spike users fear
+    assert res.step_p50_ms[-1] < 200
+
+
+def test_chain_latency_compounds():
+    rates = np.full(240, 0.02)
+    one = chain_latency(1, rates, 60.0, 100.0, 500.0, 300.0, random_state=1)
+    lam1 = lambda_latency(rates, 60.0, 100.0, 500.0, 300.0)
+    assert one.cold_start_fraction == pytest.approx(lam1.cold_start_fraction, rel=1e-9)
+    results = [chain_latency(d, rates, 60.0, 100.0, 500.0, 300.0, random_state=1) for d in range(1, 6)]
+    p = [r.cold_start_fraction for r in results]
+    assert all(b > a for a, b in zip(p, p[1:]))
+    # mean grows with the hops: sum of (100 ms + P(cold_i) 500 ms)
+    fast = [fast_cold_starts(rates, 60.0, 0.1 * (5 - i), 300.0).cold_start_fraction for i in range(5)]
+    expected = sum(100.0 + 500.0 * f for f in fast)
+    assert results[-1].mean_ms == pytest.approx(expected, rel=0.02)
+    assert results[-1].p99_ms > results[0].p99_ms
+    with pytest.raises(InvalidParameterError, match="depth"):
+        chain_latency(6, rates, 60.0, 100.0, 500.0)
+
+
+def test_init_billing_uses_lambda_bill():
+    rates = np.full(1440, 0.5)
+    cost = lambda_cold_start_bill(rates, 60.0, 120.0, 1024, 400.0, 600.0, free_tier=False)
+    fast = fast_cold_starts(rates, 60.0, 0.12, 600.0, init_mean_s=0.4)
+    assert cost.cold_starts == pytest.approx(fast.total_cold_starts)
+    assert cost.init_gb_s == pytest.approx(fast.total_cold_starts * 0.4 * 1.0)
+    reference = lambda_bill(fast.total_requests, 120.0, 1024, free_tier=False,
+                            cold_starts=fast.total_cold_starts, init_duration_ms=400.0)
+    assert cost.total_usd == pytest.approx(reference.total_usd)
+    assert cost.idle_gb_s == pytest.approx(fast.idle_instance_s * 1.0)
+
+
+def test_provisioned_concurrency_tradeoff_curve():
+    t = np.arange(0, 86400, 60.0)
+    rates = 3.0 * (1 + 0.8 * np.sin(2 * np.pi * t / 86400))
+    table = provisioned_concurrency_tradeoff(rates, 60.0, {"mean": 200, "p99": 600}, 512, 800.0,
+                                             pc_counts=[0, 1, 2, 4, 8])
+    assert list(table.provisioned_concurrency) == [0, 1, 2, 4, 8]
+    assert np.all(np.diff(table.cold_starts) <= 1e-9)
+    assert np.all(np.diff(table.monthly_usd.to_numpy()[1:]) > 0)
+    assert np.all(np.diff(table.pc_request_fraction) >= 0)
+    assert table.p999_ms.iloc[-1] <= table.p999_ms.iloc[0] * (1 + GRID_REL)
+
+
+def test_duration_from_ms_forms_and_errors():
+    assert duration_from_ms("d", 250).kind == "fixed"
+    d = duration_from_ms("d", {"mean": 120, "p99": 400})
+    assert float(d.quantile(0.99)) == pytest.approx(0.4)
+    assert duration_from_ms("d", {"mean": 50, "p99": 50}).kind == "fixed"
+    with pytest.raises(InvalidParameterError, match="d"):
+        duration_from_ms("d", {"mean": 100, "p90": 200})
+    with pytest.raises(InvalidParameterError) as exc:
+        duration_from_ms("duration_ms", -5)
+    assert exc.value.name == "duration_ms"
+
+
+def test_bad_input_names_the_parameter():
+    with pytest.raises(InvalidParameterError) as exc:
+        lambda_latency(1.0, 60.0, 100.0, 200.0, keep_alive_s=0.0)
+    assert exc.value.name == "keep_alive_s"
+    with pytest.raises(InvalidParameterError) as exc:
+        lambda_latency([1.0, -1.0], 60.0, 100.0, 200.0)
+    assert exc.value.name == "arrival_rps"
+    with pytest.raises(InvalidParameterError) as exc:
+        lambda_latency(1.0, 60.0, 100.0, 200.0, concurrency_limit=2, provisioned_concurrency=5)
+    assert exc.value.name == "concurrency_limit"
+    with pytest.raises(InvalidParameterError) as exc:
+        container_latency(1.0, 60.0, 100.0, servers=-1)
+    assert exc.value.name == "servers"

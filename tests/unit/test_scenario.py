@@ -1,0 +1,75 @@
+"""Scenario format: defaults, typos, pass-through blocks, traffic blocks."""
+import numpy as np
+import pytest
+
+from costmodel.errors import ScenarioError
+from costmodel.scenario import DEFAULT_SCENARIO_PATH, build_traffic, load_scenario
+from small_scenarios import small
+
+
+def test_default_scenario_loads_and_builds_a_month():
+    sc = load_scenario()
+    assert DEFAULT_SCENARIO_PATH.exists()
+    rate, step, start = sc.traffic_series()
+    assert step == 60 and rate.size == 43_200
+    assert rate.mean() == pytest.approx(sc.traffic["mean_rps"])
+    assert sc.work.memory_mb == 512 and sc.lambda_["front_door"] == "api_gateway_http"
+
+
+@pytest.mark.parametrize("raw, key", [
+    ({"traffic": {"pattern": "steady", "mean_rps": 1}, "lamda": {}}, "lamda"),
+    ({"traffic": {"pattern": "steady", "mean_rsp": 1}}, "traffic.mean_rsp"),
+    ({"traffic": {"pattern": "steady", "mean_rps": 1}, "containers": {"fargate": {"vcpus": 1}}}, "containers.fargate.vcpus"),
+    ({"traffic": {"pattern": "steady", "mean_rps": 1}, "lambda": {"provisioned_concurrency": {"cnt": 1}}},
+     "lambda.provisioned_concurrency.cnt"),
+    ({"traffic": {"pattern": "sum", "components": [{"pattern": "steady", "mean_rps": 1, "step_s": 60}]}},
+     "traffic.components[0].step_s"),
+])
+def test_unknown_keys_are_errors_naming_the_key_and_the_allowed_ones(raw, key):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(raw)
+    assert key in str(err.value) and "allowed" in str(err.value)
+
+
+def test_bad_pattern_and_missing_traffic():
+    with pytest.raises(ScenarioError, match="pattern"):
+        load_scenario({"traffic": {"pattern": "wavy"}})
+    with pytest.raises(ScenarioError, match="traffic"):
+        load_scenario({"name": "x"})
+    with pytest.raises(ScenarioError, match="front_door"):
+        load_scenario({"traffic": {"pattern": "steady", "mean_rps": 1}, "lambda": {"front_door": "cloudfront"}})
+
+
+def test_bad_traffic_values_become_scenario_errors():
+    sc = load_scenario({"traffic": {"pattern": "steady", "mean_rps": -3}})
+    with pytest.raises(ScenarioError, match="mean_rps"):
+        sc.traffic_series()
+    sc = load_scenario({"traffic": {"pattern": "steady", "mean_rps": 1, "step_s": 7}})
+    with pytest.raises(ScenarioError, match="step_s"):
+        sc.traffic_series()
+
+
+def test_workload_and_team_pass_through():
+    raw = small()
+    raw["workload"] = {"max_duration_s": 2, "gpu": False}
+    raw["team"] = {"ops_preference": "minimise_ops"}
+    sc = load_scenario(raw)
+    assert sc.workload == {"max_duration_s": 2, "gpu": False}
+    assert sc.team == {"ops_preference": "minimise_ops"}
+
+
+def test_sum_growth_and_scale():
+    block = {"pattern": "sum", "horizon_days": 2, "step_s": 3600, "random_state": 1, "scale": 2.0,
+             "growth": {"end_factor": 1.0},
+             "components": [{"pattern": "steady", "mean_rps": 1.0}, {"pattern": "diurnal", "mean_rps": 3.0}]}
+    sc = load_scenario({"traffic": block})
+    rate, step, _ = sc.traffic_series()
+    assert rate.size == 48 and rate.mean() == pytest.approx(8.0)
+    rate2, _, _ = build_traffic(sc.traffic)
+    np.testing.assert_array_equal(rate, rate2)
+
+
+def test_dotted_overrides():
+    sc = load_scenario(small(), overrides={"traffic.mean_rps": 7.5, "containers.fargate.vcpu": 1})
+    assert sc.traffic["mean_rps"] == 7.5 and sc.containers["fargate"]["vcpu"] == 1
+    assert sc.with_overrides({"work.memory_mb": 2048}).work.memory_mb == 2048

@@ -1,0 +1,118 @@
+"""Each canonical scenario: the verdict it gets AND the reason that decides it.
+
+The recommendations run the real cost, break-even and latency models (engineers B and
+C), once per scenario per test session.
+"""
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from costmodel.decision import recommend, validate_team, validate_workload
+from costmodel.scenario import load_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "data" / "scenarios"
+CANONICAL = ["default", "bursty-webhook", "steady-high-throughput-api", "nightly-batch-over-15-min",
+             "document-pipeline-fanout", "infrequent-cron", "sync-chain-internal-tool"]
+
+
+@lru_cache(maxsize=None)
+def rec(name):
+    return recommend(SCENARIOS / f"{name}.yaml")
+
+
+@pytest.mark.parametrize("name", CANONICAL)
+def test_every_canonical_scenario_loads_and_declares_workload_and_team(name):
+    sc = load_scenario(SCENARIOS / f"{name}.yaml")
+    validate_workload(sc.workload)
+    validate_team(sc.team)
+
+
+def test_default_is_serverless_by_tally_with_a_neutral_diurnal_traffic_signal():
+    r = rec("default")
+    assert (r.verdict, r.decided_by) == ("serverless", "tally")
+    assert r.signal("traffic_pattern").measured == "diurnal"
+    assert r.signal("traffic_pattern").lean == "neutral"
+    assert r.signal("cost_model").lean == "serverless"
+
+
+def test_bursty_webhook_is_serverless_because_every_signal_leans_serverless():
+    r = rec("bursty-webhook")
+    assert (r.verdict, r.confidence, r.decided_by) == ("serverless", "high", "tally")
+    assert r.tally["serverless"] == 6
+    assert r.signal("traffic_pattern").measured == "bursty"
+    ratio = r.evidence["lambda_to_container_cost_ratio"]
+    assert ratio <= 0.8 and r.signal("cost_model").lean == "serverless"
+    # a mean rate of ~1.2 req/s is far below every break-even rate
+    assert r.evidence["traffic"]["mean_rps"] < min(v for v in r.evidence["break_even_mean_rps"].values() if v)
+
+
+def test_steady_api_is_containers_because_sustained_throughput_makes_lambda_much_dearer():
+    r = rec("steady-high-throughput-api")
+    assert (r.verdict, r.decided_by) == ("containers", "rule:sustained_high_throughput")
+    assert r.rule("sustained_high_throughput").fired
+    assert r.signal("traffic_pattern").measured == "steady"
+    assert r.evidence["lambda_to_container_cost_ratio"] >= 2.0
+    # the tally alone would say serverless (this team minimises ops): the rule decides
+    assert r.tally["serverless"] > r.tally["containers"]
+    # what flips it: a lower mean rate, found on the cost curves. Lambda / container
+    # cost grows with the rate, so where Lambda costs 2x lies above where it costs 1x.
+    cost_flips = [f for f in r.flips if f.fact == "traffic.mean_rps"]
+    assert len(cost_flips) == 1 and cost_flips[0].new_verdict == "serverless"
+    rate_2x = r.evidence["cost_ratio_thresholds_mean_rps"]["sustained_high_throughput_ratio"][0]
+    opt = r.evidence["cheapest_container_option"]
+    assert r.evidence["break_even_mean_rps"][opt] < rate_2x < r.evidence["traffic"]["mean_rps"]
+    assert cost_flips[0].condition.startswith("below ")
+
+
+def test_nightly_batch_is_containers_because_of_the_900_s_limit():
+    r = rec("nightly-batch-over-15-min")
+    assert (r.verdict, r.confidence, r.decided_by) == ("containers", "high", "hard_limit:execution_duration")
+    limit = [c for c in r.hard_limits if c.name == "execution_duration"][0]
+    assert limit.violated and limit.value == 2700 and limit.limit == 900
+    assert "docs.aws.amazon.com" in limit.source_url
+    assert any("900 s" in f.condition and f.new_verdict == "serverless" for f in r.flips)
+
+
+def test_document_pipeline_is_serverless_and_reproduces_the_seed_fanout():
+    r = rec("document-pipeline-fanout")
+    assert (r.verdict, r.decided_by) == ("serverless", "tally")
+    assert r.signal("traffic_pattern").measured == "bursty"
+    fo = r.evidence["failure_modes"]["fanout"]
+    assert fo["worker_invocations_per_day"] == 500_000          # 10K uploads x 50 messages
+    assert fo["alarm_worker_invocations_per_hour"] == math.ceil(500_000 / 24 * 2)
+    batched = r.evidence["failure_modes"]["fanout_batched"]
+    assert batched["worker_invocations_per_day"] == 50_000 and batched["saving_per_month_usd"] > 0
+    assert any(w.startswith("fan-out: 10,000 uploads/day x 50 messages") for w in r.warnings)
+
+
+def test_infrequent_cron_is_serverless_and_costs_almost_nothing_on_lambda():
+    r = rec("infrequent-cron")
+    assert (r.verdict, r.decided_by) == ("serverless", "tally")
+    assert r.signal("traffic_pattern").measured == "infrequent"
+    assert r.signal("cost_model").lean == "serverless"
+    assert r.evidence["lambda_monthly_usd"] < 1.0          # 720 runs x 20 s x 0.5 GB: inside the free tier
+
+
+def test_sync_chain_is_containers_because_compounding_cold_starts_break_the_slo():
+    r = rec("sync-chain-internal-tool")
+    assert (r.verdict, r.decided_by) == ("containers", "rule:sync_chain_breaks_slo")
+    ev = r.evidence
+    assert ev["chain_p99_ms"] > 1000 >= ev["chain_warm_p99_ms"]
+    # three hops are worse than one, and all-warm is the floor
+    assert ev["chain_p99_ms"] > ev["lambda_p99_ms"] >= ev["lambda_warm_p99_ms"]
+    # cheap on Lambda, yet latency decides
+    assert r.signal("cost_model").lean == "serverless"
+    assert any(f.fact == "workload.sync_chain_depth" and f.new_verdict == "serverless" for f in r.flips)
+
+
+@pytest.mark.parametrize("name", CANONICAL)
+def test_recommendation_is_deterministic_and_complete(name):
+    d = rec(name).to_dict()
+    assert d["verdict"] in ("serverless", "containers", "either")
+    assert [s["name"] for s in d["signals"]] == ["traffic_pattern", "execution_duration", "state_requirements",
+                                                "ops_preference", "cost_model", "debugging_maturity"]
+    assert all(s["reason"] for s in d["signals"])
+    for key in ("monthly_usd", "break_even_mean_rps", "lambda_p99_ms", "cold_start_fraction"):
+        assert key in d["evidence"]
