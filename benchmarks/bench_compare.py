@@ -14,6 +14,7 @@ GB-s, Fargate and EC2 target tracking evaluated at every step). It is run on the
 from __future__ import annotations
 
 import math
+import os
 import resource
 import sys
 import time
@@ -94,7 +95,7 @@ def main() -> int:
     compare(sc, rate_rps=rate[:86400 * 1], step_s=STEP_S)  # warm-up (imports, price file)
 
     times = []
-    for _ in range(3):
+    for _ in range(5):
         t0 = time.perf_counter()
         res = compare(sc, rate_rps=rate, step_s=STEP_S)
         times.append(time.perf_counter() - t0)
@@ -114,9 +115,10 @@ def main() -> int:
     base_days = time.perf_counter() - t0
     base_month = base_days * 30 / days
 
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}")
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs (shared machine)")
     print(f"series: 30 days x 1 s = {rate.size:,} steps, mean {rate.mean():.2f} req/s, diurnal + noise")
-    print(f"compare() Lambda+Fargate(3 purchases)+EC2(2): best of 3 = {best:.3f} s  (runs: "
+    print(f"compare() Lambda+Fargate(3 purchases)+EC2(2): best of 5 = {best:.3f} s  (runs: "
           + ", ".join(f"{t:.3f}" for t in times) + ")   target <= 0.5 s")
     print(f"peak traced memory during compare(): {peak_b / 2**20:.0f} MiB; process max RSS {rss_mb:.0f} MiB"
           "   target <= 1 GB")

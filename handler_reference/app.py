@@ -11,7 +11,6 @@ returns ``batchItemFailures`` (the event source mapping must have
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,7 +31,7 @@ from handler_reference.processor import (  # noqa: E402
 from handler_reference.sink import S3ResultSink  # noqa: E402
 from handler_reference.store import DynamoDBIdempotencyStore  # noqa: E402
 
-LOGGER = get_logger(os.environ.get("LOG_LEVEL", "INFO").upper())
+LOGGER = get_logger(CONFIG.log_level)
 _SESSION = boto3.session.Session(region_name=CONFIG.region)
 PORTS = Ports(
     store=DynamoDBIdempotencyStore(_SESSION.client("dynamodb"), CONFIG.idempotency_table),

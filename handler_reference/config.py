@@ -4,7 +4,7 @@ Required: ``QUEUE_URL``, ``BUCKET_NAME``, ``IDEMPOTENCY_TABLE``. Optional:
 ``IDEMPOTENCY_EXPIRY_S`` (default 3600), ``RESULT_PREFIX`` (default ``processed/``),
 ``AWS_REGION`` / ``AWS_DEFAULT_REGION`` (default ``us-east-1``; Lambda always sets
 ``AWS_REGION``), ``AWS_LAMBDA_FUNCTION_NAME`` and ``AWS_LAMBDA_LOG_GROUP_NAME`` (set by
-Lambda; used for the least-privilege policy and the logs).
+Lambda; used for the least-privilege policy and the logs), ``LOG_LEVEL`` (default INFO).
 
 :func:`load_config` checks everything before raising, so one :class:`ConfigError` names
 every missing variable and every invalid value.
@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 from handler_reference.errors import ConfigError
 
 REQUIRED_VARIABLES = ("QUEUE_URL", "BUCKET_NAME", "IDEMPOTENCY_TABLE")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
@@ -51,6 +52,8 @@ class HandlerConfig:
         Lambda function name (log group and policy).
     log_group_name : str
         CloudWatch Logs group the function writes to.
+    log_level : str
+        ``DEBUG``, ``INFO``, ``WARNING``, ``ERROR`` or ``CRITICAL``.
     """
 
     queue_url: str
@@ -61,6 +64,7 @@ class HandlerConfig:
     idempotency_expiry_s: int = 3600
     function_name: str = "document-processor"
     log_group_name: str = "/aws/lambda/document-processor"
+    log_level: str = "INFO"
 
     @property
     def account_id(self) -> str:
@@ -141,6 +145,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> HandlerConfig:
             f"RESULT_PREFIX={prefix!r} must be a key prefix ending in '/', without a "
             "leading '/' or '*'"
         )
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        invalid.append(f"LOG_LEVEL={get('LOG_LEVEL')!r} must be one of {', '.join(LOG_LEVELS)}")
     if missing or invalid:
         raise ConfigError(missing=missing, invalid=invalid)
 
@@ -154,4 +161,5 @@ def load_config(environ: Mapping[str, str] | None = None) -> HandlerConfig:
         idempotency_expiry_s=expiry_s,
         function_name=function_name,
         log_group_name=get("AWS_LAMBDA_LOG_GROUP_NAME") or f"/aws/lambda/{function_name}",
+        log_level=log_level,
     )

@@ -296,6 +296,26 @@ def failure_mode_evidence(scenario: Any, facts, workload, scfg: dict) -> tuple[d
         ev["cold_start_on_path"] = chk.to_dict()
         if workload.user_facing and chk.meets_slo is False:
             warnings.append("cold starts on a user-facing path: " + chk.reason)
+    if workload.cache and facts.traffic.get("mean_rps"):
+        from .coldstart_fast import fast_cold_starts
+        from .failure_modes import cache_hit_rate, cache_memory_mb
+
+        cfg = workload.cache
+        rate, step, _ = sc.traffic_series()
+        fast = fast_cold_starts(rate, step, float(sc.work.mean_duration_s), float(sc.lambda_["keep_alive_s"]),
+                                concurrency_limit=int(sc.lambda_["concurrency_limit"]))
+        n_inst = max(1, int(round(fast.mean_instances)))
+        hr = cache_hit_rate(float(facts.traffic["mean_rps"]), cfg["ttl_s"], n_inst, cfg["n_keys"],
+                            cfg.get("zipf_exponent", 0.0))
+        ev["module_level_cache"] = hr.to_dict() | {"mean_warm_instances": fast.mean_instances}
+        if "entry_kb" in cfg:
+            ev["module_level_cache"]["max_cache_mb"] = cache_memory_mb(1e12, cfg["n_keys"], cfg["entry_kb"],
+                                                                      cfg.get("zipf_exponent", 0.0))
+        warnings.append(
+            f"module-level cache: {n_inst} warm environments on average (cold-start model) each cache "
+            f"their own copy: hit rate {100 * hr.local_hit_rate:.1f}% vs {100 * hr.shared_hit_rate:.1f}% for "
+            f"one shared cache ({hr.backend_read_multiplier:.1f}x the backend reads); a read after a write "
+            f"sees another environment's copy {100 * hr.stale_read_probability:.0f}% of the time")
     if workload.fanout:
         f = dict(workload.fanout)
         kw = {k: f[k] for k in ("concurrency_cap", "worker_overhead_ms", "splitter_duration_ms", "message_kb",

@@ -240,24 +240,30 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
     launches: list[tuple[int, int]] = []  # (epoch, units)
     removals: list[tuple[int, int]] = []
     ceil = math.ceil
+    # desired units if capacity were not the limit, for every epoch at once (vectorised);
+    # the loop only corrects it when the CPU metric is capped (overload) or from zero
+    dbar_arr = np.asarray(dbar)
+    x_all = dbar_arr * A
+    free = np.clip(np.ceil(x_all), lo, hi).astype(np.int64).tolist()
+    x_all = x_all.tolist()
     for k in range(K):
         if s_ep:
             ready += arrive[k]
         j = k - lag
         if j >= 0:
-            dp = dbar[j]
-            x = dp * A
+            desired = free[j]
             if cpu:
                 rj = ready_ep[j]
                 y = rj * B
-                desired = ceil(x if x <= y else y)
-                if rj == 0 and dp > 0 and desired < 1:
-                    desired = 1
-            else:
-                desired = ceil(x)
-            desired = lo if desired < lo else (hi if desired > hi else desired)
-            t = k * period_s
-            if desired > n_total:
+                if x_all[j] > y:  # overloaded: the CPU metric saturates at 100 %
+                    desired = ceil(y)
+                    if rj == 0 and dbar[j] > 0 and desired < 1:
+                        desired = 1
+                    desired = lo if desired < lo else (hi if desired > hi else desired)
+            if desired == n_total:
+                pass
+            elif desired > n_total:
+                t = k * period_s
                 if t - last_out >= out_cd:
                     add = desired - n_total
                     n_total = desired
@@ -267,13 +273,15 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
                         arrive[k + s_ep] += add
                     else:
                         ready += add
-            elif desired < n_total and t - last_in >= in_cd:
-                rem = min(n_total - desired, ready)
-                if rem > 0:
-                    n_total -= rem
-                    ready -= rem
-                    last_in = t
-                    removals.append((k, rem))
+            else:
+                t = k * period_s
+                if t - last_in >= in_cd:
+                    rem = min(n_total - desired, ready)
+                    if rem > 0:
+                        n_total -= rem
+                        ready -= rem
+                        last_in = t
+                        removals.append((k, rem))
         billed_ep[k] = n_total
         ready_ep[k] = ready
 
@@ -346,7 +354,8 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
                            capacity_rps: Any, target_utilisation: Any = 0.6, min_units: Any = 1,
                            max_units: Any = 100, scale_out_cooldown_s: Any = 60.0, scale_in_cooldown_s: Any = 300.0,
                            start_s: Any = 60.0, metric_period_s: float = 60.0, evaluation_delay_s: float = 0.0,
-                           metric: str = "cpu", progress: bool = False) -> BatchScalingResult:
+                           metric: str = "cpu", progress: bool = False, dtype: Any = np.float64
+                           ) -> BatchScalingResult:
     """Target tracking for many scenarios at once (loop over time, numpy across scenarios).
 
     Scenario ``i`` sees demand ``scale[i] * shapes_rps[shape_index[i]]``; every policy
@@ -372,6 +381,10 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     metric : {"cpu", "request_count"}
     progress : bool
         Show a tqdm progress bar over time.
+    dtype : numpy float dtype
+        State arrays' type. ``float64`` (default) reproduces :func:`simulate_scaling` exactly;
+        ``float32`` is about 1.5x faster for large sweeps and may differ by one unit where
+        demand / capacity lands within 1e-6 of a whole number.
 
     Returns
     -------
@@ -401,25 +414,42 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     lag = 1 + int(math.ceil(float(evaluation_delay_s) / period_s - _EPS))
     cpu = metric == "cpu"
 
-    A = (1.0 - _REL) / (c * tgt)  # desired units per req/s (request metric and used CPU)
-    B = (1.0 - _REL) / tgt  # desired units per busy unit
+    ft = np.dtype(dtype)
+    rel = _REL if ft == np.float64 else 1e-6
+    # Sort scenarios by start delay so that launches of equal delay are contiguous slices.
+    order = np.argsort(start_steps, kind="stable")
+    inv = np.empty_like(order)
+    inv[order] = np.arange(S)
+    gi, m, c, tgt, lo, hi = gi[order], m[order], c[order], tgt[order], lo[order], hi[order]
+    out_cd, in_cd, start_steps = out_cd[order], in_cd[order], start_steps[order]
+    groups = [(int(v), int(a), int(e)) for v, a, e in _runs(start_steps)]
+    uniform_cd = bool(np.all(out_cd == out_cd[0]) and np.all(in_cd == in_cd[0]))
+
+    A = ((1.0 - rel) / (c * tgt)).astype(ft)  # desired units per req/s (request metric and used CPU)
+    B = ((1.0 - rel) / tgt).astype(ft)  # desired units per busy unit
+    lo_f, hi_f = lo.astype(ft), hi.astype(ft)
+    out_cd_f, in_cd_f = out_cd.astype(ft), in_cd.astype(ft)
     shapes_t = np.ascontiguousarray(shapes.T)  # (K, G)
-    n = np.clip(np.ceil(shapes_t[0][gi] * m * A), lo, hi)
-    next_out = np.full(S, -np.inf)
-    next_in = np.full(S, -np.inf)
+    n = np.clip(np.ceil(shapes_t[0][gi] * m * A), lo, hi).astype(ft)
+    next_out = np.full(S, -np.inf, dtype=ft)
+    next_in = np.full(S, -np.inf, dtype=ft)
     R = int(start_steps.max()) + 1
-    ring = np.zeros((R, S))
+    ring = np.zeros((R, S), dtype=ft)
     from_zero = bool(np.any(lo == 0))
-    block = max(1, min(K, int(4_000_000 // max(S, 1))))
-    d_buf = np.zeros((lag + block, S))
-    r_buf = np.zeros((lag + block, S))
-    n_buf = np.zeros((block, S))
+    block = max(1, min(K, int(2_000_000 // max(S, 1))))
+    d_buf = np.zeros((lag + block, S), dtype=ft)
+    r_buf = np.zeros((lag + block, S), dtype=ft)
+    n_buf = np.zeros((block, S), dtype=ft)
     billed_sum = np.zeros(S)
     served_sum = np.zeros(S)
     over_sum = np.zeros(S)
-    peak = n.copy()
-    x = np.empty(S)
-    y = np.empty(S)
+    peak = n.astype(float)
+    x = np.empty(S, dtype=ft)
+    y = np.empty(S, dtype=ft)
+    z = np.empty(S, dtype=ft)
+    ok = np.empty(S, dtype=bool)
+    big = ft.type(float(np.max(hi)) + 1.0)
+    mf = m.astype(ft)
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -429,7 +459,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
         k1 = min(K, k0 + block)
         nb = k1 - k0
         # demand of the block, all scenarios at once: rows lag.. of d_buf
-        np.multiply(shapes_t[k0:k1][:, gi], m, out=d_buf[lag:lag + nb])
+        np.multiply(shapes_t[k0:k1][:, gi], mf, out=d_buf[lag:lag + nb], casting="unsafe")
         for b in range(nb):
             k = k0 + b
             nrow = n_buf[b]
@@ -440,8 +470,9 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
                 row[:] = 0.0
             else:
                 rrow[:] = rd
-            nrow[:] = n
-            if k >= lag:
+            if k < lag:
+                nrow[:] = n
+            else:
                 # desired units from the datapoint of epoch k - lag (row b of the buffers)
                 np.multiply(d_buf[b], A, out=x)
                 if cpu:
@@ -450,50 +481,64 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
                 np.ceil(x, out=x)
                 if from_zero and cpu:
                     np.maximum(x, (r_buf[b] == 0) & (d_buf[b] > 0), out=x)
-                np.maximum(x, lo, out=x)
-                np.minimum(x, hi, out=x)
-                # only scenarios whose desired count differs from the current one can act
-                idx = np.flatnonzero(x != n)
-                if idx.size:
-                    t = k * period_s
-                    xi, ni, ri = x[idx], n[idx], rrow[idx]
-                    up = xi > ni
-                    new = np.where(up, np.where(next_out[idx] <= t, xi, ni),
-                                   np.where(next_in[idx] <= t, np.maximum(xi, ni - ri), ni))
-                    delta = new - ni
-                    nrow[idx] = new
-                    launched = delta > 0
-                    stopped = delta < 0
-                    if stopped.any():
-                        js = idx[stopped]
-                        rrow[js] += delta[stopped]
-                        next_in[js] = t + in_cd[js]
-                    if launched.any():
-                        jl = idx[launched]
-                        sl = start_steps[jl]
-                        now = sl == 0
-                        rrow[jl[now]] += delta[launched][now]
-                        later = ~now
-                        ring[(k + sl[later]) % R, jl[later]] += delta[launched][later]
-                        next_out[jl] = t + out_cd[jl]
+                t = k * period_s
+                # lower bound: min_units, and n - ready if scale-in is allowed (units still
+                # starting are not stopped), else n; upper bound: max_units, and n in cooldown
+                np.less_equal(next_in, t, out=ok)
+                np.multiply(rrow, ok, out=y)
+                np.subtract(n, y, out=y)
+                np.maximum(y, lo_f, out=y)
+                np.maximum(x, y, out=x)
+                np.less_equal(next_out, t, out=ok)
+                np.multiply(ok, big, out=y)
+                y += n
+                np.minimum(y, hi_f, out=y)
+                np.minimum(x, y, out=nrow)
+                np.subtract(nrow, n, out=x)  # change in units
+                np.minimum(x, 0.0, out=y)  # stopped (<= 0)
+                rrow += y
+                np.maximum(x, 0.0, out=x)  # launched (>= 0)
+                for v, a, e in groups:
+                    if v == 0:
+                        rrow[a:e] += x[a:e]
+                    else:
+                        ring[(k + v) % R, a:e] += x[a:e]
+                # cooldown clocks: next allowed time = t + cooldown after an action
+                if uniform_cd:
+                    np.greater(x, 0.0, out=ok)
+                    np.multiply(ok, t + out_cd_f[0], out=z)
+                    np.maximum(next_out, z, out=next_out)
+                    np.less(y, 0.0, out=ok)
+                    np.multiply(ok, t + in_cd_f[0], out=z)
+                    np.maximum(next_in, z, out=next_in)
+                else:
+                    np.greater(x, 0.0, out=ok)
+                    np.add(out_cd_f, t, out=z)
+                    z *= ok
+                    np.maximum(next_out, z, out=next_out)
+                    np.less(y, 0.0, out=ok)
+                    np.add(in_cd_f, t, out=z)
+                    z *= ok
+                    np.maximum(next_in, z, out=next_in)
             n = nrow
             rd = rrow
+            if bar is not None and b % 200 == 199:
+                bar.update(200)
         n = n.copy()
         rd = rd.copy()
         # aggregates of the block, vectorised over time and scenarios
         nbuf, rbuf, dbuf = n_buf[:nb], r_buf[lag:lag + nb], d_buf[lag:lag + nb]
-        billed_sum += nbuf.sum(axis=0)
+        billed_sum += nbuf.sum(axis=0, dtype=float)
         np.maximum(peak, nbuf.max(axis=0), out=peak)
-        cap = rbuf * c
+        cap = rbuf * c.astype(ft)
         over_sum += (dbuf > cap).sum(axis=0)
         np.minimum(dbuf, cap, out=cap)
-        served_sum += cap.sum(axis=0)
+        served_sum += cap.sum(axis=0, dtype=float)
         # carry the last `lag` rows to the head of the buffers
         d_buf[:lag] = d_buf[nb:nb + lag]
         r_buf[:lag] = r_buf[nb:nb + lag]
-        if bar is not None:
-            bar.update(nb)
     if bar is not None:
+        bar.update(K - bar.n)
         bar.close()
     billed_cap = billed_sum * c
     total = shapes.sum(axis=1)[gi] * m
@@ -501,11 +546,11 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     unit_seconds, over_min = billed_sum * period_s, over_sum * period_s / 60.0
     unserved, peak_units = (total - served_sum) * period_s, peak.astype(np.int64)
     return BatchScalingResult(
-        unit_seconds=unit_seconds,
-        overload_minutes=over_min,
-        unserved_requests=unserved,
-        utilisation=util,
-        peak_units=peak_units,
+        unit_seconds=unit_seconds[inv],
+        overload_minutes=over_min[inv],
+        unserved_requests=unserved[inv],
+        utilisation=util[inv],
+        peak_units=peak_units[inv],
         period_s=period_s,
     )
 

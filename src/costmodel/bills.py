@@ -583,7 +583,7 @@ def lambda_usage(
     cold_starts: float = 0,
     init_duration_ms: float = 0.0,
     async_payload_kb: float | None = None,
-    streamed_response_mb: float = 0.0,
+    streamed_response_mb=0.0,
     prices: Prices | None = None,
 ) -> LambdaUsage:
     """The intermediate figures of :func:`lambda_bill` (same parameters), before prices."""
@@ -644,8 +644,20 @@ def lambda_usage(
         snap_cache_gb_s = 0.0
     snap_restore_gb = float(snapstart_restores) * memory_gb
 
-    extra_mb = max(0.0, float(streamed_response_mb) - prices.value("lambda.response_streaming_included_mb"))
-    streamed_gb = float(np.sum(requests)) * extra_mb / _MB_PER_GB
+    # The first 6 MB are free per request, so the excess is taken request group by request
+    # group (``streamed_response_mb`` may be an array aligned with ``requests``), then summed.
+    stream_r = np.asarray(requests, dtype=float)
+    extra_mb = np.maximum(
+        np.asarray(streamed_response_mb, dtype=float) - prices.value("lambda.response_streaming_included_mb"), 0.0
+    )
+    try:
+        np.broadcast_shapes(stream_r.shape, extra_mb.shape)
+    except ValueError:
+        raise InvalidParameterError(
+            "streamed_response_mb", f"array of shape {extra_mb.shape}",
+            f"a scalar or an array broadcastable with requests {stream_r.shape}",
+        ) from None
+    streamed_gb = float(np.sum(stream_r * extra_mb)) / _MB_PER_GB
     if free_tier:
         streamed_gb = max(0.0, streamed_gb - prices.value("lambda.response_streaming_free_gb"))
 
@@ -682,7 +694,7 @@ def lambda_bill(
     cold_starts: float = 0,
     init_duration_ms: float = 0.0,
     async_payload_kb: float | None = None,
-    streamed_response_mb: float = 0.0,
+    streamed_response_mb=0.0,
     prices: Prices | None = None,
 ) -> Bill:
     """One month of one Lambda function (us-east-1 list prices unless ``prices`` says otherwise).
@@ -722,9 +734,10 @@ def lambda_bill(
     async_payload_kb : float or None
         If given, ``requests`` are asynchronous events of this payload size [KB, <= 1024]:
         each is billed 1 request for the first 256 KB plus 1 per further 64 KB chunk.
-    streamed_response_mb : float
-        Streamed response size per on-demand request [MB]; the part above 6 MB is billed
-        per GB (100 GB a month free with ``free_tier``).
+    streamed_response_mb : float or array_like
+        Streamed response size per on-demand request [MB]; the part above 6 MB of *each*
+        request is billed per GB (100 GB a month free with ``free_tier``). An array is
+        aligned with ``requests`` (e.g. 2M requests of 0.1 MB and 1M of 7 MB).
     prices : Prices, optional
 
     Returns

@@ -32,7 +32,10 @@ independent of the other positions; the busy state is in equilibrium within each
 (steps at least a few service times long); the init time does not delay the pool
 (cold requests are counted busy for ``init + execution`` only in the busy count).
 Steps longer than a quarter of the keep-alive are split internally so that the
-window is resolved. Accuracy against :func:`costmodel.coldstart.simulate` is stated
+window is resolved. Numerics: time is processed in cache-sized chunks; the element-wise
+probability algebra runs in float32 (relative error ~1e-7, far below the model error),
+the cumulative window sums and throttling in float64; positions no step of a chunk can
+reach (Erlang-B tail < 1e-8) and expiry terms below e^-40 are skipped. Accuracy against :func:`costmodel.coldstart.simulate` is stated
 in the docs and checked by ``tests/unit/test_coldstart_fast.py``.
 """
 from __future__ import annotations
@@ -188,34 +191,40 @@ def _core(lam: np.ndarray, load: np.ndarray, step_s: float, window_s: float, pc:
     p_thr = np.zeros(n)
     alive = np.empty(n)
     busy = np.empty(n)
-    hist = np.zeros((n_pos + 1, d + 1))   # M at global indices s0-d-1 .. s0-1
-    total = np.zeros(n_pos + 1)           # cumulative integral at s0
+    # hist[j]: M at global indices s0-d-1 .. s0-1, relative to the cumulative sum at s0
+    # (rebased every chunk, so the sums never grow large)
+    hist = np.zeros((n_pos + 1, d + 1))
     prev_min = np.zeros(n_pos + 1)        # smallest offered rate x step in the previous chunk
     skip_ok = d <= _CHUNK                 # the window reaches back at most one chunk
-    buf = np.empty((10, min(n, _CHUNK)))  # working arrays, reused (no allocation per chunk)
-    ext_buf = np.empty(d + 1 + min(n, _CHUNK))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    size = min(n, _CHUNK)
+    # working arrays, reused: float32 for the element-wise algebra (probabilities need no
+    # more), float64 for the cumulative sums and the window differences
+    buf = np.empty((9, size), dtype=np.float32)
+    half = np.empty(size)
+    win = np.empty(size)
+    ext_buf = np.empty(d + 1 + size)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         for s0 in range(0, n, _CHUNK):
             s1 = min(n, s0 + _CHUNK)
             m = s1 - s0
-            ld = load[s0:s1]
-            lam_step = lam[s0:s1] * step_s
-            n_here = min(n_pos, _positions_needed(float(ld.max()), n_pos))
-            pc_out = p_cold[s0:s1]
-            dead_idle = buf[0, :m]              # sum over positions of (1 - busy) * dead
-            dead_idle[:] = 0.0
-            b_prev = buf[1, :m]
+            ld64 = load[s0:s1]
+            n_here = min(n_pos, _positions_needed(float(ld64.max()), n_pos))
+            ld, lam_step, dead_idle, b_prev, b, tmp, q, idle_j, x = (buf[i, :m] for i in range(9))
+            ld[:] = ld64
+            np.multiply(lam[s0:s1], step_s, out=lam_step)
+            dead_idle[:] = 0.0                  # sum over positions of (1 - busy) * dead
             b_prev[:] = 1.0
-            b, tmp, tmp2, half, q, idle_j, x, win = (buf[i, :m] for i in range(2, 10))
+            pc_out = p_cold[s0:s1]
             ext = ext_buf[: d + 1 + m]
+            mid = ext[d + 1 :]
+            hv, wv = half[:m], win[:m]
             for j in range(1, n_pos + 1):
                 if j > n_here:                   # unreachable in this chunk: nothing offered
-                    if j > pc:
-                        hist[j, :] = total[j]
+                    hist[j, :] = 0.0
                     continue
                 np.multiply(ld, b_prev, out=tmp)  # Erlang-B: b = a b_prev / (j + a b_prev)
-                np.add(tmp, j, out=tmp2)
-                np.divide(tmp, tmp2, out=b)
+                np.add(tmp, j, out=b)
+                np.divide(tmp, b, out=b)
                 if j > pc:
                     np.subtract(b_prev, b, out=q)            # P(routed to position j)
                     np.multiply(ld, q, out=idle_j)           # carried load of position j ...
@@ -225,45 +234,38 @@ def _core(lam: np.ndarray, load: np.ndarray, step_s: float, window_s: float, pc:
                     x_min = float(x.min())
                     if skip_ok and m > d and min(x_min, prev_min[j]) * d > _ALIVE_EXPONENT:
                         # offered so much that the position never expires here (P < e^-40):
-                        # only advance its cumulative sums (no cumsum over the chunk, no exp)
+                        # only carry the tail of its cumulative sums (no full cumsum, no exp)
                         prev_min[j] = x_min
-                        tail = x[-(d + 1):]
-                        new_total = total[j] + float(x.sum())
+                        tail = x[-(d + 1):].astype(np.float64)
                         ends = np.cumsum(tail)
-                        ends += new_total - ends[-1]
-                        hist[j] = ends - 0.5 * tail
-                        total[j] = new_total
+                        hist[j] = ends - ends[-1] - 0.5 * tail
                         b_prev, b = b, b_prev
                         continue
                     prev_min[j] = x_min
                     ext[: d + 1] = hist[j]
-                    mid = ext[d + 1 :]
-                    np.multiply(x, 0.5, out=half)
-                    x[0] += total[j]                 # carry the cumulative sum into the chunk
-                    np.cumsum(x, out=mid)
-                    total[j] = mid[-1]
-                    mid -= half                      # M[k] = C[k] + x[k]/2
-                    np.subtract(ext[1 : m + 1], mid, out=win)   # -(integral over the window)
+                    np.multiply(x, 0.5, out=hv)
+                    np.cumsum(x, dtype=np.float64, out=mid)
+                    c_end = float(mid[-1])
+                    mid -= hv                        # M[k] = C[k] + x[k]/2
+                    np.subtract(ext[1 : m + 1], mid, out=wv)   # -(integral over the window)
                     if f > 0:
-                        np.subtract(ext[:m], ext[1 : m + 1], out=tmp)
-                        tmp *= f
-                        win += tmp
-                    if win.max() < -745.0:           # expired nowhere in this chunk
-                        hist[j] = ext[m:]
+                        wv += f * (ext[:m] - ext[1 : m + 1])
+                    hist[j] = ext[m:]
+                    hist[j] -= c_end                 # rebase to the next chunk's start
+                    if wv.max() < -_ALIVE_EXPONENT:  # expired nowhere in this chunk
                         b_prev, b = b, b_prev
                         continue
-                    np.exp(win, out=win)             # P(position j expired)
-                    q *= win
+                    np.exp(wv, out=wv)               # P(position j expired)
+                    q *= wv
                     pc_out += q
-                    idle_j *= win
+                    idle_j *= wv
                     dead_idle += idle_j
-                    hist[j] = ext[m:]
                 b_prev, b = b, b_prev
-            if n_here >= cap:                    # the loop reached the cap: b_prev = B(cap, a)
-                p_thr[s0:s1] = b_prev
+            if n_here >= cap:                    # traffic reaches the cap: throttling is B(cap, a)
+                p_thr[s0:s1] = _erlang_b_vec(cap, ld64)
             # busy = lambda (1 - P(throttle)) w + lambda P(cold) init  (Little's law)
             bz = busy[s0:s1]
-            np.multiply(ld, 1.0 - p_thr[s0:s1], out=bz)
+            np.multiply(ld64, 1.0 - p_thr[s0:s1], out=bz)
             if init_s > 0:
                 bz += lam[s0:s1] * init_s * pc_out
             al = alive[s0:s1]

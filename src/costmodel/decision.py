@@ -209,7 +209,10 @@ _WORKLOAD_SPEC: dict[str, tuple[str, Any]] = {
     "deployment_preference": ("choice", "either"),
     "max_memory_mb": ("pos_or_none", None),
     "fanout": ("fanout", None),
+    "cache": ("cache", None),
 }
+# keys of workload.cache (a module-level cache; see costmodel.failure_modes.cache_hit_rate)
+_CACHE_KEYS = ("n_keys", "ttl_s", "zipf_exponent", "entry_kb")
 # keys of workload.fanout (see costmodel.fanout.fanout); the first two are required
 _FANOUT_KEYS = ("uploads_per_day", "fanout_factor", "batch_size", "concurrency_cap",
                 "worker_overhead_ms", "splitter_duration_ms", "message_kb", "peak_to_mean",
@@ -256,6 +259,7 @@ class Workload:
     deployment_preference: str = "either"
     max_memory_mb: float | None = None
     fanout: dict | None = None
+    cache: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -349,6 +353,8 @@ def validate_workload(block: Any, *, memory_mb: float | None = None,
             check_choice(name, v, DEPLOYMENT_PREFERENCES)
         elif kind == "fanout":
             v = _validate_fanout(v)
+        elif kind == "cache":
+            v = _validate_cache(v)
         values[key] = v
     if values["max_memory_mb"] is None and memory_mb is not None:
         values["max_memory_mb"] = float(memory_mb)
@@ -400,6 +406,27 @@ def _validate_fanout(block: Any) -> dict | None:
             out[key] = check_int(name, v, minimum=1)
         else:
             check_non_negative(name, v)
+            out[key] = float(v)
+    return out
+
+
+def _validate_cache(block: Any) -> dict | None:
+    if block is None:
+        return None
+    if not isinstance(block, Mapping):
+        raise ScenarioError(f"workload.cache: expected a mapping, got {type(block).__name__}")
+    _unknown_keys(block, _CACHE_KEYS, "workload.cache")
+    for key in ("n_keys", "ttl_s"):
+        if key not in block:
+            raise ScenarioError(f"missing required field workload.cache.{key}")
+    out = {}
+    for key, v in block.items():
+        name = f"workload.cache.{key}"
+        _number(name, v)
+        if key == "n_keys":
+            out[key] = check_int(name, v, minimum=1)
+        else:
+            (check_non_negative if key == "zipf_exponent" else check_positive)(name, v)
             out[key] = float(v)
     return out
 

@@ -415,8 +415,10 @@ def fanout_frame(evidence: Mapping[str, Any]):
     rows = {k: v for k, v in fm.items() if k.startswith("fanout") and isinstance(v, Mapping)}
     if not rows:
         return Markdown("No fan-out declared (`workload.fanout`): nothing to model here.")
-    columns = ["batch_size", "messages_per_day", "total_invocations_per_day", "cost_per_month_usd",
-               "peak_concurrency_needed", "concurrency_cap", "max_backlog_messages", "alarm_worker_invocations_per_hour"]
-    frame = pd.DataFrame({name: {c: r.get(c) for c in columns} for name, r in rows.items()}).T
+    preferred = ["batch_size", "messages_per_day", "worker_invocations_per_day", "total_invocations_per_day",
+                 "cost_per_month_usd", "saving_per_month_usd", "peak_concurrency_needed", "concurrency_cap",
+                 "max_backlog_messages", "alarm_worker_invocations_per_hour"]
+    columns = [c for c in preferred if any(c in r for r in rows.values())]
+    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows.values()], index=list(rows), columns=columns)
     frame.index.name = "configuration"
-    return frame
+    return frame.astype(object).where(frame.notna(), "-")

@@ -54,6 +54,19 @@ PUBLISHED = {
     "docs/examples/fargate-f-1.yaml": (
         {"Fargate vCPU x86_64": 1.01, "Fargate memory x86_64": 0.22, "Fargate ephemeral storage": 0.03}, 1.26),
     "docs/examples/fargate-f-3.yaml": ({"Fargate vCPU x86_64": 3.04, "Fargate memory x86_64": 1.33}, 4.37),
+    # Further examples on the same AWS pages (sources in tests/unit/test_bills_more_aws_examples.py)
+    "docs/examples/lambda-od-2.yaml": ({"Lambda requests": 1.49, "Lambda duration x86_64 tier 1": 248.00}, 249.49),
+    "docs/examples/lambda-pc-2.yaml": (
+        {"support-nlp: Lambda requests": 0.40, "support-nlp: Lambda provisioned concurrency x86_64": 10.08,
+         "support-nlp: Lambda provisioned duration x86_64": 21.78}, 32.26),
+    "docs/examples/lambda-snapstart.yaml": (
+        {"Lambda requests": 1.49, "Lambda duration x86_64 tier 1": 248.00, "Lambda SnapStart cache": 4.03,
+         "Lambda SnapStart restore": 10.40}, 263.92),
+    "docs/examples/fargate-f-2.yaml": (
+        {"Fargate vCPU arm64": 0.81, "Fargate memory arm64": 0.18, "Fargate ephemeral storage": 0.03}, 1.02),
+    "docs/examples/fargate-f-4.yaml": (
+        {"Fargate vCPU Windows x86_64": 27.45, "Fargate Windows OS licence": 13.80,
+         "Fargate memory Windows x86_64": 6.00}, 47.25),
 }
 
 

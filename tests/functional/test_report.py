@@ -52,11 +52,19 @@ class _References(HTMLParser):
             self.styles.append(data)
 
 
+def shared_default_report(tmp_path_factory) -> Path:
+    """The default-scenario report, made once per test session through the CLI (the
+    browser test uses the same files). Returns the output directory."""
+    out = tmp_path_factory.getbasetemp() / "default-report"
+    if not (out / "default.html").exists():
+        status = main(["report", str(DEFAULT_SCENARIO), "-o", str(out)])
+        assert status == 0
+    return out
+
+
 @pytest.fixture(scope="module")
 def default_report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    status = main(["report", str(DEFAULT_SCENARIO), "-o", str(out)])
-    assert status == 0
+    out = shared_default_report(tmp_path_factory)
     nb_path, html_path = out / "default.ipynb", out / "default.html"
     return nbformat.read(str(nb_path), as_version=4), html_path.read_text(encoding="utf-8")
 
@@ -75,7 +83,7 @@ def test_default_report_has_charts_and_html_draws_each(default_report):
     nb, html = default_report
     charts = sum(PLOTLY_MIME in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert charts >= 3
-    assert len(re.findall(r'<div id="costmodel-chart-\d+"', html)) == charts
+    assert len(re.findall(r'<div class="plotly-graph-div" id="costmodel-chart-\d+"', html)) == charts
     assert html.count("Plotly.newPlot(") == charts
 
 
@@ -100,23 +108,46 @@ def test_html_embeds_plotly_js_and_hides_code(default_report):
         if cell.cell_type == "code":
             first_line = cell.source.strip().splitlines()[0]
             assert first_line not in html, f"code shown: {first_line!r}"
-    assert "jp-CodeMirrorEditor" not in html
     # the plotly.js embedded is the pinned package's own copy
     from plotly.offline import get_plotlyjs
 
     assert get_plotlyjs()[:2000] in html
 
 
-def test_report_states_the_verdict_and_key_numbers(default_report):
+def _stream_text(nb) -> str:
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                   if o.output_type == "stream")
+
+
+def test_report_states_the_verdict_with_the_library_numbers(default_report):
+    from costmodel.compare import compare
+    from costmodel.decision import VERDICTS
+    from costmodel.notebook_helpers import format_number
+
     nb, html = default_report
-    text = "\n".join(
-        o.get("text", "") if o.output_type == "stream" else str(o.get("data", {}).get("text/markdown", ""))
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.outputs
+    markdown = "".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells if c.cell_type == "code"
+                       for o in c.outputs)
+    verdict = re.search(r"## Verdict: \*\*(\w+)\*\*", markdown)
+    assert verdict and verdict.group(1) in VERDICTS
+    assert f"Verdict: <strong>{verdict.group(1)}</strong>" in html
+    # the printed monthly costs are the comparison's, computed here independently
+    table = compare(DEFAULT_SCENARIO).table
+    text = _stream_text(nb)
+    for option, usd in table["monthly_usd"].items():
+        assert re.search(rf"^{option}\.monthly_usd\s+{re.escape(format_number('x_usd', usd))}$", text, re.MULTILINE)
+
+
+def test_overrides_reach_the_model(tmp_path):
+    """A report with the mean rate doubled prices twice the Lambda requests."""
+    result = run_report(DEFAULT_SCENARIO, {"traffic.mean_rps": 10.0}, output_dir=tmp_path, name="doubled")
+    nb = nbformat.read(str(result.notebook_path), as_version=4)
+    text = _stream_text(nb)
+    requests = int(re.search(r"^requests_per_month\s+([\d,]+)$", text, re.MULTILINE).group(1).replace(",", ""))
+    # 10 req/s for 30 days
+    assert requests == 10 * 86_400 * 30
+    assert "`traffic.mean_rps` = `10.0`" in "".join(
+        str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs
     )
-    assert "Default" in text or "default" in text or "Diurnal JSON API" in text
-    assert "monthly_usd" in text or "USD" in text
 
 
 def test_invalid_override_fails_in_the_validation_cell_with_a_clear_message(tmp_path):

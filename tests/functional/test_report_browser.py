@@ -57,16 +57,18 @@ def browser():
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("browser-report")
-    result = run_report(DEFAULT_SCENARIO, output_dir=out)
-    nb = nbformat.read(str(result.notebook_path), as_version=4)
+    # the same session-wide default report as test_report.py (made once per session)
+    out = tmp_path_factory.getbasetemp() / "default-report"
+    if not (out / "default.html").exists():
+        run_report(DEFAULT_SCENARIO, output_dir=out)
+    nb = nbformat.read(str(out / "default.ipynb"), as_version=4)
     charts = sum(
         "application/vnd.plotly.v1+json" in o.get("data", {})
         for c in nb.cells
         if c.cell_type == "code"
         for o in c.outputs
     )
-    return result.html_path, charts
+    return out / "default.html", charts
 
 
 def test_every_chart_renders_offline_without_console_errors(browser, report):

@@ -7,7 +7,6 @@ loads lambda*w <= 2; at higher concurrency with long keep-alives the fast model
 underestimates by up to 45 % relative (absolute error < 1e-3). Mean instance count within
 5 %. The tests below check that tolerance beyond the simulator's 99.9 % interval.
 """
-import math
 
 import numpy as np
 import pytest

@@ -223,3 +223,52 @@ def test_evaluate_is_deterministic_and_json_serialisable():
     a, b = run(), run()
     assert a == b
     json.dumps({k: [x.to_dict() for x in v] if isinstance(v, tuple) else v for k, v in a.items()})
+
+
+# ----------------------------------------------------------------------- recommend() with given facts
+def _scenario(**workload):
+    from costmodel.scenario import DEFAULT_SCENARIO_PATH
+
+    raw = yaml.safe_load(DEFAULT_SCENARIO_PATH.read_text())
+    raw["workload"].update(workload)
+    return raw
+
+
+def test_recommend_with_declared_preference_reports_the_analysis():
+    from costmodel.decision import recommend
+
+    r = recommend(_scenario(deployment_preference="containers_only"), facts=Facts(traffic_label="bursty"))
+    assert (r.verdict, r.analysis_verdict, r.confidence) == ("containers", "serverless", "low")
+    assert r.warnings[0].startswith("the analysis alone says serverless")
+    assert r.flips[0].fact == "workload.deployment_preference" and r.flips[0].new_verdict == "serverless"
+    text = r.to_text()
+    assert "Verdict:  CONTAINERS" in text and "declared deployment_preference containers_only" in text
+    json.dumps(r.to_dict())
+
+
+def test_recommend_reports_module_level_cache_numbers():
+    from costmodel.decision import recommend
+    from costmodel.failure_modes import cache_hit_rate
+
+    f = Facts(traffic_label="diurnal", traffic={"mean_rps": 5.0})
+    r = recommend(_scenario(cache={"n_keys": 5000, "ttl_s": 300, "zipf_exponent": 0.9, "entry_kb": 4}), facts=f)
+    c = r.evidence["failure_modes"]["module_level_cache"]
+    assert c["n_instances"] >= 1 and c["local_hit_rate"] <= c["shared_hit_rate"]
+    assert c["local_hit_rate"] == pytest.approx(
+        cache_hit_rate(5.0, 300, c["n_instances"], 5000, 0.9).local_hit_rate)
+    assert c["max_cache_mb"] == pytest.approx(5000 * 4 / 1024)
+    assert any(w.startswith("module-level cache:") for w in r.warnings)
+    with pytest.raises(ScenarioError, match="missing required field workload.cache.ttl_s"):
+        validate_workload(WORK | {"cache": {"n_keys": 10}})
+
+
+def test_flips_are_re_runs_of_the_procedure():
+    from costmodel.decision import recommend
+
+    r = recommend(_scenario(), facts=facts("bursty", lam=20, cont=100))
+    assert r.verdict == "serverless"
+    flipped = {f.fact for f in r.flips}
+    # any hard limit crossing flips; a low-experience team fires the rule
+    assert {"workload.max_duration_s", "workload.in_process_state", "team.cloud_ops_experience"} <= flipped
+    for f in r.flips:
+        assert f.new_verdict != r.verdict

@@ -58,6 +58,7 @@ def test_blank_counts_as_missing_and_only_it_is_named(name):
         ("IDEMPOTENCY_EXPIRY_S", "59"),
         ("RESULT_PREFIX", "/processed/"),
         ("AWS_REGION", "Ireland"),
+        ("LOG_LEVEL", "LOUD"),
     ],
 )
 def test_invalid_value_is_reported_with_name_and_value(name, value):
