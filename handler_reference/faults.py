@@ -465,8 +465,8 @@ class CampaignResult:
     """Counts from one campaign run (same ``random_state`` -> same counts).
 
     Attributes are plain integers so a notebook can tabulate them; see the module
-    docstring for what each invariant count means. ``elapsed_s`` [s] is wall time and
-    is left out of :meth:`summary`.
+    docstring for what each invariant count means. ``simulated_s`` [s] is the simulated
+    time the run covered; ``elapsed_s`` [s] is wall time and is left out of :meth:`summary`.
     """
 
     handler: str
@@ -492,6 +492,7 @@ class CampaignResult:
     messages_left_in_queue: int
     messages_lost: int
     failure_logs_missing_fields: int
+    simulated_s: int = 0
     elapsed_s: float = field(default=0.0, compare=False)
 
     INVARIANTS = {
@@ -571,6 +572,7 @@ def run_campaign(
     visibility_timeout_s: int = 180,
     function_timeout_s: float = 30.0,
     batch_size: int = 10,
+    idempotency_expiry_s: int = 2_592_000,
 ) -> CampaignResult:
     """Run one seeded fault campaign and check the invariants.
 
@@ -593,6 +595,14 @@ def run_campaign(
         [s] Simulated function timeout (length of a claim's lock).
     batch_size : int
         Records per invocation.
+    idempotency_expiry_s : int
+        [s] Lifetime of completed idempotency records (default 30 days, the maximum
+        ``IDEMPOTENCY_EXPIRY_S`` allows). Simulated time runs ahead quickly (each
+        crashed batch waits a whole visibility timeout), so a short expiry would let
+        late producer duplicates be processed again *legitimately* - a redo after
+        expiry is by design, and tested in ``tests/unit/test_handler_processor.py``;
+        the campaign checks behaviour within the window. ``simulated_s`` in the result
+        says how much simulated time the run took.
 
     Returns
     -------
@@ -614,7 +624,7 @@ def run_campaign(
         )
         clock = SimClock()
         injector = FaultInjector(plan, clients.sqs)
-        config = infra.handler_config()
+        config = infra.handler_config(idempotency_expiry_s=int(idempotency_expiry_s))
         ports = Ports(
             store=DynamoDBIdempotencyStore(_FaultyDynamoDB(clients.dynamodb, injector), infra.table_name),
             sink=_FaultySink(S3ResultSink(clients.s3, infra.bucket_name), injector),
@@ -659,7 +669,7 @@ def run_campaign(
             logger.removeHandler(audit)
     return _assess(
         plan, handler, seed, injector, drained, left, dlq, versions, config.result_prefix,
-        audit, time.perf_counter() - started,
+        audit, time.perf_counter() - started, (clock() - SIM_EPOCH_MS) // 1000,
     )
 
 
@@ -716,7 +726,10 @@ def _send(sqs: Any, queue_url: str, plan: CampaignPlan, first: int, stop: int) -
             raise HandlerError(f"could not send campaign messages: {response['Failed'][:3]}")
 
 
-def _assess(plan, handler, seed, injector, drained, left, dlq, versions, prefix, audit, elapsed_s):
+def _assess(
+    plan, handler, seed, injector, drained, left, dlq, versions, prefix, audit, elapsed_s,
+    simulated_s,
+):
     dlq_seqs = {int(m["MessageAttributes"][SEQ_ATTRIBUTE]["StringValue"]) for m in dlq}
     expected = {}
     for seq, document_id in enumerate(plan.document_ids):
@@ -768,5 +781,6 @@ def _assess(plan, handler, seed, injector, drained, left, dlq, versions, prefix,
         messages_left_in_queue=left,
         messages_lost=lost,
         failure_logs_missing_fields=audit.missing_fields,
+        simulated_s=int(simulated_s),
         elapsed_s=elapsed_s,
     )

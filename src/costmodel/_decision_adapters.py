@@ -11,11 +11,14 @@ Nothing here computes a price, a cost or a latency itself; it calls:
   a log grid of mean rates, then refined in the bracket (the same search as B's
   break-even, for a ratio other than 1);
 * latency: :func:`costmodel.latency.lambda_latency`, :func:`~costmodel.latency.container_latency`,
-  :func:`~costmodel.latency.chain_latency` (engineer C);
+  :func:`~costmodel.latency.chain_latency`, the provisioned-concurrency fix from
+  :func:`~costmodel.latency.provisioned_concurrency_tradeoff`, the mean warm instance
+  count for the cache numbers from :func:`costmodel.coldstart_fast.fast_cold_starts`
+  (engineer C);
 * fan-out: :func:`costmodel.fanout.fanout`; cache and SLO checks:
   :mod:`costmodel.failure_modes`.
 
-Adapter choices (documented in docs/decision.md):
+Adapter choices (also in docs/decision.md):
 
 * Container request slots per step for :func:`container_latency` are
   ``max(ready tasks, round(ready capacity_rps x mean duration_s))``: a CPU-bound task
@@ -52,7 +55,6 @@ def load(scenario: Any):
 
 
 def _duration_spec(sc) -> Any:
-    from .latency import duration_from_ms  # noqa: F401  (C's parser of these forms)
     from .scenario import WORK_DEFAULTS
 
     spec = (sc.raw.get("work") or {}).get("duration_ms", WORK_DEFAULTS["duration_ms"])
@@ -276,6 +278,32 @@ def cost_flip_rates(scenario: Any, facts, scfg: dict, lcfg: dict, workload, team
 
 
 # ------------------------------------------------------------------ failure modes
+def provisioned_concurrency_fix(sc, slo_p99_ms: float) -> dict | None:
+    """Smallest provisioned-concurrency count whose p99 meets the SLO, from engineer C's
+    trade-off curve (PC on all month; cost = Lambda compute incl. PC, vs PC 0 on the
+    same curve)."""
+    from .latency import provisioned_concurrency_tradeoff
+
+    rate, step, _ = sc.traffic_series()
+    lam = sc.lambda_
+    df = provisioned_concurrency_tradeoff(
+        rate, step, _duration_spec(sc), float(sc.work.memory_mb), float(lam["init_duration_ms"]), None,
+        float(lam["keep_alive_s"]), architecture=sc.work.architecture,
+        concurrency_limit=int(lam["concurrency_limit"]), free_tier=bool(lam["free_tier"]), prices=sc.prices())
+    if df.empty:
+        return None
+    base = df.sort_values("provisioned_concurrency").iloc[0]
+    ok = df[df["p99_ms"] <= slo_p99_ms].sort_values("provisioned_concurrency")
+    out = {"latency_slo_p99_ms": slo_p99_ms, "curve_pc_counts": [int(x) for x in df["provisioned_concurrency"]],
+           "provisioned_concurrency": None, "p99_ms": None, "extra_monthly_usd": None}
+    if len(ok):
+        row = ok.iloc[0]
+        out.update(provisioned_concurrency=int(row["provisioned_concurrency"]), p99_ms=float(row["p99_ms"]),
+                   monthly_usd=float(row["monthly_usd"]),
+                   extra_monthly_usd=float(row["monthly_usd"] - base["monthly_usd"]))
+    return out
+
+
 def failure_mode_evidence(scenario: Any, facts, workload, scfg: dict) -> tuple[dict, list[str]]:
     """Fan-out and cold-start-on-path numbers for the recommendation's evidence."""
     from .failure_modes import cold_start_slo_check
@@ -296,6 +324,16 @@ def failure_mode_evidence(scenario: Any, facts, workload, scfg: dict) -> tuple[d
         ev["cold_start_on_path"] = chk.to_dict()
         if workload.user_facing and chk.meets_slo is False:
             warnings.append("cold starts on a user-facing path: " + chk.reason)
+            if int(workload.sync_chain_depth) == 1 and chk.warm_p99_ms <= float(workload.latency_slo_p99_ms):
+                fix = provisioned_concurrency_fix(sc, float(workload.latency_slo_p99_ms))
+                if fix is not None:
+                    ev["provisioned_concurrency_fix"] = fix
+                    if fix["provisioned_concurrency"] is not None:
+                        warnings.append(
+                            f"provisioned concurrency {fix['provisioned_concurrency']} brings the p99 to "
+                            f"{fix['p99_ms']:,.0f} ms (SLO {fix['latency_slo_p99_ms']:,.0f} ms) for "
+                            f"${fix['extra_monthly_usd']:,.2f}/month more Lambda compute "
+                            f"(costmodel.latency.provisioned_concurrency_tradeoff)")
     if workload.cache and facts.traffic.get("mean_rps"):
         from .coldstart_fast import fast_cold_starts
         from .failure_modes import cache_hit_rate, cache_memory_mb

@@ -23,10 +23,14 @@ Time model (documented choice, see docs/traffic-and-comparison.md):
 * At ``t = 0`` the fleet is warm at ``ceil(demand[0] / (capacity x target))`` (clipped).
 * Overload: a step whose demand exceeds the ready capacity; the excess is unserved.
 
-:func:`simulate_scaling` runs one scenario (a Python loop over epochs with scalars, the
-per-step arrays built with numpy); :func:`simulate_scaling_batch` runs many scenarios at
-once with the same rules, vectorised across scenarios (the loop is over time), keeping only
-monthly aggregates, for sweeps.
+:func:`simulate_scaling` runs one scenario: a Python loop over epochs with scalars (the
+capacity-free desired counts are computed for all epochs at once with numpy), then the
+per-step arrays (billed and ready units, capacity, overload) built with numpy.
+:func:`simulate_scaling_batch` runs many scenarios at once with the same rules, vectorised
+across scenarios (the loop is over time; demand, desired counts and cooldown clocks are
+prepared per block of epochs in bulk), keeping only monthly aggregates, for sweeps and
+break-even searches. With ``dtype=float64`` it reproduces :func:`simulate_scaling` exactly
+(tested).
 """
 from __future__ import annotations
 
@@ -246,7 +250,27 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
     x_all = dbar_arr * A
     free = np.clip(np.ceil(x_all), lo, hi).astype(np.int64).tolist()
     x_all = x_all.tolist()
-    for k in range(K):
+    free_np = np.asarray(free, dtype=np.int64)
+    x_np = dbar_arr * A
+    pending_until = -1  # last epoch at which launched units become ready
+    window = 64
+    k = 0
+    while k < K:
+        # Fast path: with no arrivals due and a settled datapoint history, skip every epoch
+        # whose desired count equals the current one and (CPU metric) is not overloaded.
+        if k > pending_until and k >= lag and all(r == ready for r in ready_ep[k - lag:k]):
+            j = k - lag
+            w = min(window, K - k)
+            cond = free_np[j:j + w] != n_total
+            if cpu:
+                cond |= x_np[j:j + w] > ready * B
+            hits = np.flatnonzero(cond)
+            skip = w if hits.size == 0 else int(hits[0])
+            if skip:
+                billed_ep[k:k + skip] = [n_total] * skip
+                ready_ep[k:k + skip] = [ready] * skip
+                k += skip
+                continue
         if s_ep:
             ready += arrive[k]
         j = k - lag
@@ -271,6 +295,7 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
                     launches.append((k, add))
                     if s_ep:
                         arrive[k + s_ep] += add
+                        pending_until = k + s_ep
                     else:
                         ready += add
             else:
@@ -284,6 +309,7 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
                         removals.append((k, rem))
         billed_ep[k] = n_total
         ready_ep[k] = ready
+        k += 1
 
     billed = np.repeat(np.asarray(billed_ep, dtype=np.int64), p_steps)[:T]
     delta = np.zeros(T + 1, dtype=np.int64)
@@ -428,26 +454,33 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     A = ((1.0 - rel) / (c * tgt)).astype(ft)  # desired units per req/s (request metric and used CPU)
     B = ((1.0 - rel) / tgt).astype(ft)  # desired units per busy unit
     lo_f, hi_f = lo.astype(ft), hi.astype(ft)
-    out_cd_f, in_cd_f = out_cd.astype(ft), in_cd.astype(ft)
+    # cooldowns in whole epochs: allowed again at epoch k_last + ceil(cooldown / period)
+    out_ep = np.ceil(out_cd / period_s - _EPS).astype(ft)
+    in_ep = np.ceil(in_cd / period_s - _EPS).astype(ft)
     shapes_t = np.ascontiguousarray(shapes.T)  # (K, G)
     n = np.clip(np.ceil(shapes_t[0][gi] * m * A), lo, hi).astype(ft)
-    next_out = np.full(S, -np.inf, dtype=ft)
-    next_in = np.full(S, -np.inf, dtype=ft)
+    # first epoch at which scale-out (row 0) / scale-in (row 1) is allowed again
+    nxt = np.full((2, S), -1.0, dtype=ft)
     R = int(start_steps.max()) + 1
     ring = np.zeros((R, S), dtype=ft)
     from_zero = bool(np.any(lo == 0))
-    block = max(1, min(K, int(2_000_000 // max(S, 1))))
+    block = max(1, min(K, int(1_000_000 // max(S, 1))))
     d_buf = np.zeros((lag + block, S), dtype=ft)
     r_buf = np.zeros((lag + block, S), dtype=ft)
     n_buf = np.zeros((block, S), dtype=ft)
+    x_buf = np.zeros((block, S), dtype=ft)
+    kk_buf = np.zeros((block, 2, S), dtype=ft)
     billed_sum = np.zeros(S)
     served_sum = np.zeros(S)
     over_sum = np.zeros(S)
     peak = n.astype(float)
     x = np.empty(S, dtype=ft)
     y = np.empty(S, dtype=ft)
-    z = np.empty(S, dtype=ft)
-    ok = np.empty(S, dtype=bool)
+    ok2 = np.empty((2, S), dtype=bool)
+    ok_out, ok_in = ok2[0], ok2[1]
+    z2 = np.empty((2, S), dtype=ft)
+    xy = np.empty((2, S), dtype=ft)  # units launched (row 0) and stopped (row 1), >= 0
+    up_, down_ = xy[0], xy[1]
     big = ft.type(float(np.max(hi)) + 1.0)
     mf = m.astype(ft)
     bar = None
@@ -458,8 +491,17 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     for k0 in range(0, K, block):
         k1 = min(K, k0 + block)
         nb = k1 - k0
-        # demand of the block, all scenarios at once: rows lag.. of d_buf
+        # bulk work for the block (all epochs and scenarios at once):
+        # demand rows lag.., the capacity-free desired count from the lagged datapoints,
+        # and the epochs at which cooldowns would end after an action now
         np.multiply(shapes_t[k0:k1][:, gi], mf, out=d_buf[lag:lag + nb], casting="unsafe")
+        xb = x_buf[:nb]
+        np.multiply(d_buf[:nb], A, out=xb)
+        np.ceil(xb, out=xb)
+        np.clip(xb, lo_f, hi_f, out=xb)
+        ks = np.arange(k0, k1, dtype=ft)[:, None]
+        np.add(ks, out_ep, out=kk_buf[:nb, 0])
+        np.add(ks, in_ep, out=kk_buf[:nb, 1])
         for b in range(nb):
             k = k0 + b
             nrow = n_buf[b]
@@ -472,54 +514,41 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
                 rrow[:] = rd
             if k < lag:
                 nrow[:] = n
+                n = nrow
+                rd = rrow
+                continue
+            # desired units from the datapoint of epoch k - lag (row b of the buffers)
+            if cpu:  # the CPU metric saturates: at most ceil(ready / target) when overloaded
+                np.multiply(r_buf[b], B, out=y)
+                np.ceil(y, out=y)
+                if from_zero:
+                    np.maximum(y, (r_buf[b] == 0) & (d_buf[b] > 0), out=y)
+                np.minimum(x_buf[b], y, out=x)
+                np.maximum(x, lo_f, out=x)
             else:
-                # desired units from the datapoint of epoch k - lag (row b of the buffers)
-                np.multiply(d_buf[b], A, out=x)
-                if cpu:
-                    np.multiply(r_buf[b], B, out=y)
-                    np.minimum(x, y, out=x)
-                np.ceil(x, out=x)
-                if from_zero and cpu:
-                    np.maximum(x, (r_buf[b] == 0) & (d_buf[b] > 0), out=x)
-                t = k * period_s
-                # lower bound: min_units, and n - ready if scale-in is allowed (units still
-                # starting are not stopped), else n; upper bound: max_units, and n in cooldown
-                np.less_equal(next_in, t, out=ok)
-                np.multiply(rrow, ok, out=y)
-                np.subtract(n, y, out=y)
-                np.maximum(y, lo_f, out=y)
-                np.maximum(x, y, out=x)
-                np.less_equal(next_out, t, out=ok)
-                np.multiply(ok, big, out=y)
-                y += n
-                np.minimum(y, hi_f, out=y)
-                np.minimum(x, y, out=nrow)
-                np.subtract(nrow, n, out=x)  # change in units
-                np.minimum(x, 0.0, out=y)  # stopped (<= 0)
-                rrow += y
-                np.maximum(x, 0.0, out=x)  # launched (>= 0)
-                for v, a, e in groups:
-                    if v == 0:
-                        rrow[a:e] += x[a:e]
-                    else:
-                        ring[(k + v) % R, a:e] += x[a:e]
-                # cooldown clocks: next allowed time = t + cooldown after an action
-                if uniform_cd:
-                    np.greater(x, 0.0, out=ok)
-                    np.multiply(ok, t + out_cd_f[0], out=z)
-                    np.maximum(next_out, z, out=next_out)
-                    np.less(y, 0.0, out=ok)
-                    np.multiply(ok, t + in_cd_f[0], out=z)
-                    np.maximum(next_in, z, out=next_in)
+                x[:] = x_buf[b]
+            # lower bound n - ready if scale-in is allowed (units still starting are not
+            # stopped), else n; upper bound n if scale-out is in cooldown
+            np.less_equal(nxt, k, out=ok2)
+            np.multiply(rrow, ok_in, out=y)
+            np.subtract(n, y, out=y)
+            np.maximum(x, y, out=x)
+            np.multiply(ok_out, big, out=y)
+            y += n
+            np.minimum(x, y, out=nrow)
+            np.subtract(nrow, n, out=up_)  # change in units
+            np.negative(up_, out=down_)
+            np.maximum(xy, 0.0, out=xy)  # launched, stopped
+            rrow -= down_
+            for v, a, e in groups:
+                if v == 0:
+                    rrow[a:e] += up_[a:e]
                 else:
-                    np.greater(x, 0.0, out=ok)
-                    np.add(out_cd_f, t, out=z)
-                    z *= ok
-                    np.maximum(next_out, z, out=next_out)
-                    np.less(y, 0.0, out=ok)
-                    np.add(in_cd_f, t, out=z)
-                    z *= ok
-                    np.maximum(next_in, z, out=next_in)
+                    ring[(k + v) % R, a:e] += up_[a:e]
+            # cooldown clocks (k + cooldown is increasing, so a running maximum records it)
+            np.greater(xy, 0.0, out=ok2)
+            np.multiply(ok2, kk_buf[b], out=z2)
+            np.maximum(nxt, z2, out=nxt)
             n = nrow
             rd = rrow
             if bar is not None and b % 200 == 199:

@@ -22,7 +22,7 @@ steps is averaged to it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,7 @@ from ._validate import check_choice, check_int, check_positive
 from .autoscaling import simulate_scaling_batch
 from .bills import ec2_bill, fargate_bill
 from .compare import MONTH_DAYS, OPTIONS, _month, compare, front_door_bill, glue_bill, scaling_policies
+from .errors import InvalidParameterError
 from .lambda_traffic import lambda_on_traffic
 from .pricing import Prices
 from .scenario import Scenario, load_scenario
@@ -58,7 +59,7 @@ def _shape_of(sc: Scenario, shape_rps: Any, step_s: float | None) -> tuple[np.nd
         rate, step, _ = sc.traffic_series()
     else:
         if step_s is None:
-            raise ValueError("shape_rps needs step_s")
+            raise InvalidParameterError("step_s", None, "the step [s] of shape_rps")
         rate, step = check_rate(shape_rps), float(step_s)
     rate, _ = _month(rate, step)
     period = float(sc.containers["fargate"]["metric_period_s"])
@@ -99,7 +100,7 @@ def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any =
     shape, step = _shape_of(sc, shape_rps, step_s)
     base_mean = float(shape.mean())
     if base_mean <= 0:
-        raise ValueError("the traffic shape carries no requests")
+        raise InvalidParameterError("shape_rps", "a series with no requests", "a traffic shape with a mean rate > 0")
     rates = np.atleast_1d(np.asarray(mean_rps if mean_rps is not None else base_mean, dtype=float))
     check_positive("mean_rps", rates)
     scales = rates / base_mean
@@ -148,8 +149,6 @@ def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any =
 
 
 def _with_work(sc: Scenario, work: Work) -> Scenario:
-    from dataclasses import replace
-
     return replace(sc, work=work)
 
 
@@ -230,8 +229,6 @@ def peak_to_mean_shape(peak_to_mean: float, *, horizon_days: float = MONTH_DAYS,
     """
     r = float(peak_to_mean)
     if not 1.0 <= r < 24.0:
-        from .errors import InvalidParameterError
-
         raise InvalidParameterError("peak_to_mean", peak_to_mean, "1 <= peak_to_mean < 24 (one 1-h burst a day)")
     h = (r - 1.0) / (1.0 - r / 24.0)
     shape = bursty(1.0, burst_rps=h, burst_length_s=3600.0, bursts_per_day=1.0, first_burst_s=12 * 3600.0,
@@ -300,17 +297,11 @@ def _variant(sc: Scenario, how: str, value: float) -> Scenario:
         cur = sc.traffic.get("scale", 1.0) or 1.0
         return sc.with_overrides({"traffic.scale": float(cur) * value})
     if how == "duration":
-        from dataclasses import replace
-
         return replace(sc, work=Work(w.duration.scaled(value), w.cpu_ms_per_request, w.memory_mb, w.architecture))
     if how == "memory":
-        from dataclasses import replace
-
         mem = float(min(10240, max(128, round(w.memory_mb * value))))
         return replace(sc, work=Work(w.duration, w.cpu_ms_per_request, mem, w.architecture))
     if how == "cpu":
-        from dataclasses import replace
-
         return replace(sc, work=Work(w.duration, w.cpu_ms_per_request * value, w.memory_mb, w.architecture))
     if how == "containers.fargate.min_tasks":  # keep max_tasks >= min_tasks
         return sc.with_overrides({how: value, "containers.fargate.max_tasks":

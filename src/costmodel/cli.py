@@ -57,13 +57,17 @@ def _add_recommend(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="scenario file (YAML)")
     p.add_argument("--json", action="store_true", help="print the complete recommendation as JSON")
+    p.add_argument("--signals", metavar="YAML", default=None,
+                   help="decision-signal thresholds (default data/decision_signals.yaml)")
+    p.add_argument("--limits", metavar="YAML", default=None,
+                   help="hard limits and 'when not to use' rules (default data/hard_limits.yaml)")
     return p
 
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
     from .decision import recommend
 
-    rec = recommend(args.file)
+    rec = recommend(args.file, signals=args.signals, limits=args.limits)
     if args.json:
         print(json.dumps(rec.to_dict(), indent=2))
     else:

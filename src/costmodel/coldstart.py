@@ -464,7 +464,7 @@ def simulate(
         a per-step series (needs ``step_s``; e.g. from :mod:`costmodel.traffic`).
     horizon_s : float, optional
         Simulated time [s] for a scalar rate or explicit arrival times (default for the
-        latter: last arrival).
+        latter: just after the last arrival). Arrivals at or after it are ignored.
     step_s : float, optional
         Step length [s] of a per-step rate series.
     arrival_times_s : array_like, optional
@@ -503,8 +503,8 @@ def simulate(
         check_non_negative("arrival_times_s", arrivals)
         if arrivals.size and np.any(np.diff(arrivals) < 0):
             raise InvalidParameterError("arrival_times_s", "unsorted", "times in increasing order")
-        if horizon_s is None:
-            horizon_s = float(arrivals[-1]) if arrivals.size else 1.0
+        if horizon_s is None:   # just past the last arrival, so that it is included
+            horizon_s = float(np.nextafter(arrivals[-1], np.inf)) if arrivals.size else 1.0
         check_positive("horizon_s", horizon_s)
         arrivals = arrivals[arrivals < horizon_s]
         default_bin = 60.0

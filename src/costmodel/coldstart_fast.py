@@ -34,8 +34,8 @@ independent of the other positions; the busy state is in equilibrium within each
 Steps longer than a quarter of the keep-alive are split internally so that the
 window is resolved. Numerics: time is processed in cache-sized chunks; the element-wise
 probability algebra runs in float32 (relative error ~1e-7, far below the model error),
-the cumulative window sums and throttling in float64; positions no step of a chunk can
-reach (Erlang-B tail < 1e-8) and expiry terms below e^-40 are skipped. Accuracy against :func:`costmodel.coldstart.simulate` is stated
+the cumulative window sums and throttling in float64; positions that no step of a chunk or of
+the chunk before can reach (Erlang-B tail < 1e-7) and expiry terms below e^-40 are skipped. Accuracy against :func:`costmodel.coldstart.simulate` is stated
 in the docs and checked by ``tests/unit/test_coldstart_fast.py``.
 """
 from __future__ import annotations
@@ -53,7 +53,7 @@ from .errors import InvalidParameterError
 __all__ = ["FastColdStarts", "fast_cold_starts", "fast_cold_starts_loop"]
 
 #: positions whose routing probability is below this everywhere are ignored
-_TAIL = 1e-8
+_TAIL = 1e-7
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,6 +196,7 @@ def _core(lam: np.ndarray, load: np.ndarray, step_s: float, window_s: float, pc:
     hist = np.zeros((n_pos + 1, d + 1))
     prev_min = np.zeros(n_pos + 1)        # smallest offered rate x step in the previous chunk
     skip_ok = d <= _CHUNK                 # the window reaches back at most one chunk
+    prev_reach = 0
     size = min(n, _CHUNK)
     # working arrays, reused: float32 for the element-wise algebra (probabilities need no
     # more), float64 for the cumulative sums and the window differences
@@ -208,7 +209,10 @@ def _core(lam: np.ndarray, load: np.ndarray, step_s: float, window_s: float, pc:
             s1 = min(n, s0 + _CHUNK)
             m = s1 - s0
             ld64 = load[s0:s1]
-            n_here = min(n_pos, _positions_needed(float(ld64.max()), n_pos))
+            reach = min(n_pos, _positions_needed(float(ld64.max()), n_pos))
+            # positions reached in the previous chunk are still inside the keep-alive window
+            n_here = max(reach, prev_reach) if skip_ok else n_pos
+            prev_reach = reach
             ld, lam_step, dead_idle, b_prev, b, tmp, q, idle_j, x = (buf[i, :m] for i in range(9))
             ld[:] = ld64
             np.multiply(lam[s0:s1], step_s, out=lam_step)

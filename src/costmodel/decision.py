@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -180,10 +179,8 @@ def load_hard_limits(path_or_dict: Any = None, overrides: Mapping | None = None)
             if key not in lim:
                 raise ScenarioError(f"hard limit {name!r}: missing {key!r}")
         check_choice(f"hard_limits.{name}.op", lim["op"], (">", "=="))
-        check_known_fact = lim["fact"]
-        if check_known_fact not in _WORKLOAD_SPEC:
-            raise UnknownNameError(f"workload fact of hard limit {name!r}", check_known_fact,
-                                   _WORKLOAD_SPEC)
+        if lim["fact"] not in _WORKLOAD_SPEC:
+            raise UnknownNameError(f"workload fact of hard limit {name!r}", lim["fact"], _WORKLOAD_SPEC)
     for name in cfg["when_not_to_use"]:
         if name not in RULE_NAMES:
             raise UnknownNameError("'when not to use' rule", name, RULE_NAMES)
@@ -783,8 +780,7 @@ def evaluate_signals(facts: Facts, workload: Workload, team: Team, signals: Any 
         if label not in table:
             raise UnknownNameError("traffic label (decision_signals.yaml: lean_by_label)", label, table)
         t = facts.traffic or {}
-        detail = ", ".join(f"{k} {_fmt(t[k])}" for k in ("mean_rps", "peak_to_mean", "cv", "idle_fraction")
-                           if k in t and t[k] is not None and not _isnan(t[k]))
+        detail = _traffic_detail(facts.traffic or {})
         out.append(SignalLean("traffic_pattern", table[label], label,
                               f"traffic is {label} ({detail}): seed says "
                               + ("bursty/variable/infrequent suits serverless" if table[label] == "serverless"
@@ -833,15 +829,33 @@ def evaluate_signals(facts: Facts, workload: Workload, team: Team, signals: Any 
         cmp_ = f"<= {lo:g}" if lean == "serverless" else f">= {hi:g}" if lean == "containers" else f"between {lo:g} and {hi:g}"
         over = (f"; {facts.container_option} overloaded {facts.container_overload_minutes:,.0f} min/month, "
                 "so its cost is a lower bound" if facts.container_overload_minutes else "")
+        be = (facts.break_even_mean_rps or {}).get(facts.container_option)
+        mean = (facts.traffic or {}).get("mean_rps")
+        be_txt = (f"; break-even at {be:,.3g} req/s mean" + (f" (now {mean:,.3g})" if mean is not None else "")
+                  if be else "")
         out.append(SignalLean("cost_model", lean, round(ratio, 4),
                               f"Lambda ${facts.lambda_monthly_usd:,.2f}/month vs {facts.container_option} "
-                              f"${facts.container_monthly_usd:,.2f}/month: ratio {ratio:.2f} ({cmp_}){over}"))
+                              f"${facts.container_monthly_usd:,.2f}/month: ratio {ratio:.2f} ({cmp_}){be_txt}{over}"))
 
     # 6 debugging maturity
     lean = sig["debugging_maturity"]["lean_by_value"][team.debugging_maturity]
     out.append(SignalLean("debugging_maturity", lean, team.debugging_maturity,
                           f"team uses {team.debugging_maturity.replace('_', ' ')}"))
     return tuple(out)
+
+
+def _traffic_detail(t: Mapping) -> str:
+    """'mean 5 req/s, peak/mean 2.7, CV 0.56, idle 0% of steps' from the traffic signals."""
+    parts = []
+    mean = t.get("mean_rps")
+    if mean is not None and not _isnan(mean):
+        parts.append(f"mean {mean:,.3g} req/s" if mean >= 0.1 else f"mean {mean * 86400:,.4g} requests/day")
+    for key, label in (("peak_to_mean", "peak/mean"), ("cv", "CV"), ("idle_fraction", "idle steps")):
+        v = t.get(key)
+        if v is not None and not _isnan(v):
+            text = f"{v:.1%}" if key == "idle_fraction" else (f"{v:,.0f}" if v >= 100 else f"{v:.3g}")
+            parts.append(f"{label} {text}")
+    return ", ".join(parts)
 
 
 def _isnan(v: Any) -> bool:
@@ -892,7 +906,7 @@ def evaluate_rules(facts: Facts, workload: Workload, team: Team, limits: Any = N
         elif p99 is None:
             reason = "chain latency not measured"
         else:
-            cont = (f"; a long-lived service: {facts.container_chain_p99_ms:,.0f} ms"
+            cont = (f"; every hop warm (a long-lived service): {facts.container_chain_p99_ms:,.0f} ms"
                     if facts.container_chain_p99_ms is not None else "")
             reason = (f"{workload.sync_chain_depth}-function sync chain: Lambda p99 {p99:,.0f} ms "
                       f"{'>' if fired else '<='} SLO {slo:,.0f} ms{cont}")
@@ -1072,10 +1086,6 @@ def _flips(facts: Facts, workload: Workload, team: Team, scfg: dict, lcfg: dict,
 
 
 # =========================================================================== orchestration
-def _option_key(name: Any) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_")
-
-
 def _jsonable(x: Any) -> Any:
     import numpy as np
 
@@ -1221,14 +1231,25 @@ def _table(headers: list[str], rows: list[list[str]], max_widths: list[int] | No
     return out
 
 
+def _measured_text(s: SignalLean) -> str:
+    if s.measured is None:
+        return "-"
+    if isinstance(s.measured, list):
+        return ", ".join(s.measured) or "none"
+    if s.name == "execution_duration":
+        return f"{_fmt(float(s.measured))} s max"
+    if s.name == "cost_model":
+        return f"{float(s.measured):.2f}x"
+    return _fmt(s.measured)
+
+
 def _render_text(rec: Recommendation) -> str:
     lines = [f"Scenario: {rec.scenario}",
              f"Verdict:  {rec.verdict.upper()}  (confidence {rec.confidence}; decided by {rec.decided_by})",
              f"Why:      {rec.reason}", "",
              "Decision signals (seed table)"]
     lines += _table(["signal", "lean", "measured", "reason"],
-                    [[s.name, s.lean, _fmt(s.measured) if not isinstance(s.measured, list)
-                      else (", ".join(s.measured) or "-"), s.reason] for s in rec.signals],
+                    [[s.name, s.lean, _measured_text(s), s.reason] for s in rec.signals],
                     [20, 10, 20, 70])
     t = rec.tally
     lines.append(f"Tally: {t['serverless']} serverless, {t['containers']} containers, {t['neutral']} neutral")

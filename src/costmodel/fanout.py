@@ -269,7 +269,9 @@ def fanout(uploads_per_day: float, fanout_factor: float, batch_size: int = 1, *,
     free_tier : bool
         Apply Lambda's and SQS's monthly free tiers.
     alarm_headroom_fraction : float
-        Excess over the expected peak hour before the invocation alarm fires [-].
+        Excess over the expected busiest hour before the invocation alarm fires [-]. The
+        busiest hour holds ``peak_to_mean`` times the mean rate for
+        ``min(peak_duration_s, 3600)`` seconds and the mean rate for the rest.
     prices : costmodel.pricing.Prices, optional
         Price set (default: the shipped one).
 
@@ -317,7 +319,10 @@ def fanout(uploads_per_day: float, fanout_factor: float, batch_size: int = 1, *,
     else:
         drain = 0.0
         age = 0.0
-    peak_hour_workers = counts["worker_invocations_per_day"] / 24.0 * float(peak_to_mean)
+    # busiest clock hour: the peak rate for min(peak_duration_s, 1 h), the mean otherwise
+    peak_share_of_hour = min(float(peak_duration_s), 3600.0) / 3600.0
+    peak_hour_workers = counts["worker_invocations_per_day"] / 24.0 * (
+        1.0 + (float(peak_to_mean) - 1.0) * peak_share_of_hour)
     return FanoutResult(
         uploads_per_day=float(uploads_per_day),
         fanout_factor=fanout_factor_i,

@@ -308,9 +308,9 @@ def lambda_latency(
     # per step: group steps with (nearly) equal mixture weights
     key_c, inv_c = _group(p_cold)
     key_t, inv_t = _group(p_thr)
-    pairs, inv = np.unique(np.stack([inv_c, inv_t], axis=1), axis=0, return_inverse=True)
+    pair_codes, inv = np.unique(inv_c.astype(np.int64) * key_t.size + inv_t, return_inverse=True)
     inv = inv.ravel()
-    pc_u, pt_u = key_c[pairs[:, 0]], key_t[pairs[:, 1]]
+    pc_u, pt_u = key_c[pair_codes // key_t.size], key_t[pair_codes % key_t.size]
     uq = np.concatenate(
         [_invert(mix(pc_u[i:i + _BATCH_ROWS], pt_u[i:i + _BATCH_ROWS]), x, PERCENTILES)
          for i in range(0, pc_u.size, _BATCH_ROWS)], axis=1)
@@ -457,8 +457,9 @@ def container_latency(
     kp, ip = _group(p_wait, 2)
     kt, it = _group(np.where(np.isfinite(theta), theta, 0.0), 2)
     kd, idl = _group(np.where(np.isfinite(delay), delay, 1e9), 2)
-    combos, inv = np.unique(np.stack([ip, it, idl], axis=1), axis=0, return_inverse=True)
+    codes, inv = np.unique((ip.astype(np.int64) * kt.size + it) * kd.size + idl, return_inverse=True)
     inv = inv.ravel()
+    combos = np.stack([codes // (kt.size * kd.size), (codes // kd.size) % kt.size, codes % kd.size], axis=1)
     req = lam * float(step_s)
     weight = np.bincount(inv, weights=req, minlength=combos.shape[0])
     total = np.zeros(x.size)

@@ -13,10 +13,31 @@ ROOT = Path(__file__).resolve().parents[2]
 NIGHTLY = ROOT / "data" / "scenarios" / "nightly-batch-over-15-min.yaml"
 WEBHOOK = ROOT / "data" / "scenarios" / "bursty-webhook.yaml"
 
+_CACHE = {}
+
+
+@pytest.fixture(autouse=True)
+def _memoised_recommend(monkeypatch):
+    """The CLI is exercised for real; only identical recommend() calls are computed once
+    (the models take seconds on this shared machine)."""
+    import costmodel.decision as decision
+
+    real = decision.recommend
+
+    def memo(scenario, **kw):
+        key = (str(scenario), tuple(sorted((k, str(v)) for k, v in kw.items())))
+        if key not in _CACHE:
+            _CACHE[key] = real(scenario, **kw)
+        return _CACHE[key]
+
+    monkeypatch.setattr(decision, "recommend", memo)
+
 
 def test_json_is_complete(capsys):
     assert main(["recommend", str(NIGHTLY), "--json"]) == 0
-    d = json.loads(capsys.readouterr().out)
+    out = capsys.readouterr().out
+    assert "NaN" not in out and "Infinity" not in out      # strict JSON
+    d = json.loads(out)
     assert d["verdict"] == "containers" and d["decided_by"] == "hard_limit:execution_duration"
     assert len(d["signals"]) == 6 and all({"name", "lean", "measured", "reason"} <= set(s) for s in d["signals"])
     assert {c["name"] for c in d["hard_limits"]} >= {"execution_duration", "memory", "sync_payload",
@@ -74,3 +95,16 @@ def test_installed_entry_point(tmp_path):
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "costmodel"]
     p = subprocess.run(cmd + ["recommend", str(bad)], capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "serverless_only" in p.stderr
+
+
+def test_thresholds_from_the_command_line(tmp_path, capsys):
+    # the nightly job with Lambda's timeout raised to 3,600 s in a copy of the limits file
+    limits = yaml.safe_load((ROOT / "data" / "hard_limits.yaml").read_text())
+    limits["hard_limits"]["execution_duration"]["limit"] = 3600
+    path = tmp_path / "limits.yaml"
+    path.write_text(yaml.safe_dump(limits))
+    assert main(["recommend", str(NIGHTLY), "--json", "--limits", str(path)]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert not d["decided_by"].startswith("hard_limit")
+    assert main(["recommend", str(NIGHTLY), "--signals", str(tmp_path / "missing.yaml")]) == 2
+    assert "decision signals file not found" in capsys.readouterr().err

@@ -140,3 +140,17 @@ def test_real_azure_2019_sample_when_present():
                                                       "others"}
     labels = {tr.label_traffic(tr.traffic_signals(t.rate_rps, 60)) for t in resampled.values()}
     assert "infrequent" in labels
+
+
+def test_csv_rate_column_and_unix_seconds(tmp_path):
+    p = _write(tmp_path, "timestamp,rate_rps\n1767225600,2.5\n1767225660,0\n1767225780,4\n")
+    t = tr.load_csv_trace(p)
+    assert t.step_s == 60
+    np.testing.assert_allclose(t.rate_rps, [2.5, 0.0, 0.0, 4.0])  # the missing minute is zero
+    assert t.start == pd_timestamp("2026-01-01T00:00:00Z")
+
+
+def pd_timestamp(text):
+    import pandas as pd
+
+    return pd.Timestamp(text)

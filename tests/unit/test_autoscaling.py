@@ -128,3 +128,19 @@ def test_bad_inputs():
         _instant(min_units=5, max_units=3)
     with pytest.raises(InvalidParameterError, match="metric_period_s"):
         simulate_scaling(np.ones(100), 7, _instant())
+
+
+def test_quiet_stretches_skipped_by_the_scalar_engine_match_the_batch_engine():
+    # long flat stretches (the scalar engine skips them in bulk) with jumps, overloads and cooldowns
+    levels = np.repeat([5.0, 40.0, 40.0, 8.0, 120.0, 0.0, 3.0, 60.0], 400)
+    for metric in ("cpu", "request_count"):
+        for start_s, in_cd in ((0, 0), (120, 600), (300, 60)):
+            pol = ScalingPolicy(capacity_rps=6.0, target_utilisation=0.7, min_units=0, max_units=12,
+                                scale_out_cooldown_s=120, scale_in_cooldown_s=in_cd, start_s=start_s, metric=metric)
+            one = simulate_scaling(levels, 60, pol)
+            batch = simulate_scaling_batch(levels, 60, capacity_rps=6.0, target_utilisation=0.7, min_units=0,
+                                           max_units=12, scale_out_cooldown_s=120, scale_in_cooldown_s=in_cd,
+                                           start_s=start_s, metric=metric)
+            assert batch.unit_seconds[0] == one.unit_seconds
+            assert batch.overload_minutes[0] == one.overload_minutes
+            assert batch.unserved_requests[0] == pytest.approx(one.unserved_requests)

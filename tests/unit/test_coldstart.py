@@ -225,3 +225,12 @@ def test_cold_start_fraction_entry_point_both_methods():
     assert exact == pytest.approx(low_rate_cold_start_fraction(0.01, 0.5, 60.0), abs=0.05)
     with pytest.raises(InvalidParameterError, match="method"):
         cold_start_fraction(1.0, 60.0, 0.5, method="magic")
+
+
+def test_trace_replay_defaults_and_empty_input():
+    res = simulate(arrival_times_s=[0.0, 1.0, 2.0], warm_duration=Duration.fixed(0.5), keep_alive_s=10.0)
+    assert res.requests == 3 and res.status.tolist() == [COLD, WARM, WARM]
+    empty = simulate(arrival_times_s=[], horizon_s=10.0, warm_duration=0.5, keep_alive_s=10.0)
+    assert empty.requests == 0 and empty.mean_instances == 0.0
+    with pytest.raises(InvalidParameterError, match="arrival_times_s"):
+        simulate(arrival_times_s=[2.0, 1.0], warm_duration=0.5)

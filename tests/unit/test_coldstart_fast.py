@@ -2,10 +2,10 @@
 the exact simulator.
 
 Stated accuracy (docs/coldstart-model.md, full grid in benchmarks/bench_coldstart_fast.py
---grid): P(cold) within 10 % relative (or 0.002 absolute) of the simulator for offered
-loads lambda*w <= 2; at higher concurrency with long keep-alives the fast model
-underestimates by up to 45 % relative (absolute error < 1e-3). Mean instance count within
-5 %. The tests below check that tolerance beyond the simulator's 99.9 % interval.
+--grid): P(cold) within max(10 % relative, 0.002 absolute) of the simulator; where P(cold)
+is small at long keep-alives or high concurrency the fast model underestimates by up to
+~40 % relative (absolute error < 1.5e-3). Mean instance count within 5 %. The tests below
+check that tolerance beyond the simulator's 99.9 % interval.
 """
 
 import numpy as np
@@ -115,11 +115,13 @@ def test_chunking_does_not_change_the_result(monkeypatch):
 
     rng = np.random.default_rng(2)
     rates = np.abs(1.0 + rng.normal(0, 1.0, 5000))
+    rates[650:700] = 40.0        # a burst at the end of the first 700-step chunk: its warm
+    rates[700:1400] = 0.05       # pool must carry into the next (quiet) chunk
     ref = cf.fast_cold_starts(rates, 1.0, 0.5, 300.0)
     monkeypatch.setattr(cf, "_CHUNK", 700)
     small = cf.fast_cold_starts(rates, 1.0, 0.5, 300.0)
     np.testing.assert_allclose(small.cold_start_fraction_per_step, ref.cold_start_fraction_per_step, atol=1e-7)
-    np.testing.assert_allclose(small.instances, ref.instances, atol=1e-6)
+    np.testing.assert_allclose(small.instances, ref.instances, atol=1e-5)   # float32 sums
 
 
 def test_long_steps_equal_many_short_steps():

@@ -92,3 +92,11 @@ def test_figures_and_json(cmp_small):
     d = json.loads(json.dumps(cmp_small.to_dict()))
     assert d["cheapest"] == "lambda" and len(d["options"]) == len(OPTIONS)
     assert "lambda" in cmp_small.to_text()
+
+
+def test_compare_accepts_a_pandas_series():
+    from costmodel.traffic import to_series
+
+    s = to_series(np.full(720, 2.0), 3600)
+    c = compare(small(), rate_rps=s)
+    assert c.requests == pytest.approx(2.0 * MONTH_S) and c.step_s == 3600

@@ -104,6 +104,9 @@ def test_alarm_threshold():
     r = fanout(10_000, 50, 1, alarm_headroom_fraction=1.0)
     assert r.alarm_worker_invocations_per_hour == math.ceil(500_000 / 24 * 2)
     assert r.alarm_invocations_per_upload == pytest.approx(100.0)
+    # a 10-minute peak at 7.5x the mean: the busiest hour holds 1 + 6.5/6 hours' worth
+    r = fanout(10_000, 50, 1, peak_to_mean=7.5, peak_duration_s=600, alarm_headroom_fraction=1.0)
+    assert r.alarm_worker_invocations_per_hour == math.ceil(500_000 / 24 * (1 + 6.5 / 6) * 2)
     assert invocation_alarm_threshold(100, 0.5) == 150
     assert invocation_alarm_threshold(0, 1.0) == 1
 
@@ -120,3 +123,14 @@ def test_bad_input_names_the_parameter(kwargs, name):
     with pytest.raises(InvalidParameterError) as e:
         fanout(**args)
     assert e.value.name == name
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(max_examples=40, deadline=None)
+@given(u=st.integers(0, 200_000), f=st.integers(1, 100), b=st.integers(1, 50), extra=st.integers(1, 50_000))
+def test_month_cost_never_falls_with_more_uploads_and_batching_never_adds_invocations(u, f, b, extra):
+    a, more = fanout(u, f, b), fanout(u + extra, f, b)
+    assert more.cost_per_month_usd >= a.cost_per_month_usd
+    assert fanout_counts(u, f, b + 1)["worker_invocations_per_day"] <= a.worker_invocations_per_day

@@ -176,3 +176,18 @@ def test_bad_input_names_the_parameter():
     with pytest.raises(InvalidParameterError) as exc:
         container_latency(1.0, 60.0, 100.0, servers=-1)
     assert exc.value.name == "servers"
+
+
+def test_scalar_array_and_series_inputs_agree():
+    import pandas as pd
+
+    rates = np.full(120, 0.5)
+    idx = pd.date_range("2026-01-01", periods=120, freq="60s")
+    a = lambda_latency(rates, 60.0, 100.0, 300.0, 600.0)
+    s = lambda_latency(pd.Series(rates, index=idx), 60.0, 100.0, 300.0, 600.0)
+    assert s.p99_ms == a.p99_ms and s.cold_start_fraction == a.cold_start_fraction
+    one = lambda_latency(0.5, 7200.0, 100.0, 300.0, 600.0)
+    assert one.p50_ms == pytest.approx(a.p50_ms, rel=GRID_REL)
+    c1 = container_latency(pd.Series(np.full(10, 5.0)), 60.0, 100.0, 2)
+    c2 = container_latency(5.0, 60.0, 100.0, 2)
+    assert c1.p99_ms == pytest.approx(c2.p99_ms)

@@ -6,7 +6,7 @@ import math
 import pytest
 
 from costmodel.errors import InvalidParameterError
-from costmodel.notebook_helpers import apply_overrides, format_number, key_numbers
+from costmodel.notebook_helpers import apply_overrides, format_number, key_numbers, table_float
 
 RAW = {
     "name": "x",
@@ -85,3 +85,12 @@ def test_format_number_hides_last_digit_noise():
 
 def test_key_numbers_aligns_names():
     assert key_numbers({"a": 1, "long_name": 2}) == "a          1\nlong_name  2"
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [(141.03, "141.03"), (1603.0408, "1,603.04"), (0.00042727617, "0.000427276"), (12960000.0, "12,960,000"),
+     (0.5, "0.5"), (5.0, "5"), (math.nan, "nan")],
+)
+def test_table_float_six_significant_figures(value, text):
+    assert table_float(value) == text

@@ -81,7 +81,10 @@ def test_document_pipeline_is_serverless_and_reproduces_the_seed_fanout():
     assert r.signal("traffic_pattern").measured == "bursty"
     fo = r.evidence["failure_modes"]["fanout"]
     assert fo["worker_invocations_per_day"] == 500_000          # 10K uploads x 50 messages
-    assert fo["alarm_worker_invocations_per_hour"] == math.ceil(500_000 / 24 * 2)
+    # busiest hour: 7.5x the mean for 10 minutes, the mean for 50; alarm at twice that
+    assert fo["alarm_worker_invocations_per_hour"] == math.ceil(500_000 / 24 * (1 + 6.5 * 600 / 3600) * 2)
+    # the 50-worker cap cannot follow the spike: 87 needed, a backlog that drains
+    assert fo["throttled_at_peak"] and fo["max_backlog_messages"] > 0 and fo["drain_time_s"] > 0
     batched = r.evidence["failure_modes"]["fanout_batched"]
     assert batched["worker_invocations_per_day"] == 50_000 and batched["saving_per_month_usd"] > 0
     assert any(w.startswith("fan-out: 10,000 uploads/day x 50 messages") for w in r.warnings)
@@ -102,13 +105,22 @@ def test_sync_chain_is_containers_because_compounding_cold_starts_break_the_slo(
     assert ev["chain_p99_ms"] > 1000 >= ev["chain_warm_p99_ms"]
     # three hops are worse than one, and all-warm is the floor
     assert ev["chain_p99_ms"] > ev["lambda_p99_ms"] >= ev["lambda_warm_p99_ms"]
+    # more than 1% of requests are cold, so the p99 is a cold request: at least one
+    # 1.5 s init on top of the work
+    assert ev["cold_start_fraction"] > 0.01
+    assert ev["lambda_p99_ms"] >= 1500 and ev["chain_p99_ms"] >= 1500
     # cheap on Lambda, yet latency decides
     assert r.signal("cost_model").lean == "serverless"
     assert any(f.fact == "workload.sync_chain_depth" and f.new_verdict == "serverless" for f in r.flips)
 
 
+def test_the_sampled_chain_latency_is_seeded_so_the_recommendation_repeats():
+    again = recommend(SCENARIOS / "sync-chain-internal-tool.yaml")
+    assert again.to_dict() == rec("sync-chain-internal-tool").to_dict()
+
+
 @pytest.mark.parametrize("name", CANONICAL)
-def test_recommendation_is_deterministic_and_complete(name):
+def test_recommendation_is_complete(name):
     d = rec(name).to_dict()
     assert d["verdict"] in ("serverless", "containers", "either")
     assert [s["name"] for s in d["signals"]] == ["traffic_pattern", "execution_duration", "state_requirements",
@@ -116,3 +128,19 @@ def test_recommendation_is_deterministic_and_complete(name):
     assert all(s["reason"] for s in d["signals"])
     for key in ("monthly_usd", "break_even_mean_rps", "lambda_p99_ms", "cold_start_fraction"):
         assert key in d["evidence"]
+
+
+def test_single_user_facing_function_breaking_its_slo_gets_a_provisioned_concurrency_fix():
+    import yaml
+
+    raw = yaml.safe_load((SCENARIOS / "sync-chain-internal-tool.yaml").read_text())
+    raw["workload"]["sync_chain_depth"] = 1          # no chain: the rule does not apply
+    r = recommend(raw)
+    assert (r.verdict, r.decided_by) == ("serverless", "tally")
+    check = r.evidence["failure_modes"]["cold_start_on_path"]
+    assert check["meets_slo"] is False and check["cold_starts_set_p99"]
+    fix = r.evidence["failure_modes"]["provisioned_concurrency_fix"]
+    assert fix["provisioned_concurrency"] >= 1 and fix["p99_ms"] <= 1000
+    # at least the configured PC GB-s of one 1 GB environment for 30 days at $0.0000041667
+    assert fix["extra_monthly_usd"] >= round(fix["provisioned_concurrency"] * 1.0 * 30 * 86_400 * 0.0000041667, 2) - 0.01
+    assert any(w.startswith("provisioned concurrency") for w in r.warnings)
