@@ -1,11 +1,13 @@
 """Fast cold-start model: speed on a 30-day 1-s series, and accuracy against the exact simulator.
 
-Run:  .venv/bin/python benchmarks/bench_coldstart_fast.py [--grid] [--loop-steps N]
+Run:  .venv/bin/python benchmarks/bench_coldstart_fast.py [--grid] [--latency] [--loop-steps N]
 
 1. Speed: ``fast_cold_starts`` on 2,592,000 one-second steps (goal <= 0.5 s), side by
    side with ``fast_cold_starts_loop`` (the same model as a straightforward per-step
    Python loop; timed on a prefix and extrapolated) and the ratio.
-2. ``--grid``: P(cold) and mean instance count of the fast model against the exact
+2. ``--latency``: wall time of lambda_latency, chain_latency and container_latency on the
+   same month at 1-s and 60-s steps.
+3. ``--grid``: P(cold) and mean instance count of the fast model against the exact
    simulator (4 replications, 99 % t-interval) over rates 0.001-100 req/s, mean
    durations and keep-alives, plus two time-varying series. Prints the table used in
    docs/coldstart-model.md.
@@ -104,12 +106,34 @@ def grid() -> None:
           f"{worst[1]:.1e}, worst mean-instance error {worst[2] * 100:.1f} %")
 
 
+def latency_timings() -> None:
+    from costmodel.latency import chain_latency, container_latency, lambda_latency
+
+    rates = month_series()
+    per_min = rates.reshape(-1, 60).mean(axis=1)
+    dur = {"mean": 120, "p99": 400}
+    print("\n== latency functions on the same month (one run each)")
+    for label, r, step in (("1-s steps (2,592,000)", rates, 1.0), ("60-s steps (43,200)", per_min, 60.0)):
+        cases = (
+            ("lambda_latency", lambda: lambda_latency(r, step, dur, 250, 600)),
+            ("chain_latency depth 3", lambda: chain_latency(3, r, step, dur, 250, 600, random_state=1)),
+            ("container_latency", lambda: container_latency(r, step, dur, np.full(r.size, 3))),
+        )
+        for name, fn in cases:
+            t0 = time.perf_counter()
+            res = fn()
+            print(f"   {label:<22} {name:<22} {time.perf_counter() - t0:6.2f} s   p99 {res.p99_ms:,.0f} ms")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--grid", action="store_true", help="also run the accuracy grid (several minutes)")
     ap.add_argument("--loop-steps", type=int, default=50_000)
+    ap.add_argument("--latency", action="store_true", help="also time the latency functions on the month")
     args = ap.parse_args(argv)
     speed(args.loop_steps)
+    if args.latency:
+        latency_timings()
     if args.grid:
         grid()
     return 0

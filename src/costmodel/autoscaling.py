@@ -462,7 +462,10 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     # first epoch at which scale-out (row 0) / scale-in (row 1) is allowed again
     nxt = np.full((2, S), -1.0, dtype=ft)
     R = int(start_steps.max()) + 1
-    ring = np.zeros((R, S), dtype=ft)
+    # launches (row 0) and stops (row 1) of the last R epochs: launches of epoch k - v
+    # become ready at epoch k for the scenarios whose start takes v epochs
+    hist = np.zeros((R, 2, S), dtype=ft)
+    late = [(v, a, e) for v, a, e in groups if v > 0]
     from_zero = bool(np.any(lo == 0))
     block = max(1, min(K, int(1_000_000 // max(S, 1))))
     d_buf = np.zeros((lag + block, S), dtype=ft)
@@ -479,8 +482,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     ok2 = np.empty((2, S), dtype=bool)
     ok_out, ok_in = ok2[0], ok2[1]
     z2 = np.empty((2, S), dtype=ft)
-    xy = np.empty((2, S), dtype=ft)  # units launched (row 0) and stopped (row 1), >= 0
-    up_, down_ = xy[0], xy[1]
+    z = np.empty(S, dtype=ft)
     big = ft.type(float(np.max(hi)) + 1.0)
     mf = m.astype(ft)
     bar = None
@@ -506,13 +508,13 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
             k = k0 + b
             nrow = n_buf[b]
             rrow = r_buf[lag + b]
-            if R > 1:
-                row = ring[k % R]
-                np.add(rd, row, out=rrow)  # units whose start completes now
-                row[:] = 0.0
-            else:
-                rrow[:] = rd
+            rrow[:] = rd
+            for v, a, e in late:  # units whose start completes now
+                rrow[a:e] += hist[(k - v) % R, 0, a:e]
+            xy = hist[k % R]
+            up_, down_ = xy[0], xy[1]
             if k < lag:
+                xy[:] = 0.0
                 nrow[:] = n
                 n = nrow
                 rd = rrow
@@ -532,10 +534,9 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
             np.less_equal(nxt, k, out=ok2)
             np.multiply(rrow, ok_in, out=y)
             np.subtract(n, y, out=y)
-            np.maximum(x, y, out=x)
-            np.multiply(ok_out, big, out=y)
-            y += n
-            np.minimum(x, y, out=nrow)
+            np.multiply(ok_out, big, out=z)
+            z += n
+            np.clip(x, y, z, out=nrow)
             np.subtract(nrow, n, out=up_)  # change in units
             np.negative(up_, out=down_)
             np.maximum(xy, 0.0, out=xy)  # launched, stopped
@@ -543,8 +544,6 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
             for v, a, e in groups:
                 if v == 0:
                     rrow[a:e] += up_[a:e]
-                else:
-                    ring[(k + v) % R, a:e] += up_[a:e]
             # cooldown clocks (k + cooldown is increasing, so a running maximum records it)
             np.greater(xy, 0.0, out=ok2)
             np.multiply(ok2, kk_buf[b], out=z2)

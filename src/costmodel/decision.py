@@ -1063,8 +1063,16 @@ def _flips(facts: Facts, workload: Workload, team: Team, scfg: dict, lcfg: dict,
                         f"if an invocation needed at most {_fmt(float(hl['memory']['limit']))} MB"))
     if workload.sync_chain_depth > 1:
         changes.append(("sync_chain_depth", 1, "if the chain were collapsed into one function (depth 1)"))
+    # several hard limits violated: no single change flips, so also try lifting them all
+    violated = [c for c in check_hard_limits(workload, lcfg) if c.violated]
+    if len(violated) >= 2:
+        lifted = {c.fact: (float(c.limit) if hl[c.name]["op"] == ">" else (not c.limit)) for c in violated}
+        changes.append((tuple(lifted), tuple(lifted.values()),
+                        "if every violated hard limit were lifted: " + "; ".join(c.fix for c in violated if c.fix)))
     for key, value, cond in changes:
-        w2 = replace(workload, **{key: value}, deployment_preference="either")
+        upd = dict(zip(key, value)) if isinstance(key, tuple) else {key: value}
+        key = "+".join(key) if isinstance(key, tuple) else key
+        w2 = replace(workload, **upd, deployment_preference="either")
         if workload.deployment_preference != "either":
             # a declared preference decides; say what the analysis would do instead
             continue

@@ -200,6 +200,8 @@ def _hi(d: Duration) -> float:
 def _group(values: np.ndarray, digits: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Round to ``digits`` significant digits and return (unique values, inverse index)."""
     v = np.asarray(values, dtype=float)
+    if v.size and v.min() == v.max():    # common case (e.g. no throttling): one group
+        return v[:1].copy(), np.zeros(v.size, dtype=np.int64)
     with np.errstate(divide="ignore"):
         mag = np.where(v > 0, np.floor(np.log10(np.abs(v))), 0.0)
     scale = 10.0 ** (digits - 1 - mag)
@@ -290,8 +292,10 @@ def lambda_latency(
     f_cold = _sum_cdf(warm, init, x)
     shifted = [(np.interp(x - d, x, f_warm, left=0.0), np.interp(x - d, x, f_cold, left=0.0)) for d in delays]
 
-    def mix(pc: np.ndarray, pt: np.ndarray, weights_req: np.ndarray | None = None) -> np.ndarray:
-        w, fail = _retry_weights(pt, max_retries)
+    throttled = bool(p_thr.max() > 0) if p_thr.size else False
+
+    def mix(pc: np.ndarray, pt: np.ndarray, weights_req: np.ndarray | None = None, wf=None) -> np.ndarray:
+        w, fail = wf if wf is not None else _retry_weights(pt, max_retries)
         ok = np.maximum(1.0 - fail, 1e-300)
         if weights_req is None:        # one CDF row per element
             out = np.zeros((pc.size, x.size))
@@ -317,12 +321,17 @@ def lambda_latency(
     step_q = uq[:, inv] * 1000.0 + overhead_ms
 
     req = fast.requests
-    _, fail_k = _retry_weights(p_thr, max_retries)
+    if throttled:
+        w_k, fail_k = _retry_weights(p_thr, max_retries)
+        mean_delay_k = (w_k * delays[:, None]).sum(axis=0) / np.maximum(1.0 - fail_k, 1e-300)
+    else:  # no throttling anywhere: every request succeeds at the first attempt
+        w_k = np.zeros((max_retries + 1, 1))
+        w_k[0] = 1.0
+        fail_k = np.zeros_like(p_thr)
+        mean_delay_k = np.zeros_like(p_thr)
     served_req = req * (1.0 - fail_k)
-    total_cdf = mix(p_cold, p_thr, served_req)
+    total_cdf = mix(p_cold, p_thr, served_req, wf=(np.broadcast_to(w_k, (max_retries + 1, p_thr.size)), fail_k))
     overall = _invert(total_cdf, x, PERCENTILES)[:, 0] * 1000.0 + overhead_ms
-
-    mean_delay_k = (_retry_weights(p_thr, max_retries)[0] * delays[:, None]).sum(axis=0) / np.maximum(1.0 - fail_k, 1e-300)
     step_mean = (warm.mean_s + p_cold * init.mean_s + mean_delay_k) * 1000.0 + overhead_ms
     tot_served = served_req.sum()
     wavg = (lambda v: float((v * served_req).sum() / tot_served)) if tot_served > 0 else (lambda v: float("nan"))
@@ -346,18 +355,16 @@ def lambda_latency(
 # ---------------------------------------------------------------------------------
 def _fluid_backlog(arrival_rps: np.ndarray, capacity_rps: np.ndarray, step_s: float) -> tuple[np.ndarray, np.ndarray]:
     """Backlog [requests] at the start and end of each step of a fluid queue
-    ``dQ/dt = arrival - capacity`` (Q >= 0). A loop over time (the state is inherent),
-    vectorised across nothing: one scalar per step."""
-    start = np.empty_like(arrival_rps)
-    end = np.empty_like(arrival_rps)
-    q = 0.0
-    net = ((arrival_rps - capacity_rps) * step_s).tolist()
-    for k, d in enumerate(net):
-        start[k] = q
-        q = q + d
-        if q < 0.0:
-            q = 0.0
-        end[k] = q
+    ``dQ/dt = arrival - capacity`` (Q >= 0, rates constant within a step).
+
+    Lindley's recursion ``Q_k = max(0, Q_{k-1} + d_k)`` has the closed form
+    ``Q_k = S_k - min(0, min_{j <= k} S_j)`` with ``S = cumsum(d)``: no loop over time.
+    """
+    net = (np.asarray(arrival_rps, dtype=float) - capacity_rps) * step_s
+    cum = np.cumsum(net)
+    end = cum - np.minimum(np.minimum.accumulate(cum), 0.0)
+    end = np.maximum(end, 0.0)          # guard against rounding
+    start = np.concatenate([[0.0], end[:-1]])
     return start, end
 
 

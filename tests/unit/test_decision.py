@@ -272,3 +272,13 @@ def test_flips_are_re_runs_of_the_procedure():
     assert {"workload.max_duration_s", "workload.in_process_state", "team.cloud_ops_experience"} <= flipped
     for f in r.flips:
         assert f.new_verdict != r.verdict
+
+
+def test_two_violated_limits_flip_only_together():
+    from costmodel.decision import recommend
+
+    r = recommend(_scenario(max_duration_s=1800, gpu=True), facts=Facts(traffic_label="bursty"))
+    assert r.decided_by == "hard_limit:execution_duration"
+    assert "gpu" in r.reason and "max_duration_s" in r.reason
+    assert [f.fact for f in r.flips] == ["workload.max_duration_s+gpu"]
+    assert r.flips[0].new_verdict == "serverless"
