@@ -626,7 +626,9 @@ def run_campaign(
         injector = FaultInjector(plan, clients.sqs)
         config = infra.handler_config(idempotency_expiry_s=int(idempotency_expiry_s))
         ports = Ports(
-            store=DynamoDBIdempotencyStore(_FaultyDynamoDB(clients.dynamodb, injector), infra.table_name),
+            store=DynamoDBIdempotencyStore(
+                _FaultyDynamoDB(clients.dynamodb, injector), infra.table_name
+            ),
             sink=_FaultySink(S3ResultSink(clients.s3, infra.bucket_name), injector),
             result_prefix=config.result_prefix,
             expires_after_s=config.idempotency_expiry_s,

@@ -54,6 +54,14 @@ def load(scenario: Any):
     return load_scenario(scenario)
 
 
+def _arrivals(sc, rate, step) -> str:
+    """Engineer C's arrival expansion for the scenario's series: ``"counts"`` for cron-like
+    ``sparse``/``timing: fixed`` traffic and count traces, else ``"poisson"``."""
+    from .coldstart import arrivals_for_traffic
+
+    return arrivals_for_traffic(sc.traffic, rate, step)
+
+
 def _duration_spec(sc) -> Any:
     from .scenario import WORK_DEFAULTS
 
@@ -114,6 +122,7 @@ def measure_facts(scenario: Any, workload, scfg: dict):
 
     # --- latency (engineer C)
     rate, step = cmp.rate_rps, cmp.step_s
+    arrivals = _arrivals(sc, rate, step)
     lam_cfg = sc.lambda_
     dur = _duration_spec(sc)
     init_ms = float(lam_cfg["init_duration_ms"])
@@ -127,7 +136,7 @@ def measure_facts(scenario: Any, workload, scfg: dict):
         pc_count = 0
     lam_p99 = warm_p99 = cold = chain_p99 = chain_warm = cont_p99 = None
     if rate.sum() > 0:
-        lat = lambda_latency(rate, step, dur, init_ms, keep, concurrency_limit=cap,
+        lat = lambda_latency(rate, step, dur, init_ms, keep, concurrency_limit=cap, arrivals=arrivals,
                              provisioned_concurrency=min(pc_count, cap))
         lam_p99, cold = float(lat.p99_ms), float(lat.cold_start_fraction)
         warm_p99 = float(duration_from_ms("duration_ms", dur).quantile(0.99) * 1000.0)
@@ -137,9 +146,9 @@ def measure_facts(scenario: Any, workload, scfg: dict):
             if depth_c != depth:
                 notes.append(f"chain latency modelled for depth 5 (declared {depth}; the model covers 1-5)")
             ch = chain_latency(depth_c, rate, step, dur, init_ms, keep, concurrency_limit=cap,
-                               samples=CHAIN_SAMPLES, random_state=CHAIN_SEED)
+                               samples=CHAIN_SAMPLES, random_state=CHAIN_SEED, arrivals=arrivals)
             chw = chain_latency(depth_c, rate, step, dur, 0.0, keep, concurrency_limit=cap,
-                                samples=CHAIN_SAMPLES, random_state=CHAIN_SEED)
+                                samples=CHAIN_SAMPLES, random_state=CHAIN_SEED, arrivals=arrivals)
             chain_p99, chain_warm = float(ch.p99_ms), float(chw.p99_ms)
         else:
             chain_p99, chain_warm = lam_p99, warm_p99
@@ -289,7 +298,8 @@ def provisioned_concurrency_fix(sc, slo_p99_ms: float) -> dict | None:
     df = provisioned_concurrency_tradeoff(
         rate, step, _duration_spec(sc), float(sc.work.memory_mb), float(lam["init_duration_ms"]), None,
         float(lam["keep_alive_s"]), architecture=sc.work.architecture,
-        concurrency_limit=int(lam["concurrency_limit"]), free_tier=bool(lam["free_tier"]), prices=sc.prices())
+        concurrency_limit=int(lam["concurrency_limit"]), free_tier=bool(lam["free_tier"]), prices=sc.prices(),
+        arrivals=_arrivals(sc, rate, step))
     if df.empty:
         return None
     base = df.sort_values("provisioned_concurrency").iloc[0]
@@ -341,7 +351,8 @@ def failure_mode_evidence(scenario: Any, facts, workload, scfg: dict) -> tuple[d
         cfg = workload.cache
         rate, step, _ = sc.traffic_series()
         fast = fast_cold_starts(rate, step, float(sc.work.mean_duration_s), float(sc.lambda_["keep_alive_s"]),
-                                concurrency_limit=int(sc.lambda_["concurrency_limit"]))
+                                concurrency_limit=int(sc.lambda_["concurrency_limit"]),
+                                arrivals=_arrivals(sc, rate, step))
         n_inst = max(1, int(round(fast.mean_instances)))
         hr = cache_hit_rate(float(facts.traffic["mean_rps"]), cfg["ttl_s"], n_inst, cfg["n_keys"],
                             cfg.get("zipf_exponent", 0.0))

@@ -15,6 +15,18 @@ Time model (documented choice, see docs/traffic-and-comparison.md):
   in units; desired units = ``ceil(used / target)`` (AWS's ``ceil(current x metric /
   target)``). The request-count metric (ALBRequestCountPerTarget) is not capped by
   capacity: desired = ``ceil(mean demand / (capacity x target))``.
+* Alarms (AWS target tracking acts through two CloudWatch alarms that it creates: scale-out
+  when the metric is above target for 3 consecutive 1-minute datapoints, scale-in when it is
+  below target for 15, see
+  https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html
+  -- "scales out proportionally to the metric as fast as it can, but scales in more
+  gradually" -- and the ``TargetTracking-...-AlarmHigh`` / ``-AlarmLow`` alarms it creates):
+  a datapoint is *high* when its desired count exceeds the current count and *low* when it
+  is below it (for integer counts ``ceil(x) > n`` iff ``x > n``, i.e. metric above target).
+  Scale-out needs the last ``scale_out_evaluation_periods`` datapoints high, scale-in the
+  last ``scale_in_evaluation_periods`` low (defaults 3 and 15); the action then moves to
+  the desired count of the latest datapoint. With both set to 1 the controller acts on
+  every datapoint (the behaviour before this was added).
 * Scale-out launches the difference at ``t_k``; new units are billed at once and serve
   requests ``start_s`` later (task start or instance boot, rounded up to a whole step).
   Scale-in stops ready units at ``t_k`` (units still starting finish starting).
@@ -55,6 +67,7 @@ __all__ = [
 
 _EPS = 1e-9
 _REL = 1e-9  # desired = ceil(x * (1 - 1e-9)): exact multiples of capacity do not round up
+_FAST_FORWARD = True  # batch engine skips quiet epochs in bulk (False: epoch by epoch, for benchmarks)
 
 
 def task_capacity_rps(cpu_ms_per_request: Any, vcpu: Any, utilisation: Any = 1.0) -> Any:
@@ -107,6 +120,9 @@ class ScalingPolicy:
         Time from launch to serving (task start / instance boot) [s]; billed.
     metric : {"cpu", "request_count"}
         ECSServiceAverageCPUUtilization-like (capped at 100 %) or ALBRequestCountPerTarget-like.
+    scale_out_evaluation_periods, scale_in_evaluation_periods : int
+        Consecutive datapoints above (below) target needed before a scale-out (scale-in)
+        [metric periods]; AWS target tracking uses 3 and 15 (module notes).
     """
 
     capacity_rps: float
@@ -119,6 +135,8 @@ class ScalingPolicy:
     evaluation_delay_s: float = 0.0
     start_s: float = 60.0
     metric: str = "cpu"
+    scale_out_evaluation_periods: int = 3
+    scale_in_evaluation_periods: int = 15
 
     def __post_init__(self) -> None:
         check_positive("capacity_rps", self.capacity_rps)
@@ -131,6 +149,8 @@ class ScalingPolicy:
         check_non_negative("evaluation_delay_s", self.evaluation_delay_s)
         check_non_negative("start_s", self.start_s)
         check_choice("metric", self.metric, ("cpu", "request_count"))
+        check_int("scale_out_evaluation_periods", self.scale_out_evaluation_periods, 1)
+        check_int("scale_in_evaluation_periods", self.scale_in_evaluation_periods, 1)
 
 
 @dataclass(frozen=True)
@@ -234,6 +254,8 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
     lo, hi = int(policy.min_units), int(policy.max_units)
     cpu = policy.metric == "cpu"
     out_cd, in_cd = float(policy.scale_out_cooldown_s), float(policy.scale_in_cooldown_s)
+    n_hi, n_lo = int(policy.scale_out_evaluation_periods), int(policy.scale_in_evaluation_periods)
+    run_hi = run_lo = 0  # consecutive datapoints above / below target (alarm evaluation)
 
     n0 = min(max(math.ceil(d[0] * A), lo), hi)
     n_total = ready = n0
@@ -253,20 +275,37 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
     free_np = np.asarray(free, dtype=np.int64)
     x_np = dbar_arr * A
     pending_until = -1  # last epoch at which launched units become ready
-    window = 64
+    window, ff_next, ff_back = 64, 0, 1
     k = 0
     while k < K:
-        # Fast path: with no arrivals due and a settled datapoint history, skip every epoch
-        # whose desired count equals the current one and (CPU metric) is not overloaded.
-        if k > pending_until and k >= lag and all(r == ready for r in ready_ep[k - lag:k]):
+        # Fast path: with no arrivals due and a settled datapoint history the fleet is
+        # constant until the first epoch at which an alarm fires and its cooldown allows an
+        # action; find it for a window of epochs at once (the tests of the loop below,
+        # vectorised over time) and skip every epoch before it.
+        if k >= ff_next and k > pending_until and k >= lag and all(r == ready for r in ready_ep[k - lag:k]):
             j = k - lag
             w = min(window, K - k)
-            cond = free_np[j:j + w] != n_total
-            if cpu:
-                cond |= x_np[j:j + w] > ready * B
-            hits = np.flatnonzero(cond)
+            des = free_np[j:j + w]
+            if cpu:  # overloaded datapoints: the capped count (ready is constant over the window)
+                capped = 1 if ready == 0 else ceil(ready * B)
+                capped = lo if capped < lo else (hi if capped > hi else capped)
+                des = np.where(x_np[j:j + w] > ready * B, capped, des)
+            hi_w, lo_w = des > n_total, des < n_total
+            run_hi_w = _run_lengths(hi_w[:, None], np.array([run_hi]))[:, 0]
+            run_lo_w = _run_lengths(lo_w[:, None], np.array([run_lo]))[:, 0]
+            t_w = (k + np.arange(w)) * period_s
+            act = (hi_w & (run_hi_w >= n_hi) & (t_w - last_out >= out_cd)) | \
+                  (lo_w & (run_lo_w >= n_lo) & (t_w - last_in >= in_cd) & (ready > 0))
+            hits = np.flatnonzero(act)
             skip = w if hits.size == 0 else int(hits[0])
+            if skip == w:
+                window = min(2 * window, 4096)
+            else:
+                window = max(64, window // 2)
+                ff_next = k + skip + (1 if skip >= 4 else ff_back)
+                ff_back = 1 if skip >= 4 else min(2 * ff_back, 32)
             if skip:
+                run_hi, run_lo = int(run_hi_w[skip - 1]), int(run_lo_w[skip - 1])
                 billed_ep[k:k + skip] = [n_total] * skip
                 ready_ep[k:k + skip] = [ready] * skip
                 k += skip
@@ -285,10 +324,12 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
                         desired = 1
                     desired = lo if desired < lo else (hi if desired > hi else desired)
             if desired == n_total:
-                pass
+                run_hi = run_lo = 0
             elif desired > n_total:
+                run_hi += 1
+                run_lo = 0
                 t = k * period_s
-                if t - last_out >= out_cd:
+                if run_hi >= n_hi and t - last_out >= out_cd:
                     add = desired - n_total
                     n_total = desired
                     last_out = t
@@ -299,8 +340,10 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
                     else:
                         ready += add
             else:
+                run_lo += 1
+                run_hi = 0
                 t = k * period_s
-                if t - last_in >= in_cd:
+                if run_lo >= n_lo and t - last_in >= in_cd:
                     rem = min(n_total - desired, ready)
                     if rem > 0:
                         n_total -= rem
@@ -380,7 +423,8 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
                            capacity_rps: Any, target_utilisation: Any = 0.6, min_units: Any = 1,
                            max_units: Any = 100, scale_out_cooldown_s: Any = 60.0, scale_in_cooldown_s: Any = 300.0,
                            start_s: Any = 60.0, metric_period_s: float = 60.0, evaluation_delay_s: float = 0.0,
-                           metric: str = "cpu", progress: bool = False, dtype: Any = np.float64
+                           metric: str = "cpu", scale_out_evaluation_periods: Any = 3,
+                           scale_in_evaluation_periods: Any = 15, progress: bool = False, dtype: Any = np.float64
                            ) -> BatchScalingResult:
     """Target tracking for many scenarios at once (loop over time, numpy across scenarios).
 
@@ -400,8 +444,8 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     scale : float or array
         Multiplier of each scenario's shape [-].
     capacity_rps, target_utilisation, min_units, max_units, scale_out_cooldown_s,
-    scale_in_cooldown_s, start_s : float or array
-        As in :class:`ScalingPolicy`, per scenario.
+    scale_in_cooldown_s, start_s, scale_out_evaluation_periods, scale_in_evaluation_periods : float or array
+        As in :class:`ScalingPolicy`, per scenario (evaluation periods are whole numbers >= 1).
     metric_period_s, evaluation_delay_s : float
         Shared by all scenarios [s].
     metric : {"cpu", "request_count"}
@@ -439,6 +483,11 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     start_steps = np.ceil(_bcast("start_s", start_s, S) / period_s - _EPS).astype(np.int64)
     lag = 1 + int(math.ceil(float(evaluation_delay_s) / period_s - _EPS))
     cpu = metric == "cpu"
+    n_hi = _bcast("scale_out_evaluation_periods", scale_out_evaluation_periods, S)
+    n_lo = _bcast("scale_in_evaluation_periods", scale_in_evaluation_periods, S)
+    for name, arr in (("scale_out_evaluation_periods", n_hi), ("scale_in_evaluation_periods", n_lo)):
+        if np.any(arr < 1) or np.any(arr != np.round(arr)):
+            raise InvalidParameterError(name, arr, "whole numbers of metric periods >= 1")
 
     ft = np.dtype(dtype)
     rel = _REL if ft == np.float64 else 1e-6
@@ -448,6 +497,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     inv[order] = np.arange(S)
     gi, m, c, tgt, lo, hi = gi[order], m[order], c[order], tgt[order], lo[order], hi[order]
     out_cd, in_cd, start_steps = out_cd[order], in_cd[order], start_steps[order]
+    n_hi, n_lo = n_hi[order], n_lo[order]
     groups = [(int(v), int(a), int(e)) for v, a, e in _runs(start_steps)]
     uniform_cd = bool(np.all(out_cd == out_cd[0]) and np.all(in_cd == in_cd[0]))
 
@@ -489,6 +539,14 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=K, desc="autoscaling (epochs)", unit="epoch", mininterval=0.5)
+    # alarm evaluation: consecutive datapoints above (row 0) / below (row 1) target
+    use_alarms = bool(np.any(n_hi > 1) or np.any(n_lo > 1))
+    runs = np.zeros((2, S), dtype=ft)
+    need = np.stack([n_hi, n_lo]).astype(ft)
+    hilo = np.empty((2, S), dtype=bool)
+    fired = np.empty((2, S), dtype=bool)
+    # fast-forward state: window length, next epoch to try, back-off, last start pending
+    ff_w, ff_next, ff_back, pend_until = 32, (lag if _FAST_FORWARD else K), 1, -1
     rd = n.copy()
     for k0 in range(0, K, block):
         k1 = min(K, k0 + block)
@@ -504,8 +562,47 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
         ks = np.arange(k0, k1, dtype=ft)[:, None]
         np.add(ks, out_ep, out=kk_buf[:nb, 0])
         np.add(ks, in_ep, out=kk_buf[:nb, 1])
-        for b in range(nb):
+        b = 0
+        while b < nb:
             k = k0 + b
+            if k >= ff_next and k > pend_until:
+                # Fast-forward: no start pending, so until the first epoch at which some
+                # scenario acts the fleet is constant; find that epoch for a window of epochs
+                # at once (same tests as below, vectorised over time) and fill the rows.
+                w = min(ff_w, nb - b)
+                r_buf[lag + b:lag + b + w] = rd
+                rw = r_buf[b:b + w]
+                if cpu:
+                    xw = np.ceil(rw * B)
+                    if from_zero:
+                        np.maximum(xw, (rw == 0) & (d_buf[b:b + w] > 0), out=xw)
+                    np.minimum(x_buf[b:b + w], xw, out=xw)
+                    np.maximum(xw, lo_f, out=xw)
+                else:
+                    xw = x_buf[b:b + w]
+                kw = np.arange(k, k + w, dtype=ft)[:, None]
+                hi_w, lo_w = xw > n, xw < n
+                act_w = (hi_w & (nxt[0] <= kw)) | (lo_w & (nxt[1] <= kw) & (rd > 0))
+                if use_alarms:
+                    run_hi_w, run_lo_w = _run_lengths(hi_w, runs[0]), _run_lengths(lo_w, runs[1])
+                    act_w = (hi_w & (nxt[0] <= kw) & (run_hi_w >= need[0])) | \
+                            (lo_w & (nxt[1] <= kw) & (rd > 0) & (run_lo_w >= need[1]))
+                hits = np.flatnonzero(act_w.any(axis=1))
+                i_star = int(hits[0]) if hits.size else w
+                if i_star == w:
+                    ff_w = min(2 * ff_w, 1024)
+                else:
+                    ff_w = max(16, ff_w // 2)
+                    ff_next = k + i_star + (1 if i_star >= 4 else ff_back)
+                    ff_back = 1 if i_star >= 4 else min(2 * ff_back, 32)
+                if i_star:
+                    n_buf[b:b + i_star] = n
+                    hist[:] = 0.0  # nothing launched is still starting
+                    if use_alarms:
+                        runs[0], runs[1] = run_hi_w[i_star - 1], run_lo_w[i_star - 1]
+                    n, rd = n_buf[b + i_star - 1], r_buf[lag + b + i_star - 1]
+                    b += i_star
+                    continue
             nrow = n_buf[b]
             rrow = r_buf[lag + b]
             rrow[:] = rd
@@ -518,6 +615,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
                 nrow[:] = n
                 n = nrow
                 rd = rrow
+                b += 1
                 continue
             # desired units from the datapoint of epoch k - lag (row b of the buffers)
             if cpu:  # the CPU metric saturates: at most ceil(ready / target) when overloaded
@@ -532,6 +630,13 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
             # lower bound n - ready if scale-in is allowed (units still starting are not
             # stopped), else n; upper bound n if scale-out is in cooldown
             np.less_equal(nxt, k, out=ok2)
+            if use_alarms:  # scale-out / scale-in alarms need their runs of datapoints
+                np.greater(x, n, out=hilo[0])
+                np.less(x, n, out=hilo[1])
+                runs += 1.0
+                runs *= hilo
+                np.greater_equal(runs, need, out=fired)
+                ok2 &= fired
             np.multiply(rrow, ok_in, out=y)
             np.subtract(n, y, out=y)
             np.multiply(ok_out, big, out=z)
@@ -546,12 +651,15 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
                     rrow[a:e] += up_[a:e]
             # cooldown clocks (k + cooldown is increasing, so a running maximum records it)
             np.greater(xy, 0.0, out=ok2)
+            if late and ok_out.any():  # launched units still starting: no fast-forward
+                pend_until = k + R - 1
             np.multiply(ok2, kk_buf[b], out=z2)
             np.maximum(nxt, z2, out=nxt)
             n = nrow
             rd = rrow
             if bar is not None and b % 200 == 199:
                 bar.update(200)
+            b += 1
         n = n.copy()
         rd = rd.copy()
         # aggregates of the block, vectorised over time and scenarios
@@ -581,6 +689,13 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
         peak_units=peak_units[inv],
         period_s=period_s,
     )
+
+
+def _run_lengths(flags: np.ndarray, run0: np.ndarray) -> np.ndarray:
+    """Consecutive True values ending at each row of ``flags`` (w, S), continuing ``run0``."""
+    idx = np.arange(flags.shape[0])[:, None]
+    last_false = np.maximum.accumulate(np.where(flags, -1, idx), axis=0)
+    return np.where(last_false < 0, run0 + idx + 1, idx - last_false)
 
 
 def _runs(values: np.ndarray):

@@ -17,11 +17,17 @@ Cold starts: these functions default to ``cold_starts=0`` (no INIT charge) for s
 AWS puts INITs under 1 % of invocations, so this moves Lambda's cost by well under 1 %
 at the rates where break-even happens. Pass ``cold_starts="model"`` to include them.
 Containers are simulated at the metric period (1 minute by default): a shape with shorter
-steps is averaged to it.
+steps is averaged to it. The fleets' billed unit-seconds are memoised per (shape, step,
+policies, mean rate) for the life of the process (:func:`_fleet_unit_seconds`), so the
+break-even grid, the decision's flip search on the same grid and repeated calls from a
+notebook or the explorer simulate each rate once; the numbers are those of a fresh run
+(each scenario of a batch is independent and unit-seconds are sums of whole units).
 """
 from __future__ import annotations
 
+import hashlib
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -68,6 +74,44 @@ def _shape_of(sc: Scenario, shape_rps: Any, step_s: float | None) -> tuple[np.nd
     return rate, step
 
 
+_FLEET_MEMO: OrderedDict = OrderedDict()  # (shape digest, step, policies) -> {scale: (fargate, ec2) unit-s}
+_FLEET_MEMO_SHAPES = 16
+
+
+def _fleet_unit_seconds(shape: np.ndarray, step: float, far_p: Any, ec2_p: Any, scales: np.ndarray,
+                        progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Billed unit-seconds of the Fargate and EC2 fleets for ``shape * scale`` per scale [unit-s].
+
+    One :func:`simulate_scaling_batch` run for the scales not simulated before with this
+    shape, step and these policies (memoised, at most ``_FLEET_MEMO_SHAPES`` shapes kept).
+    """
+    key = (hashlib.blake2b(np.ascontiguousarray(shape, dtype=float).tobytes(), digest_size=16).hexdigest(),
+           shape.size, float(step), far_p, ec2_p)
+    memo = _FLEET_MEMO.get(key)
+    if memo is None:
+        memo = _FLEET_MEMO[key] = {}
+        while len(_FLEET_MEMO) > _FLEET_MEMO_SHAPES:
+            _FLEET_MEMO.popitem(last=False)
+    else:
+        _FLEET_MEMO.move_to_end(key)
+    todo = np.unique(np.asarray([k for k in scales.tolist() if k not in memo], dtype=float))
+    if todo.size:
+        n = todo.size
+        pol = {f: np.concatenate([np.full(n, getattr(far_p, f)), np.full(n, getattr(ec2_p, f))])
+               for f in ("capacity_rps", "target_utilisation", "min_units", "max_units", "scale_out_cooldown_s",
+                         "scale_in_cooldown_s", "start_s", "scale_out_evaluation_periods",
+                         "scale_in_evaluation_periods")}
+        batch = simulate_scaling_batch(shape, step, shape_index=np.zeros(2 * n, dtype=np.int64),
+                                       scale=np.concatenate([todo, todo]), metric_period_s=far_p.metric_period_s,
+                                       evaluation_delay_s=far_p.evaluation_delay_s, metric=far_p.metric,
+                                       progress=progress, **pol)
+        for i, k in enumerate(todo.tolist()):
+            memo[k] = (float(batch.unit_seconds[i]), float(batch.unit_seconds[n + i]))
+    far_us = np.array([memo[k][0] for k in scales.tolist()])
+    ec2_us = np.array([memo[k][1] for k in scales.tolist()])
+    return far_us, ec2_us
+
+
 def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any = None, step_s: float | None = None,
                  work: Work | None = None, prices: Prices | None = None, cold_starts: Any = 0.0,
                  progress: bool = False) -> pd.DataFrame:
@@ -108,13 +152,7 @@ def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any =
         sc = _with_work(sc, work)
     far_p, ec2_p = scaling_policies(sc, prices)
     n = scales.size
-    pol = {f: np.concatenate([np.full(n, getattr(far_p, f)), np.full(n, getattr(ec2_p, f))])
-           for f in ("capacity_rps", "target_utilisation", "min_units", "max_units", "scale_out_cooldown_s",
-                     "scale_in_cooldown_s", "start_s")}
-    batch = simulate_scaling_batch(shape, step, shape_index=np.zeros(2 * n, dtype=np.int64),
-                                   scale=np.concatenate([scales, scales]), metric_period_s=far_p.metric_period_s,
-                                   evaluation_delay_s=far_p.evaluation_delay_s, metric=far_p.metric,
-                                   progress=progress, **pol)
+    far_us, ec2_us = _fleet_unit_seconds(shape, step, far_p, ec2_p, scales, progress=progress)
     far, ec2 = sc.containers["fargate"], sc.containers["ec2"]
     lam_cfg, glue = sc.lambda_, sc.glue
     arch = far.get("architecture") or work.architecture
@@ -139,10 +177,10 @@ def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any =
         out["lambda"][i] = lam.bill.total_usd + lam_fd + glue_usd
         for purchase in ("on_demand", "spot", "savings_plan"):
             out[f"fargate_{purchase}"][i] = fargate_bill(
-                float(far["vcpu"]), float(far["memory_gb"]), batch.unit_seconds[i], architecture=arch,
+                float(far["vcpu"]), float(far["memory_gb"]), far_us[i], architecture=arch,
                 purchase=purchase, prices=prices).total_usd + c_fd + glue_usd
         for purchase in ("on_demand", "savings_plan"):
-            out[f"ec2_{purchase}"][i] = ec2_bill(ec2["instance_type"], batch.unit_seconds[n + i] / 3600.0,
+            out[f"ec2_{purchase}"][i] = ec2_bill(ec2["instance_type"], ec2_us[i] / 3600.0,
                                                  purchase=purchase, prices=prices).total_usd + c_fd + glue_usd
     df = pd.DataFrame(out, index=pd.Index(rates, name="mean_rps"))
     return df[list(OPTIONS)]
@@ -169,7 +207,8 @@ def _crossing(rates: np.ndarray, diff: np.ndarray) -> float | None:
 def breakeven_mean_rps(scenario: Any = None, *, options: Any = CONTAINER_OPTIONS, shape_rps: Any = None,
                        step_s: float | None = None, work: Work | None = None, low_rps: float = 0.01,
                        high_rps: float = 1000.0, n_grid: int = 25, n_refine: int = 16,
-                       prices: Prices | None = None, cold_starts: Any = 0.0) -> dict[str, float]:
+                       prices: Prices | None = None, cold_starts: Any = 0.0,
+                       prefetch_ratios: Any = ()) -> dict[str, float]:
     """Mean rate [req/s] at which Lambda costs the same as each container option.
 
     Parameters
@@ -182,6 +221,11 @@ def breakeven_mean_rps(scenario: Any = None, *, options: Any = CONTAINER_OPTIONS
         Search range of the mean rate [req/s].
     n_grid, n_refine : int
         Log-spaced grid points, then points in the bracket found.
+    prefetch_ratios : sequence of float
+        Also simulate, in the same batch as the refinement, the fine points of the grid
+        brackets where Lambda / the cheapest of ``options`` crosses each ratio [-] (what a
+        later search on the same grid, e.g. the decision's cost-flip search, will ask
+        :func:`option_costs` for; it then finds them memoised). Results are unchanged.
 
     Returns
     -------
@@ -209,6 +253,17 @@ def breakeven_mean_rps(scenario: Any = None, *, options: Any = CONTAINER_OPTIONS
         else:
             i = int(np.flatnonzero((diff[:-1] <= 0) & (diff[1:] > 0))[0])
             brackets[o] = np.geomspace(rates[i], rates[i + 1], n_refine)
+    extra = []
+    if prefetch_ratios:
+        ratio = costs["lambda"].to_numpy() / costs[list(options)].min(axis=1).to_numpy()
+        for r in prefetch_ratios:
+            above = ratio >= float(r)
+            extra += [np.geomspace(rates[i], rates[i + 1], n_refine) for i in np.flatnonzero(above[:-1] != above[1:])]
+    if extra:  # one batch simulation for the refinement and the prefetched points
+        sc_w = _with_work(sc, work) if work is not None and work is not sc.work else sc
+        far_p, ec2_p = scaling_policies(sc_w, prices)
+        todo = np.unique(np.concatenate(list(brackets.values()) + extra))
+        _fleet_unit_seconds(shape, step, far_p, ec2_p, todo / float(shape.mean()))
     if brackets:
         fine_all = np.unique(np.concatenate(list(brackets.values())))
         fc = option_costs(sc, fine_all, shape_rps=shape, step_s=step, work=work, prices=prices,
@@ -423,7 +478,8 @@ def monte_carlo(scenario: Any = None, *, n: int = 200, random_state: Any = 0, tr
     far_p, ec2_p = scaling_policies(sc, prices)
     pol = {f: np.concatenate([np.full(n, getattr(far_p, f)), np.full(n, getattr(ec2_p, f))])
            for f in ("capacity_rps", "target_utilisation", "min_units", "max_units", "scale_out_cooldown_s",
-                     "scale_in_cooldown_s", "start_s")}
+                     "scale_in_cooldown_s", "start_s", "scale_out_evaluation_periods",
+                     "scale_in_evaluation_periods")}
     batch = simulate_scaling_batch(shapes, step, shape_index=np.concatenate([np.arange(n), np.arange(n)]),
                                    metric_period_s=far_p.metric_period_s, evaluation_delay_s=far_p.evaluation_delay_s,
                                    metric=far_p.metric, progress=progress, **pol)

@@ -46,6 +46,11 @@ __all__ = [
     "SimulationResult",
     "simulate",
     "poisson_arrival_times_s",
+    "counts_arrival_times_s",
+    "ARRIVALS",
+    "check_arrivals",
+    "arrival_counts",
+    "arrivals_for_traffic",
     "cold_start_fraction",
     "low_rate_cold_start_fraction",
     "erlang_b",
@@ -62,6 +67,11 @@ __all__ = [
 
 #: Request status codes in :attr:`SimulationResult.status`.
 WARM, COLD, THROTTLED = 0, 1, 2
+
+#: How a per-step series is expanded into arrivals: ``"poisson"`` (the rate is the mean
+#: of a Poisson process within the step) or ``"counts"`` (``rate x step_s`` is the exact
+#: number of arrivals in the step, spread evenly inside it).
+ARRIVALS = ("poisson", "counts")
 
 _Z99 = 2.3263478740408408  # standard normal 99th percentile
 
@@ -238,6 +248,119 @@ def poisson_arrival_times_s(arrival_rps: Any, step_s: float, random_state: Any =
     times = starts + rng.random(starts.size) * step_s
     # uniform points inside each step: sort within steps (steps are already ordered)
     return np.sort(times, kind="stable")
+
+
+def check_arrivals(arrivals: Any) -> str:
+    """Validate the arrival-expansion choice (one of :data:`ARRIVALS`)."""
+    from ._validate import check_choice
+
+    return check_choice("arrivals", arrivals, ARRIVALS)
+
+
+def arrival_counts(arrival_rps: Any, step_s: float, name: str = "arrival_rps") -> np.ndarray:
+    """Exact arrivals per step ``rate x step_s`` for ``arrivals="counts"``.
+
+    Parameters
+    ----------
+    arrival_rps : float or array_like
+        Rate per step [requests/s] that is really a count per step divided by ``step_s``.
+    step_s : float
+        Step length [s].
+    name : str
+        Parameter name used in the error message.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Arrivals per step.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming ``name`` when a step does not hold a whole number of arrivals (within
+        ``1e-6`` absolute plus ``1e-9`` relative).
+    """
+    rates = np.atleast_1d(as_float_array(name, arrival_rps)).ravel()
+    check_non_negative(name, rates)
+    check_positive("step_s", step_s)
+    x = rates * float(step_s)
+    r = np.rint(x)
+    bad = np.abs(x - r) > 1e-6 + 1e-9 * r
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InvalidParameterError(
+            name, float(rates[i]),
+            f"whole numbers of arrivals per step for arrivals='counts' (step {i}: rate x step_s = "
+            f"{x[i]:.6g}); use arrivals='poisson' for mean rates",
+        )
+    return r.astype(np.int64)
+
+
+def counts_arrival_times_s(arrival_rps: Any, step_s: float) -> np.ndarray:
+    """Arrival times [s] when each step holds exactly ``rate x step_s`` arrivals.
+
+    Step ``k`` with ``n`` arrivals places them evenly, at the midpoints
+    ``k step_s + (i + 1/2) step_s / n``, ``i = 0..n-1`` (gap ``g = step_s / n``; one
+    arrival sits in the middle of its step). Deterministic: no ``random_state``.
+
+    Parameters
+    ----------
+    arrival_rps : float or array_like
+        Count per step divided by ``step_s`` [requests/s] (a scalar is one step).
+    step_s : float
+        Step length [s].
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted arrival times [s] in ``[0, len(arrival_rps) * step_s)``.
+    """
+    counts = arrival_counts(arrival_rps, step_s)
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0)
+    step_of = np.repeat(np.arange(counts.size), counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    within = np.arange(total) - first
+    return step_of * float(step_s) + (within + 0.5) * (float(step_s) / counts[step_of])
+
+
+def arrivals_for_traffic(traffic: Any, rate_rps: Any = None, step_s: float | None = None) -> str:
+    """The arrival expansion a scenario's ``traffic`` block calls for.
+
+    ``"counts"`` when the block describes counts per step - ``pattern: sparse`` with
+    ``timing: fixed`` (cron-like invocations at known times) or ``pattern: trace`` (CSV
+    counts, Azure per-minute invocation counts) - with no ``scale`` or ``growth`` applied,
+    and (when ``rate_rps`` and ``step_s`` are given) every step holds a whole number of
+    arrivals (a trace given as rates, or resampled to a finer step, falls back). Otherwise
+    ``"poisson"`` (generated mean rates).
+
+    Parameters
+    ----------
+    traffic : mapping or None
+        The scenario's traffic block (``Scenario.traffic``).
+    rate_rps : array_like, optional
+        The series built from it [requests/s].
+    step_s : float, optional
+        Its step [s].
+
+    Returns
+    -------
+    str
+        ``"counts"`` or ``"poisson"``.
+    """
+    if not isinstance(traffic, dict) and not hasattr(traffic, "get"):
+        return "poisson"
+    pattern = traffic.get("pattern")
+    counts_like = (pattern == "sparse" and traffic.get("timing") == "fixed") or pattern == "trace"
+    if not counts_like or traffic.get("scale") is not None or traffic.get("growth"):
+        return "poisson"
+    if rate_rps is not None and step_s is not None:
+        try:
+            arrival_counts(rate_rps, step_s)
+        except InvalidParameterError:
+            return "poisson"
+    return "counts"
 
 
 # ---------------------------------------------------------------------------------
@@ -454,14 +577,16 @@ def simulate(
     provisioned_concurrency: int = 0,
     count_step_s: float | None = None,
     random_state: Any = None,
+    arrivals: str = "poisson",
 ) -> SimulationResult:
     """Exact per-request simulation of a scale-per-request platform (SimFaaS semantics).
 
     Parameters
     ----------
     arrival_rps : float or array_like, optional
-        Poisson arrival rate [requests/s]: a scalar (constant, needs ``horizon_s``) or
-        a per-step series (needs ``step_s``; e.g. from :mod:`costmodel.traffic`).
+        Arrival rate [requests/s]: a scalar (constant, needs ``horizon_s``) or a per-step
+        series (needs ``step_s``; e.g. from :mod:`costmodel.traffic`); expanded to arrival
+        times as ``arrivals`` says.
     horizon_s : float, optional
         Simulated time [s] for a scalar rate or explicit arrival times (default for the
         latter: just after the last arrival). Arrivals at or after it are ignored.
@@ -488,11 +613,19 @@ def simulate(
         scalar rate).
     random_state : int or numpy.random.Generator, optional
         Seed or generator; the same seed gives the same result.
+    arrivals : {"poisson", "counts"}
+        How ``arrival_rps`` becomes arrival times. ``"poisson"`` (default, generated
+        mean rates): a Poisson process with that rate within each step
+        (:func:`poisson_arrival_times_s`). ``"counts"`` (cron-like schedules, traces of
+        invocation counts): ``rate x step_s`` (``x horizon_s`` for a scalar) is the
+        exact number of arrivals, spread evenly (:func:`counts_arrival_times_s`); it must
+        be a whole number. Ignored with ``arrival_times_s``.
 
     Returns
     -------
     SimulationResult
     """
+    mode = check_arrivals(arrivals)
     keep_alive_s, cap, pc = _check_common(keep_alive_s, concurrency_limit, provisioned_concurrency)
     warm = as_duration("warm_duration", warm_duration)
     init, cold = _cold_service(warm, init_duration, cold_duration)
@@ -515,7 +648,10 @@ def simulate(
         if horizon_s is None:
             raise InvalidParameterError("horizon_s", None, "a simulated time [s] > 0 for a scalar arrival_rps")
         check_positive("horizon_s", horizon_s)
-        arrivals = poisson_arrival_times_s(arrival_rps, horizon_s, rng)
+        if mode == "counts":
+            arrivals = counts_arrival_times_s(arrival_rps, horizon_s)
+        else:
+            arrivals = poisson_arrival_times_s(arrival_rps, horizon_s, rng)
         default_bin = min(60.0, float(horizon_s))
     else:
         if step_s is None:
@@ -524,7 +660,10 @@ def simulate(
         check_non_negative("arrival_rps", rates)
         check_positive("step_s", step_s)
         horizon_s = rates.size * float(step_s)
-        arrivals = poisson_arrival_times_s(rates, step_s, rng)
+        if mode == "counts":
+            arrivals = counts_arrival_times_s(rates, step_s)
+        else:
+            arrivals = poisson_arrival_times_s(rates, step_s, rng)
         default_bin = float(step_s)
     horizon_s = float(horizon_s)
     count_step_s = default_bin if count_step_s is None else float(check_positive("count_step_s", count_step_s))
@@ -589,6 +728,7 @@ def cold_start_fraction(
     provisioned_concurrency: int = 0,
     method: str = "fast",
     random_state: Any = None,
+    arrivals: str = "poisson",
 ) -> float:
     """Fraction of requests that are cold starts, by the fast model or the simulator.
 
@@ -612,18 +752,22 @@ def cold_start_fraction(
         ``"exact"``: :func:`simulate`.
     random_state : int or numpy.random.Generator, optional
         Seed for ``"exact"``.
+    arrivals : {"poisson", "counts"}
+        Arrival expansion of the series (see :func:`simulate`); both methods honour it.
 
     Returns
     -------
     float
         Cold starts / requests over the whole series.
     """
+    check_arrivals(arrivals)
     if method == "exact":
         rates = np.atleast_1d(np.asarray(arrival_rps, dtype=float))
         return simulate(
             rates, step_s=step_s, warm_duration=warm_duration, init_duration=init_duration,
             keep_alive_s=keep_alive_s, concurrency_limit=concurrency_limit,
             provisioned_concurrency=provisioned_concurrency, random_state=random_state,
+            arrivals=arrivals,
         ).cold_start_fraction
     if method != "fast":
         raise InvalidParameterError("method", method, "'fast' or 'exact'")
@@ -632,6 +776,7 @@ def cold_start_fraction(
     return fast_cold_starts(
         arrival_rps, step_s, as_duration("warm_duration", warm_duration).mean_s, keep_alive_s,
         concurrency_limit=concurrency_limit, provisioned_concurrency=provisioned_concurrency,
+        arrivals=arrivals,
     ).cold_start_fraction
 
 

@@ -50,7 +50,7 @@ import numpy as np
 from ._validate import as_float_array, check_int, check_non_negative, check_positive
 from .errors import InvalidParameterError
 
-__all__ = ["FastColdStarts", "fast_cold_starts", "fast_cold_starts_loop"]
+__all__ = ["FastColdStarts", "fast_cold_starts", "fast_cold_starts_loop", "counts_concurrency"]
 
 #: positions whose routing probability is below this everywhere are ignored
 _TAIL = 1e-7
@@ -74,6 +74,8 @@ class FastColdStarts:
         Expected cold starts and throttled requests per step.
     instances, busy_instances, idle_instances : numpy.ndarray
         Expected (time-averaged) instance counts per step, provisioned included.
+    arrivals : str
+        ``"poisson"`` or ``"counts"`` (see :func:`fast_cold_starts`).
     """
 
     step_s: float
@@ -82,16 +84,21 @@ class FastColdStarts:
     throttle_fraction_per_step: np.ndarray = field(repr=False)
     instances: np.ndarray = field(repr=False)
     busy_instances: np.ndarray = field(repr=False)
+    arrivals: str = "poisson"
 
     # derived arrays, computed on first use (a month of 1-s steps is 21 MB per array)
     @cached_property
     def requests(self) -> np.ndarray:
-        """Expected requests per step."""
+        """Expected requests per step (whole numbers for ``arrivals="counts"``)."""
+        if self.arrivals == "counts":
+            return np.rint(self.arrival_rps * self.step_s)
         return self.arrival_rps * self.step_s
 
     @cached_property
     def cold_starts(self) -> np.ndarray:
-        """Expected cold starts per step."""
+        """Expected cold starts per step (whole numbers for ``arrivals="counts"``)."""
+        if self.arrivals == "counts":
+            return np.rint(self.requests * self.cold_start_fraction_per_step)
         return self.requests * self.cold_start_fraction_per_step
 
     @cached_property
@@ -106,10 +113,14 @@ class FastColdStarts:
 
     @property
     def total_requests(self) -> float:
+        if self.arrivals == "counts":
+            return float(self.requests.sum())
         return float(self.arrival_rps.sum() * self.step_s)
 
     @property
     def total_cold_starts(self) -> float:
+        if self.arrivals == "counts":
+            return float(self.cold_starts.sum())
         return float(np.dot(self.arrival_rps, self.cold_start_fraction_per_step) * self.step_s)
 
     @property
@@ -287,6 +298,7 @@ def fast_cold_starts(
     init_mean_s: float = 0.0,
     concurrency_limit: int = 1000,
     provisioned_concurrency: int = 0,
+    arrivals: str = "poisson",
 ) -> FastColdStarts:
     """Expected cold starts, throttles and instance counts per step (vectorised over time).
 
@@ -306,14 +318,32 @@ def fast_cold_starts(
         Maximum concurrently busy instances.
     provisioned_concurrency : int
         Always-warm instances (positions ``1..p``).
+    arrivals : {"poisson", "counts"}
+        ``"poisson"`` (default; generated mean rates): the model in the module docstring.
+        ``"counts"`` (cron-like schedules, traces of invocation counts): ``rate x step_s``
+        is the exact number of arrivals in the step (a whole number, else
+        ``InvalidParameterError`` naming ``arrival_rps``), evenly spaced; deterministic
+        model in :func:`_counts_core` (exact for a fixed service time ``warm_mean_s``).
 
     Returns
     -------
     FastColdStarts
     """
+    from .coldstart import check_arrivals
+
+    mode = check_arrivals(arrivals)
     rates, step_s, w, T, cap, pc, init_s = _check(
         arrival_rps, step_s, warm_mean_s, keep_alive_s, concurrency_limit, provisioned_concurrency, init_mean_s
     )
+    if mode == "counts":
+        from .coldstart import arrival_counts
+
+        counts = arrival_counts(rates, step_s)
+        p_cold, p_thr, alive, busy = _counts_core(counts, step_s, w, T, pc, cap, init_s)
+        return FastColdStarts(
+            step_s=step_s, arrival_rps=rates, cold_start_fraction_per_step=p_cold,
+            throttle_fraction_per_step=p_thr, instances=alive, busy_instances=busy, arrivals="counts",
+        )
     n_steps = rates.size
     # resolve the keep-alive window: split long steps
     split = max(1, math.ceil(step_s / (T / 4.0)))
@@ -333,6 +363,124 @@ def fast_cold_starts(
         instances=alive,
         busy_instances=busy,
     )
+
+
+def counts_concurrency(counts: Any, step_s: float, warm_mean_s: float) -> np.ndarray:
+    """Instances a step's evenly spaced arrivals keep busy at once (D/D/infinity).
+
+    ``n`` arrivals at gap ``g = step_s / n`` with service ``w``: arrival ``i`` finds the
+    ``m`` previous ones still busy iff ``m g < w``, so the rotation needs
+    ``c = ceil(w / g) = ceil(lambda w)`` instances (each one reused every ``c`` arrivals).
+    In general ``c_k = ceil(arrivals in the window (end_k - w, end_k])`` with arrivals
+    spread evenly in their steps (``= ceil(n_k w / step_s)`` when ``w <= step_s``), never
+    more than the arrivals of the steps that window touches; at least 1 in a step with
+    arrivals, 0 without.
+
+    Parameters
+    ----------
+    counts : array_like
+        Arrivals per step.
+    step_s : float
+        Step [s].
+    warm_mean_s : float
+        Service time ``w`` [s].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``c`` per step (float, whole numbers).
+    """
+    n = np.asarray(counts, dtype=float)
+    csum = np.concatenate([[0.0], np.cumsum(n)])
+    k = np.arange(n.size)
+    # arrivals in the last w seconds of the step, (end - w, end], arrivals spread evenly
+    x = (k + 1) - warm_mean_s / step_s                  # window start [steps]
+    i = np.floor(x).astype(np.int64)
+    inside = i >= 0
+    ic = np.clip(i, 0, max(n.size - 1, 0))
+    c_start = np.where(inside, csum[ic] + (x - i) * n[ic], 0.0)
+    in_window = csum[k + 1] - c_start
+    # ... never more than the arrivals that can overlap (this step and those the window touches)
+    overlapping = csum[k + 1] - np.where(inside, csum[ic], 0.0)
+    need = np.ceil(in_window - 1e-9)
+    return np.where(n > 0, np.maximum(np.minimum(need, overlapping), 1.0), 0.0)
+
+
+def _counts_core(counts: np.ndarray, step_s: float, w: float, T: float, pc: int, cap: int, init_s: float):
+    """Deterministic model for ``arrivals="counts"`` (derivation in docs/coldstart-model.md).
+
+    Step ``k`` holds ``n_k`` arrivals at the midpoints ``k s + (i - 1/2) g_k``,
+    ``i = 1..n_k``, ``g_k = s / n_k``. They need ``c_k`` instances
+    (:func:`counts_concurrency`): positions ``1..c_k`` in rotation, position ``j`` taking
+    arrivals ``j, j + c_k, j + 2 c_k, ...`` (``m = floor((n_k - j)/c_k) + 1`` of them).
+    Positions ``1..p`` are provisioned (never cold), positions beyond ``cap`` do not
+    exist (throttled share ``1 - cap/(lambda w)``, fluid). Position ``j``'s first arrival
+    of a step is cold iff the position's last departure (its last arrival of the
+    previous step that used it, plus ``w``) is more than ``T`` earlier, or it was never
+    used; inside a step its later arrivals are cold iff the idle gap ``c_k g_k - w``
+    exceeds ``T`` (then every arrival of the step is a separate use). The instance count
+    is the time average of each position's alive intervals (first cold use -> last
+    departure + ``T``).
+    """
+    from .coldstart import time_average_counts
+
+    n = counts.astype(float)
+    k_all = np.arange(n.size)
+    lam = n / step_s
+    load = lam * w
+    c_in = counts_concurrency(n, step_s, w)            # the rotation inside the step
+    c = c_in
+    if w < step_s and n.size > 1:
+        # the step's first arrival (at g_k/2) also finds the previous step's last
+        # arrivals still busy: those after t - w, counted exactly on that step's lattice
+        prev = np.concatenate([[0.0], n[:-1]])
+        g_prev = step_s / np.maximum(prev, 1.0)
+        y = (step_s + 0.5 * step_s / np.maximum(n, 1.0) - w) / g_prev + 0.5
+        busy_prev = np.clip(prev - np.floor(y), 0.0, prev)
+        c = np.maximum(c_in, np.where(n > 0, 1.0 + busy_prev, 0.0))
+    p_thr = np.where(load > cap, 1.0 - cap / np.maximum(load, 1e-300), 0.0)
+    cold = np.zeros(n.size)
+    starts, ends = [], []
+    horizon = n.size * step_s
+    c_max = int(min(c.max(), cap)) if n.size else 0
+    for j in range(pc + 1, c_max + 1):
+        ks = k_all[c >= j]
+        nk, ck = n[ks], c_in[ks]
+        gk = step_s / nk
+        rot = j <= ck                   # in the rotation; else only used by the first arrivals
+        inside = rot & (j <= nk)
+        m = np.where(inside, np.floor((nk - j) / ck) + 1.0, 1.0)
+        i_first = np.where(rot, np.minimum(j, nk), np.minimum(j - ck, nk))
+        i_last = np.where(inside, j + ck * (m - 1.0), np.where(rot, nk, i_first))
+        t0 = ks * step_s
+        # a step whose idle gap inside exceeds T: each of its arrivals is a separate use
+        split = (m > 1) & (ck * gk - w > T)
+        reps = np.where(split, m, 1.0).astype(np.int64)
+        first = np.repeat(t0 + (i_first - 0.5) * gk, reps)
+        last = np.repeat(t0 + (i_last - 0.5) * gk, reps)
+        if split.any():
+            r = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+            sp = np.repeat(split, reps)
+            arr = first + r * np.repeat(ck * gk, reps)
+            first = np.where(sp, arr, first)
+            last = np.where(sp, arr, last)
+        dep = last + w
+        is_cold = np.ones(first.size, dtype=bool)
+        is_cold[1:] = first[1:] - dep[:-1] > T
+        np.add.at(cold, np.repeat(ks, reps), is_cold.astype(float))
+        seg_start = np.flatnonzero(is_cold)
+        seg_end = np.append(seg_start[1:] - 1, first.size - 1)
+        starts.append(first[seg_start])
+        ends.append(np.minimum(dep[seg_end] + T, horizon))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_cold = np.where(n > 0, cold / np.maximum(n, 1.0), 0.0)
+    busy = load * (1.0 - p_thr) + lam * init_s * p_cold
+    if starts:
+        edges = np.arange(n.size + 1) * float(step_s)
+        alive = time_average_counts(np.concatenate(starts), np.concatenate(ends), edges) + pc
+    else:
+        alive = np.full(n.size, float(pc))
+    return p_cold, p_thr, np.maximum(alive, busy), busy
 
 
 def _erlang_b_vec(n: int, load: np.ndarray) -> np.ndarray:

@@ -288,7 +288,7 @@ def scaling_policies(scenario: Scenario, prices: Prices | None = None) -> tuple[
     Fargate: one unit = one task of ``vcpu`` serving ``vcpu * 1000 / cpu_ms_per_request`` req/s
     at 100 % CPU. EC2: one unit = one instance running ``tasks_per_instance`` such tasks
     (they must fit in the instance's vCPUs), booting in ``boot_s``; EC2 settings left out
-    (target, cooldowns) follow the Fargate ones, ``max_instances`` defaults to enough
+    (target, cooldowns, alarm evaluation periods) follow the Fargate ones, ``max_instances`` defaults to enough
     instances for ``max_tasks``.
     """
     sc = load_scenario(scenario)
@@ -301,6 +301,8 @@ def scaling_policies(scenario: Scenario, prices: Prices | None = None) -> tuple[
         scale_out_cooldown_s=float(far["scale_out_cooldown_s"]), scale_in_cooldown_s=float(far["scale_in_cooldown_s"]),
         metric_period_s=float(far["metric_period_s"]), evaluation_delay_s=float(far["evaluation_delay_s"]),
         start_s=float(far["task_start_s"]), metric=str(far["metric"]),
+        scale_out_evaluation_periods=int(far["scale_out_evaluation_periods"]),
+        scale_in_evaluation_periods=int(far["scale_in_evaluation_periods"]),
     )
     spec = prices.instance_type(ec2["instance_type"])
     per_inst = int(ec2["tasks_per_instance"])
@@ -316,6 +318,9 @@ def scaling_policies(scenario: Scenario, prices: Prices | None = None) -> tuple[
         scale_in_cooldown_s=float(ec2.get("scale_in_cooldown_s") or far["scale_in_cooldown_s"]),
         metric_period_s=float(far["metric_period_s"]), evaluation_delay_s=float(far["evaluation_delay_s"]),
         start_s=float(ec2["boot_s"]), metric=str(far["metric"]),
+        scale_out_evaluation_periods=int(ec2.get("scale_out_evaluation_periods")
+                                         or far["scale_out_evaluation_periods"]),
+        scale_in_evaluation_periods=int(ec2.get("scale_in_evaluation_periods") or far["scale_in_evaluation_periods"]),
     )
     return far_policy, ec2_policy
 
@@ -378,13 +383,16 @@ def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: A
 
     # --- Lambda
     pc = lam_cfg["provisioned_concurrency"]
+    from .coldstart import arrivals_for_traffic  # counts per step (cron, traces) or Poisson mean rates
+
+    arrivals = arrivals_for_traffic(sc.traffic, rate, step) if rate_rps is None else "poisson"
     lam = lambda_on_traffic(
         rate, step, work, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
         init_duration_ms=float(lam_cfg["init_duration_ms"]), cold_starts=cold_starts,
         provisioned_concurrency=int(pc["count"]), pc_schedule=pc["schedule"], timezone=pc.get("timezone", "UTC"),
         start=start, concurrency_limit=int(lam_cfg["concurrency_limit"]),
         reserved_concurrency=lam_cfg.get("reserved_concurrency"),
-        ephemeral_storage_mb=float(lam_cfg["ephemeral_storage_mb"]), prices=prices,
+        ephemeral_storage_mb=float(lam_cfg["ephemeral_storage_mb"]), prices=prices, arrivals=arrivals,
     )
     fd = lam_cfg["front_door"]
     lam_fd = front_door_bill("alb_lambda" if fd == "alb" else fd, rate, step, payload_kb=float(glue["payload_kb"]),

@@ -189,6 +189,7 @@ def lambda_on_traffic(
     reserved_concurrency: int | None = None,
     ephemeral_storage_mb: float = 512,
     prices: Prices | None = None,
+    arrivals: str = "poisson",
 ) -> LambdaTrafficResult:
     """Price a traffic series on Lambda (one function, the series taken as one month).
 
@@ -224,6 +225,10 @@ def lambda_on_traffic(
     ephemeral_storage_mb : float
         Configured /tmp [MB].
     prices : Prices, optional
+    arrivals : {"poisson", "counts"}
+        For the cold-start model: ``"counts"`` when ``rate_rps x step_s`` is the exact
+        number of requests per step (cron schedules, invocation-count traces; see
+        :func:`costmodel.coldstart.arrivals_for_traffic`), else Poisson within each step.
 
     Returns
     -------
@@ -256,7 +261,8 @@ def lambda_on_traffic(
 
     if isinstance(cold_starts, str):
         check_choice("cold_starts", cold_starts, ("model",))
-        n_cold = _model_cold_starts(rate, step_s, work, keep_alive_s, init_duration_ms, limit, pc_share)
+        n_cold = _model_cold_starts(rate, step_s, work, keep_alive_s, init_duration_ms, limit, pc_share,
+                                    arrivals=arrivals)
     else:
         check_non_negative("cold_starts", cold_starts)
         n_cold = float(cold_starts)
@@ -295,7 +301,7 @@ def lambda_on_traffic(
 
 
 def _model_cold_starts(rate: np.ndarray, step_s: float, work: Work, keep_alive_s: float, init_duration_ms: float,
-                       limit: int, pc_share: np.ndarray | None) -> float:
+                       limit: int, pc_share: np.ndarray | None, arrivals: str = "poisson") -> float:
     """Expected on-demand cold starts from engineer C's fast model, at >= 1-minute resolution."""
     from .coldstart_fast import fast_cold_starts
 
@@ -308,7 +314,8 @@ def _model_cold_starts(rate: np.ndarray, step_s: float, work: Work, keep_alive_s
     if keep_alive_s <= 0 or r.max() <= 0:
         return float(r.sum() * s) if keep_alive_s <= 0 else 0.0
     res = fast_cold_starts(r, s, work.duration.mean_ms / 1000.0, keep_alive_s,
-                           init_mean_s=init_duration_ms / 1000.0, concurrency_limit=max(limit, 1))
+                           init_mean_s=init_duration_ms / 1000.0, concurrency_limit=max(limit, 1),
+                           arrivals=arrivals)
     cold = res.cold_starts
     if share is not None:
         cold = cold * (1.0 - share)  # requests served by PC are warm

@@ -234,6 +234,7 @@ def lambda_latency(
     overhead_ms: float = 0.0,
     retry_backoff_ms: float = 100.0,
     max_retries: int = 2,
+    arrivals: str = "poisson",
 ) -> LatencyResult:
     """Lambda response-time percentiles per step and overall.
 
@@ -265,6 +266,10 @@ def lambda_latency(
         First retry delay of the client after a 429 [ms]; doubles per retry.
     max_retries : int
         Retries before the client gives up.
+    arrivals : {"poisson", "counts"}
+        Arrival expansion of ``traffic_rps`` (see :func:`costmodel.coldstart.simulate`):
+        ``"counts"`` when ``rate x step_s`` is the exact number of requests per step
+        (cron schedules, invocation-count traces).
 
     Returns
     -------
@@ -280,6 +285,7 @@ def lambda_latency(
     fast = fast_cold_starts(
         traffic_rps, step_s, warm.mean_s, keep_alive_s, init_mean_s=init.mean_s,
         concurrency_limit=concurrency_limit, provisioned_concurrency=provisioned_concurrency,
+        arrivals=arrivals,
     )
     p_thr = fast.throttle_fraction_per_step
     served_share = np.maximum(1.0 - p_thr, 1e-300)
@@ -521,6 +527,7 @@ def chain_latency(
     overhead_ms: float = 0.0,
     samples: int = 400_000,
     random_state: Any = None,
+    arrivals: str = "poisson",
 ) -> LatencyResult:
     """End-to-end percentiles of a synchronous chain A -> B -> ... of ``depth`` functions.
 
@@ -546,6 +553,10 @@ def chain_latency(
     samples : int
         Monte Carlo requests.
     random_state : int or numpy.random.Generator, optional
+    arrivals : {"poisson", "counts"}
+        Arrival expansion of ``traffic_rps`` (see :func:`costmodel.coldstart.simulate`):
+        ``"counts"`` when ``rate x step_s`` is the exact number of requests per step
+        (cron schedules, invocation-count traces).
 
     Returns
     -------
@@ -572,7 +583,8 @@ def chain_latency(
     req = None
     for i in range(depth):
         fast = fast_cold_starts(traffic_rps, step_s, max(hold[i], 1e-9), keep_alive_s,
-                                init_mean_s=init[i].mean_s, concurrency_limit=concurrency_limit)
+                                init_mean_s=init[i].mean_s, concurrency_limit=concurrency_limit,
+                                arrivals=arrivals)
         p_cold.append(np.clip(fast.cold_start_fraction_per_step, 0.0, 1.0))
         req = fast.requests
     rng = np.random.default_rng(random_state) if not isinstance(random_state, np.random.Generator) else random_state
@@ -650,6 +662,7 @@ def lambda_cold_start_bill(
     concurrency_limit: int = 1000,
     free_tier: bool = True,
     prices: Any = None,
+    arrivals: str = "poisson",
 ) -> ColdStartCost:
     """Lambda bill including INIT billing for the modelled cold starts.
 
@@ -674,6 +687,10 @@ def lambda_cold_start_bill(
     concurrency_limit : int
     free_tier : bool
     prices : costmodel.pricing.Prices, optional
+    arrivals : {"poisson", "counts"}
+        Arrival expansion of ``traffic_rps`` (see :func:`costmodel.coldstart.simulate`):
+        ``"counts"`` when ``rate x step_s`` is the exact number of requests per step
+        (cron schedules, invocation-count traces).
 
     Returns
     -------
@@ -684,7 +701,7 @@ def lambda_cold_start_bill(
     warm = duration_from_ms("duration_ms", duration_ms)
     init = duration_from_ms("init_duration_ms", init_duration_ms)
     fast = fast_cold_starts(traffic_rps, step_s, warm.mean_s, keep_alive_s, init_mean_s=init.mean_s,
-                            concurrency_limit=concurrency_limit)
+                            concurrency_limit=concurrency_limit, arrivals=arrivals)
     served = float((fast.requests - fast.throttles).sum())
     cold = fast.total_cold_starts
     bill = lambda_bill(served, warm.mean_s * 1000.0, memory_mb, architecture, free_tier=free_tier,
@@ -714,6 +731,7 @@ def provisioned_concurrency_tradeoff(
     free_tier: bool = True,
     overhead_ms: float = 0.0,
     prices: Any = None,
+    arrivals: str = "poisson",
 ) -> pd.DataFrame:
     """Provisioned-concurrency trade-off curve: PC count -> cost and latency.
 
@@ -732,6 +750,13 @@ def provisioned_concurrency_tradeoff(
         PC counts to evaluate (default: 0 up to about the p99.9 of busy concurrency).
     architecture, concurrency_limit, free_tier, overhead_ms, prices :
         Passed on.
+    arrivals : {"poisson", "counts"}
+        Arrival expansion of ``traffic_rps`` (see :func:`costmodel.coldstart.simulate`):
+        ``"counts"`` when ``rate x step_s`` is the exact number of requests per step
+        (cron schedules, invocation-count traces).
+        With ``"counts"`` the PC share of a step is ``min(1, p / c_k)`` (the ``c_k``
+        instances of the evenly spaced rotation, :func:`costmodel.coldstart_fast.counts_concurrency`)
+        instead of Erlang-B.
 
     Returns
     -------
@@ -740,7 +765,10 @@ def provisioned_concurrency_tradeoff(
         ``p999_ms``, ``cold_start_fraction``, ``cold_starts``, ``pc_request_fraction``.
     """
     from .bills import ProvisionedWindow, lambda_bill
+    from .coldstart import check_arrivals
+    from .coldstart_fast import counts_concurrency
 
+    check_arrivals(arrivals)
     warm = duration_from_ms("duration_ms", duration_ms)
     init = duration_from_ms("init_duration_ms", init_duration_ms)
     rates = np.atleast_1d(as_float_array("traffic_rps", traffic_rps)).astype(float).ravel()
@@ -758,8 +786,14 @@ def provisioned_concurrency_tradeoff(
         if p > concurrency_limit:
             raise InvalidParameterError("pc_counts", p, f"at most concurrency_limit={concurrency_limit}")
         fast = fast_cold_starts(rates, step_s, warm.mean_s, keep_alive_s, init_mean_s=init.mean_s,
-                                concurrency_limit=concurrency_limit, provisioned_concurrency=p)
-        pc_share = 1.0 - np.asarray(erlang_b(p, load)) if p > 0 else np.zeros_like(load)
+                                concurrency_limit=concurrency_limit, provisioned_concurrency=p,
+                                arrivals=arrivals)
+        if p == 0:
+            pc_share = np.zeros_like(load)
+        elif arrivals == "counts":
+            pc_share = np.minimum(1.0, p / np.maximum(counts_concurrency(np.rint(req), step_s, warm.mean_s), 1.0))
+        else:
+            pc_share = 1.0 - np.asarray(erlang_b(p, load))
         pc_req = float((req * pc_share).sum())
         od_req = float((req - fast.throttles).sum()) - pc_req
         windows = (ProvisionedWindow(concurrency=p, enabled_s=horizon_s, requests=pc_req,
@@ -768,7 +802,7 @@ def provisioned_concurrency_tradeoff(
                            provisioned=windows, cold_starts=fast.total_cold_starts,
                            init_duration_ms=init.mean_s * 1000.0, prices=prices)
         lat = lambda_latency(rates, step_s, warm, init, keep_alive_s, concurrency_limit=concurrency_limit,
-                             provisioned_concurrency=p, overhead_ms=overhead_ms)
+                             provisioned_concurrency=p, overhead_ms=overhead_ms, arrivals=arrivals)
         rows.append({
             "provisioned_concurrency": p, "monthly_usd": bill.total_usd, "p50_ms": lat.p50_ms,
             "p99_ms": lat.p99_ms, "p999_ms": lat.p999_ms, "cold_start_fraction": fast.cold_start_fraction,

@@ -74,10 +74,12 @@ LAMBDA_DEFAULTS = {"front_door": "api_gateway_http", "free_tier": True, "keep_al
 PC_DEFAULTS = {"count": 0, "schedule": "business_hours", "timezone": "UTC"}
 FARGATE_DEFAULTS = {"vcpu": 0.5, "memory_gb": 1, "target_utilisation": 0.6, "min_tasks": 2, "max_tasks": 50,
                     "scale_out_cooldown_s": 60, "scale_in_cooldown_s": 300, "task_start_s": 60,
-                    "metric": "cpu", "metric_period_s": 60, "evaluation_delay_s": 0, "architecture": None}
+                    "metric": "cpu", "metric_period_s": 60, "evaluation_delay_s": 0, "architecture": None,
+                    "scale_out_evaluation_periods": 3, "scale_in_evaluation_periods": 15}
 EC2_DEFAULTS = {"instance_type": "m7g.large", "min_instances": 2, "max_instances": None, "boot_s": 180,
                 "tasks_per_instance": 4, "target_utilisation": None, "scale_out_cooldown_s": None,
-                "scale_in_cooldown_s": None}
+                "scale_in_cooldown_s": None, "scale_out_evaluation_periods": None,
+                "scale_in_evaluation_periods": None}
 CONTAINERS_DEFAULTS = {"fargate": FARGATE_DEFAULTS, "ec2": EC2_DEFAULTS, "front_door": "alb"}
 GLUE_DEFAULTS = {"payload_kb": 4, "log_kb_per_request": 1, "nat_gb_per_month": 0, "data_out_gb_per_month": 0}
 

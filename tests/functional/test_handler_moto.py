@@ -182,3 +182,27 @@ def test_missing_variable_fails_at_import_in_process():
             importlib.import_module("handler_reference.app")
     assert info.value.missing == ("IDEMPOTENCY_TABLE",)
     assert "handler_reference.app" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    "response",
+    [{"batchItemFailures": [{"itemIdentifier": "not-in-this-batch"}]}, "raise"],
+    ids=["unknown-item-identifier", "handler-raises"],
+)
+def test_whole_batch_is_retried_by_the_poller(clients, infra, response):
+    clients.sqs.send_message_batch(
+        QueueUrl=infra.queue_url,
+        Entries=[{"Id": str(i), "MessageBody": json.dumps({"documentId": f"d{i}"})}
+                 for i in range(3)],
+    )
+
+    def handler(event, context):
+        if response == "raise":
+            raise RuntimeError("function error")
+        return response
+
+    esm = LocalEventSourceMapping(clients.sqs, infra.queue_url, handler, retry_delay_s=0)
+    batch = esm.poll_once()
+    assert batch.failed_ids == set(batch.message_ids) and batch.deleted == 0
+    assert batch.raised == (response == "raise")
+    assert len(esm.receive()) == 3  # all three are back at once

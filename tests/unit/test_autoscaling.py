@@ -10,7 +10,8 @@ from costmodel.errors import InvalidParameterError
 
 def _instant(**kw):
     base = dict(capacity_rps=10.0, target_utilisation=0.5, min_units=0, max_units=10_000, scale_out_cooldown_s=0,
-                scale_in_cooldown_s=0, metric_period_s=60, evaluation_delay_s=0, start_s=0, metric="request_count")
+                scale_in_cooldown_s=0, metric_period_s=60, evaluation_delay_s=0, start_s=0, metric="request_count",
+                scale_out_evaluation_periods=1, scale_in_evaluation_periods=1)
     base.update(kw)
     return ScalingPolicy(**base)
 
@@ -94,7 +95,8 @@ def test_batch_engine_equals_scalar_engine(metric):
         capacity_rps=rng.uniform(2, 10, S), target_utilisation=rng.uniform(0.4, 0.9, S),
         min_units=rng.integers(0, 3, S), max_units=rng.integers(5, 40, S),
         scale_out_cooldown_s=rng.choice([0, 60, 180], S), scale_in_cooldown_s=rng.choice([0, 300], S),
-        start_s=rng.choice([0, 60, 150], S),
+        start_s=rng.choice([0, 60, 150], S), scale_out_evaluation_periods=rng.choice([1, 3], S),
+        scale_in_evaluation_periods=rng.choice([1, 5, 15], S),
     )
     gi, scale = rng.integers(0, 2, S), rng.uniform(1, 50, S)
     batch = simulate_scaling_batch(shapes, 60, shape_index=gi, scale=scale, metric=metric, **params)
@@ -144,3 +146,73 @@ def test_quiet_stretches_skipped_by_the_scalar_engine_match_the_batch_engine():
             assert batch.unit_seconds[0] == one.unit_seconds
             assert batch.overload_minutes[0] == one.overload_minutes
             assert batch.unserved_requests[0] == pytest.approx(one.unserved_requests)
+
+
+# --- alarm evaluation periods (AWS target tracking: 3 datapoints to scale out, 15 to scale in)
+
+def test_scale_in_waits_for_15_low_datapoints_after_a_step_drop():
+    d = np.array([100.0] * 30 + [10.0] * 40)  # 20 units, then 2 units at 5 req/s per unit
+    for delay_s, lag in ((0, 1), (120, 3)):
+        res = simulate_scaling(d, 60, _instant(scale_in_evaluation_periods=15, evaluation_delay_s=delay_s))
+        # datapoint 30 is the first low one; the decision using it is at minute 30 + lag, and
+        # the 15th consecutive low datapoint (minute 44) is used at minute 44 + lag
+        assert np.all(res.billed_units[:30 + lag + 14] == 20)
+        assert res.billed_units[30 + lag + 14] == 2
+        assert np.all(res.billed_units[30 + lag + 14:] == 2)
+
+
+def test_spike_shorter_than_the_scale_out_evaluation_periods_does_not_scale_out():
+    d = np.array([10.0] * 20 + [100.0] * 2 + [10.0] * 20)
+    res = simulate_scaling(d, 60, _instant(scale_out_evaluation_periods=3))
+    assert res.billed_units.max() == 2
+    assert res.overload_steps == 2
+    # three high datapoints do scale out, at the decision using the third one
+    d3 = np.array([10.0] * 20 + [100.0] * 3 + [10.0] * 20)
+    res3 = simulate_scaling(d3, 60, _instant(scale_out_evaluation_periods=3))
+    assert res3.billed_units[22] == 2 and res3.billed_units[23] == 20
+
+
+def test_one_evaluation_period_keeps_per_datapoint_tracking_in_both_engines():
+    rng = np.random.default_rng(3)
+    d = rng.uniform(0, 200, 1500)
+    res = simulate_scaling(d, 60, _instant())
+    np.testing.assert_array_equal(res.billed_units[1:], np.ceil(d[:-1] / 5.0))
+    batch = simulate_scaling_batch(d, 60, capacity_rps=10.0, target_utilisation=0.5, min_units=0, max_units=10_000,
+                                   scale_out_cooldown_s=0, scale_in_cooldown_s=0, start_s=0, metric="request_count",
+                                   scale_out_evaluation_periods=1, scale_in_evaluation_periods=1)
+    assert batch.unit_seconds[0] == 60.0 * (math.ceil(d[0] / 5.0) + np.ceil(d[:-1] / 5.0).sum())
+
+
+def test_evaluation_periods_validated():
+    with pytest.raises(InvalidParameterError, match="scale_in_evaluation_periods"):
+        _instant(scale_in_evaluation_periods=0)
+    with pytest.raises(InvalidParameterError, match="scale_out_evaluation_periods"):
+        simulate_scaling_batch(np.ones(10), 60, capacity_rps=1.0, scale_out_evaluation_periods=1.5)
+
+
+@pytest.mark.parametrize("metric,delay_s,periods", [("cpu", 0, (3, 15)), ("request_count", 120, (3, 15)),
+                                                     ("cpu", 60, (1, 1)), ("request_count", 0, (2, 5))])
+def test_batch_fast_forward_equals_scalar_engine_on_long_noisy_and_quiet_traffic(metric, delay_s, periods):
+    # quiet stretches (the batch engine fast-forwards them) mixed with noise, steps and spikes
+    rng = np.random.default_rng(4)
+    t = np.arange(4000)
+    noisy = rng.gamma(4, 1.0, t.size) * (1 + np.sin(t / 150) ** 2)
+    quiet = np.repeat(rng.uniform(0, 12, 40), 100)
+    quiet[1500:1504] *= 8
+    shapes = np.stack([noisy, quiet])
+    S = 10
+    params = dict(capacity_rps=rng.uniform(1, 6, S), target_utilisation=rng.uniform(0.5, 0.9, S),
+                  min_units=rng.integers(0, 3, S), max_units=rng.integers(10, 60, S),
+                  scale_out_cooldown_s=rng.choice([0, 60, 180], S), scale_in_cooldown_s=rng.choice([0, 300], S),
+                  start_s=rng.choice([0, 60, 180], S))
+    gi, scale = np.arange(S) % 2, rng.uniform(0.5, 8, S)
+    batch = simulate_scaling_batch(shapes, 60, shape_index=gi, scale=scale, metric=metric, evaluation_delay_s=delay_s,
+                                   scale_out_evaluation_periods=periods[0], scale_in_evaluation_periods=periods[1],
+                                   **params)
+    for i in range(S):
+        pol = ScalingPolicy(metric=metric, evaluation_delay_s=delay_s, scale_out_evaluation_periods=periods[0],
+                            scale_in_evaluation_periods=periods[1], **{k: v[i].item() for k, v in params.items()})
+        one = simulate_scaling(shapes[gi[i]] * scale[i], 60, pol)
+        assert batch.unit_seconds[i] == one.unit_seconds
+        assert batch.overload_minutes[i] == one.overload_minutes
+        assert batch.peak_units[i] == one.peak_units

@@ -234,3 +234,51 @@ def test_trace_replay_defaults_and_empty_input():
     assert empty.requests == 0 and empty.mean_instances == 0.0
     with pytest.raises(InvalidParameterError, match="arrival_times_s"):
         simulate(arrival_times_s=[2.0, 1.0], warm_duration=0.5)
+
+
+# ----------------------------------------------------------------------------- counts
+def test_counts_expansion_places_exact_counts_evenly():
+    from costmodel.coldstart import counts_arrival_times_s
+
+    # 3 arrivals in step 0 (gap 20 s, midpoints), none in step 1, 1 in step 2 (its middle)
+    t = counts_arrival_times_s(np.array([3, 0, 1]) / 60.0, 60.0)
+    np.testing.assert_allclose(t, [10.0, 30.0, 50.0, 150.0])
+    res = simulate(np.array([3, 0, 1]) / 60.0, step_s=60.0, warm_duration=0.5, arrivals="counts", random_state=1)
+    assert res.requests == 4
+
+
+def test_counts_reject_fractional_counts_and_unknown_mode():
+    with pytest.raises(InvalidParameterError) as exc:
+        simulate([0.5 / 60.0], step_s=60.0, warm_duration=0.5, arrivals="counts")
+    assert exc.value.name == "arrival_rps" and "whole numbers" in str(exc.value)
+    with pytest.raises(InvalidParameterError) as exc:
+        simulate([1.0], step_s=60.0, warm_duration=0.5, arrivals="uniform")
+    assert exc.value.name == "arrivals"
+
+
+def test_hourly_cron_is_always_cold_with_counts_but_not_with_poisson_mixing():
+    from costmodel import traffic as tr
+
+    # 24 runs a day at fixed times, 20 s runs (lognormal, p99 45 s), keep-alive 600 s:
+    # every run comes 3,600 s after the previous one ended less than ~1 min after it
+    # started, so every run is cold (the analytic truth is P(cold) = 1).
+    rate = tr.sparse(24, timing="fixed", horizon_days=3, step_s=60)
+    kw = dict(step_s=60.0, warm_duration=Duration.lognormal(20.0, 45.0), keep_alive_s=600.0, random_state=4)
+    counts = simulate(rate, arrivals="counts", **kw)
+    assert counts.requests == 72 and counts.cold_start_fraction == 1.0
+    # the Poisson expansion treats "1 per step" as Poisson(1): extra arrivals land warm
+    assert simulate(rate, **kw).cold_start_fraction < 0.95
+    assert cold_start_fraction(rate, 60.0, Duration.lognormal(20.0, 45.0), 600.0, method="exact",
+                               arrivals="counts", random_state=1) == 1.0
+
+
+def test_arrivals_for_traffic_reads_the_scenario_block():
+    from costmodel.coldstart import arrivals_for_traffic
+
+    assert arrivals_for_traffic({"pattern": "sparse", "timing": "fixed"}) == "counts"
+    assert arrivals_for_traffic({"pattern": "trace", "path": "x.csv"}, [1 / 60, 2 / 60], 60.0) == "counts"
+    assert arrivals_for_traffic({"pattern": "trace", "path": "x.csv"}, [0.013], 60.0) == "poisson"  # rates
+    assert arrivals_for_traffic({"pattern": "sparse", "timing": "random"}) == "poisson"
+    assert arrivals_for_traffic({"pattern": "sparse", "timing": "fixed", "scale": 2.0}) == "poisson"
+    assert arrivals_for_traffic({"pattern": "diurnal", "mean_rps": 5}) == "poisson"
+    assert arrivals_for_traffic(None) == "poisson"

@@ -119,3 +119,13 @@ def test_bad_inputs():
         provisioned_schedule(10, 60, "weekends")
     with pytest.raises(InvalidParameterError, match="concurrency_limit"):
         lambda_on_traffic([1.0], 60, w, concurrency_limit=0)
+
+
+def test_cron_counts_make_every_hourly_run_cold():
+    # 24 fixed-time runs a day for 30 days, keep-alive 600 s: 720 runs, 720 cold starts
+    # with arrivals="counts"; the Poisson default mixes the counts and finds fewer
+    rate = tr.sparse(24, timing="fixed", horizon_days=30, step_s=60)
+    work = Work(DurationDistribution.fixed(20_000), 2000, 512)
+    res = lambda_on_traffic(rate, 60, work, keep_alive_s=600, init_duration_ms=400, arrivals="counts")
+    assert res.requests == pytest.approx(720) and res.cold_starts == 720
+    assert lambda_on_traffic(rate, 60, work, keep_alive_s=600, init_duration_ms=400).cold_starts < 600

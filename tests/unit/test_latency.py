@@ -191,3 +191,24 @@ def test_scalar_array_and_series_inputs_agree():
     c1 = container_latency(pd.Series(np.full(10, 5.0)), 60.0, 100.0, 2)
     c2 = container_latency(5.0, 60.0, 100.0, 2)
     assert c1.p99_ms == pytest.approx(c2.p99_ms)
+
+
+# ----------------------------------------------------------------------------- counts
+def test_hourly_cron_latency_bill_and_pc_with_counts():
+    from costmodel import traffic as tr
+    from costmodel.latency import provisioned_concurrency_tradeoff
+
+    # every run of an hourly cron (keep-alive 600 s) is cold: p50 = duration + init exactly
+    rate = tr.sparse(24, timing="fixed", horizon_days=30, step_s=60)
+    lat = lambda_latency(rate, 60.0, 20_000.0, 400.0, 600.0, arrivals="counts")
+    assert lat.cold_start_fraction == 1.0
+    assert lat.p50_ms == pytest.approx(20_400.0, rel=5e-3)
+    cost = lambda_cold_start_bill(rate, 60.0, 20_000.0, 512, 400.0, 600.0, arrivals="counts")
+    assert cost.cold_starts == 720
+    assert cost.init_gb_s == pytest.approx(720 * 0.4 * 0.5)            # 720 INITs x 0.4 s x 0.5 GB
+    ch = chain_latency(2, rate, 60.0, 1000.0, 400.0, 600.0, samples=2000, random_state=1, arrivals="counts")
+    assert ch.cold_start_fraction == 1.0 and ch.p50_ms == pytest.approx(2 * 1400.0, rel=5e-3)
+    # one provisioned environment serves every run warm (one run at a time)
+    df = provisioned_concurrency_tradeoff(rate, 60.0, 20_000.0, 512, 400.0, [0, 1], 600.0, arrivals="counts")
+    assert df["cold_starts"].tolist() == [720, 0] and df["pc_request_fraction"].tolist() == [0.0, 1.0]
+    assert df["p99_ms"].iloc[1] == pytest.approx(20_000.0, rel=5e-3)
