@@ -46,6 +46,7 @@ def baseline_loop(rate: list[float], step_s: float, far, ec2, mean_ms: float, me
         n = ready = max(pol.min_units, min(pol.max_units, math.ceil(rate[0] / (c * tgt))))
         pending = []  # (ready_time, units)
         last_out = last_in = -1e18
+        run_hi = run_lo = 0  # alarm datapoints above / below target
         acc = 0.0
         acc_n = 0
         billed = 0.0
@@ -65,11 +66,15 @@ def baseline_loop(rate: list[float], step_s: float, far, ec2, mean_ms: float, me
                 dbar = acc / acc_n
                 used = min(dbar, ready * c)
                 desired = max(pol.min_units, min(pol.max_units, math.ceil(used / (c * tgt) - 1e-9)))
-                if desired > n and t - last_out >= pol.scale_out_cooldown_s:
+                run_hi = run_hi + 1 if desired > n else 0
+                run_lo = run_lo + 1 if desired < n else 0
+                if (desired > n and run_hi >= pol.scale_out_evaluation_periods
+                        and t - last_out >= pol.scale_out_cooldown_s):
                     pending.append((t + math.ceil(pol.start_s / step_s) * step_s, desired - n))
                     n = desired
                     last_out = t
-                elif desired < n and t - last_in >= pol.scale_in_cooldown_s:
+                elif (desired < n and run_lo >= pol.scale_in_evaluation_periods
+                      and t - last_in >= pol.scale_in_cooldown_s):
                     rem = min(n - desired, ready)
                     if rem > 0:
                         n -= rem

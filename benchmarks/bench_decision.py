@@ -3,7 +3,10 @@
     .venv/bin/python benchmarks/bench_decision.py
 
 1. `recommend()` on each canonical scenario (cost comparison, break-even search, latency
-   models, flip search): wall time per scenario.
+   models, flip search): wall time per scenario, side by side with the baseline method
+   (every `option_costs` call simulates its fleets, the batch autoscaling engine steps
+   through every epoch: the state before the speed-up) and a second, warm call (fleets
+   memoised, as when a notebook or the explorer calls again). Same verdicts checked.
 2. `fanout.queue_backlog` (vectorised Lindley recursion) on a 30-day, 1-second series
    (2,592,000 steps) against a per-step Python loop, with the ratio.
 3. `fanout.fanout_counts` over 1,000,000 configurations against a Python loop.
@@ -15,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+import costmodel.autoscaling as autoscaling
+import costmodel.breakeven as breakeven
 from costmodel.decision import recommend
 from costmodel.fanout import fanout_counts, queue_backlog
 
@@ -34,9 +39,18 @@ def timed(fn, *args, repeat=1, **kwargs):
 def main() -> None:
     print("== recommend() per canonical scenario (one run each, wall time)")
     recommend(ROOT / "data" / "scenarios" / "bursty-webhook.yaml")  # warm imports
+    print(f"  {'scenario':32s} {'baseline':>8s} {'new':>8s} {'ratio':>6s} {'warm':>8s}")
+    memo_shapes = breakeven._FLEET_MEMO_SHAPES
     for p in sorted((ROOT / "data" / "scenarios").glob("*.yaml")):
-        t, r = timed(recommend, p)
-        print(f"  {p.stem:32s} {t:6.2f} s   -> {r.verdict} ({r.decided_by})")
+        breakeven._FLEET_MEMO.clear()
+        breakeven._FLEET_MEMO_SHAPES, autoscaling._FAST_FORWARD = 0, False  # baseline method
+        t_base, r_base = timed(recommend, p)
+        breakeven._FLEET_MEMO_SHAPES, autoscaling._FAST_FORWARD = memo_shapes, True
+        t, r = timed(recommend, p)  # memo empty: a first call
+        t_warm, r_warm = timed(recommend, p)
+        assert r.verdict == r_base.verdict == r_warm.verdict and r.to_dict() == r_base.to_dict() == r_warm.to_dict()
+        print(f"  {p.stem:32s} {t_base:6.2f} s {t:6.2f} s {t_base / t:5.1f}x {t_warm:6.2f} s"
+              f"   -> {r.verdict} ({r.decided_by})")
 
     print("== queue_backlog: 2,592,000 steps (30 days at 1 s)")
     rng = np.random.default_rng(0)

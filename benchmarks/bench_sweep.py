@@ -114,10 +114,12 @@ def sweep(sc: dict[str, np.ndarray], jobs: int) -> dict[str, np.ndarray]:
 
 def baseline_one(shape: list[float], scale: float, cap: float, tgt: float, lo: int, hi: int, out_cd: float,
                  in_cd: float, start_s: float) -> float:
-    """Per-step Python loop for one scenario (same rules); returns billed task-seconds."""
+    """Per-step Python loop for one scenario (same rules, incl. the 3 / 15 datapoint alarms);
+    returns billed task-seconds."""
     n = ready = max(lo, min(hi, math.ceil(shape[0] * scale / (cap * tgt) - 1e-9)))
     pending = []
     last_out = last_in = -1e18
+    run_hi = run_lo = 0  # consecutive datapoints above / below target (scale-out 3, scale-in 15)
     prev_d = None
     prev_ready = ready
     billed = 0.0
@@ -134,10 +136,12 @@ def baseline_one(shape: list[float], scale: float, cap: float, tgt: float, lo: i
         if prev_d is not None:
             used = min(prev_d, prev_ready * cap)
             desired = max(lo, min(hi, math.ceil(used / (cap * tgt) - 1e-9)))
-            if desired > n and t - last_out >= out_cd:
+            run_hi = run_hi + 1 if desired > n else 0
+            run_lo = run_lo + 1 if desired < n else 0
+            if desired > n and run_hi >= 3 and t - last_out >= out_cd:
                 pending.append((t + math.ceil(start_s / STEP_S) * STEP_S, desired - n))
                 n, last_out = desired, t
-            elif desired < n and t - last_in >= in_cd:
+            elif desired < n and run_lo >= 15 and t - last_in >= in_cd:
                 rem = min(n - desired, ready)
                 if rem > 0:
                     n, ready, last_in = n - rem, ready - rem, t

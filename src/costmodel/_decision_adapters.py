@@ -56,10 +56,11 @@ def load(scenario: Any):
 
 def _arrivals(sc, rate, step) -> str:
     """Engineer C's arrival expansion for the scenario's series: ``"counts"`` for cron-like
-    ``sparse``/``timing: fixed`` traffic and count traces, else ``"poisson"``."""
+    ``sparse``/``timing: fixed`` traffic and count traces at low concurrency, else ``"poisson"``
+    (:func:`costmodel.coldstart.arrivals_for_traffic`)."""
     from .coldstart import arrivals_for_traffic
 
-    return arrivals_for_traffic(sc.traffic, rate, step)
+    return arrivals_for_traffic(sc.traffic, rate, step, float(sc.work.mean_duration_s))
 
 
 def _duration_spec(sc) -> Any:
@@ -112,7 +113,10 @@ def measure_facts(scenario: Any, workload, scfg: dict):
     traffic = {k: v for k, v in (sig.to_dict() if sig is not None else {}).items()
                if k in ("mean_rps", "peak_rps", "peak_to_mean", "cv", "idle_fraction", "invocations_per_day",
                         "long_gap_share", "daily_cycle_share")}
-    be = breakeven_mean_rps(sc, options=opts, n_grid=BE_GRID, n_refine=BE_REFINE)
+    c_cfg = scfg["signals"]["cost_model"]  # the flip search's brackets, simulated with the refinement
+    be = breakeven_mean_rps(sc, options=opts, n_grid=BE_GRID, n_refine=BE_REFINE,
+                            prefetch_ratios=(c_cfg["serverless_if_ratio_at_most"],
+                                             c_cfg["containers_if_ratio_at_least"]))
     break_even = {o: (None if (v is None or math.isinf(v) or v == 0.0) else float(v)) for o, v in be.items()}
     for o, v in be.items():
         if v == 0.0:

@@ -546,7 +546,9 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     hilo = np.empty((2, S), dtype=bool)
     fired = np.empty((2, S), dtype=bool)
     # fast-forward state: window length, next epoch to try, back-off, last start pending
-    ff_w, ff_next, ff_back, pend_until = 32, (lag if _FAST_FORWARD else K), 1, -1
+    # (only for small batches: with thousands of scenarios some scenario acts almost every epoch)
+    ff_w, ff_next, ff_back, pend_until = 32, (lag if _FAST_FORWARD and S <= 256 else K), 1, -1
+    ff_max = max(16, min(1024, 65_536 // S))
     rd = n.copy()
     for k0 in range(0, K, block):
         k1 = min(K, k0 + block)
@@ -590,7 +592,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
                 hits = np.flatnonzero(act_w.any(axis=1))
                 i_star = int(hits[0]) if hits.size else w
                 if i_star == w:
-                    ff_w = min(2 * ff_w, 1024)
+                    ff_w = min(2 * ff_w, ff_max)
                 else:
                     ff_w = max(16, ff_w // 2)
                     ff_next = k + i_star + (1 if i_star >= 4 else ff_back)

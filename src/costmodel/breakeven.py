@@ -254,7 +254,7 @@ def breakeven_mean_rps(scenario: Any = None, *, options: Any = CONTAINER_OPTIONS
             i = int(np.flatnonzero((diff[:-1] <= 0) & (diff[1:] > 0))[0])
             brackets[o] = np.geomspace(rates[i], rates[i + 1], n_refine)
     extra = []
-    if prefetch_ratios:
+    if prefetch_ratios and _FLEET_MEMO_SHAPES > 0:  # pointless without the memo
         ratio = costs["lambda"].to_numpy() / costs[list(options)].min(axis=1).to_numpy()
         for r in prefetch_ratios:
             above = ratio >= float(r)

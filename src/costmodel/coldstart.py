@@ -325,14 +325,21 @@ def counts_arrival_times_s(arrival_rps: Any, step_s: float) -> np.ndarray:
     return step_of * float(step_s) + (within + 0.5) * (float(step_s) / counts[step_of])
 
 
-def arrivals_for_traffic(traffic: Any, rate_rps: Any = None, step_s: float | None = None) -> str:
+def arrivals_for_traffic(traffic: Any, rate_rps: Any = None, step_s: float | None = None,
+                         warm_mean_s: float | None = None) -> str:
     """The arrival expansion a scenario's ``traffic`` block calls for.
 
     ``"counts"`` when the block describes counts per step - ``pattern: sparse`` with
     ``timing: fixed`` (cron-like invocations at known times) or ``pattern: trace`` (CSV
     counts, Azure per-minute invocation counts) - with no ``scale`` or ``growth`` applied,
     and (when ``rate_rps`` and ``step_s`` are given) every step holds a whole number of
-    arrivals (a trace given as rates, or resampled to a finer step, falls back). Otherwise
+    arrivals (a trace given as rates, or resampled to a finer step, falls back).
+    When ``warm_mean_s`` is given, additionally at least 90 % of the requests must arrive
+    in steps whose evenly spaced arrivals need one environment at a time
+    (:func:`costmodel.coldstart_fast.counts_concurrency` = 1): at higher concurrency the
+    variability of the service time, which the fast counts model ignores (it fixes the
+    service at its mean), makes it understate cold starts, and the Poisson expansion is
+    the conservative (upper) estimate there (``docs/coldstart-model.md``). Otherwise
     ``"poisson"`` (generated mean rates).
 
     Parameters
@@ -343,13 +350,15 @@ def arrivals_for_traffic(traffic: Any, rate_rps: Any = None, step_s: float | Non
         The series built from it [requests/s].
     step_s : float, optional
         Its step [s].
+    warm_mean_s : float, optional
+        Mean warm execution time [s] (needs ``rate_rps`` and ``step_s``).
 
     Returns
     -------
     str
         ``"counts"`` or ``"poisson"``.
     """
-    if not isinstance(traffic, dict) and not hasattr(traffic, "get"):
+    if not hasattr(traffic, "get"):
         return "poisson"
     pattern = traffic.get("pattern")
     counts_like = (pattern == "sparse" and traffic.get("timing") == "fixed") or pattern == "trace"
@@ -357,9 +366,15 @@ def arrivals_for_traffic(traffic: Any, rate_rps: Any = None, step_s: float | Non
         return "poisson"
     if rate_rps is not None and step_s is not None:
         try:
-            arrival_counts(rate_rps, step_s)
+            counts = arrival_counts(rate_rps, step_s)
         except InvalidParameterError:
             return "poisson"
+        if warm_mean_s is not None and counts.sum() > 0:
+            from .coldstart_fast import counts_concurrency
+
+            single = counts_concurrency(counts, float(step_s), float(warm_mean_s)) <= 1
+            if counts[single].sum() < 0.9 * counts.sum():
+                return "poisson"
     return "counts"
 
 

@@ -26,6 +26,12 @@ and the expected instance count is ``p + sum_j [a q_j + (1 - a q_j)(1 - exp(-A_j
 At a low rate this reduces to the closed form ``exp(-lambda T)/(1 + lambda w)``; at a
 constant rate it is a steady-state model in the spirit of Mahmoudi & Khazaei (2020).
 
+Counts per step (``arrivals="counts"``: cron schedules, invocation-count traces) use a
+deterministic variant instead, :func:`_counts_core`: ``rate x step_s`` evenly spaced
+arrivals, ``c_k = ceil(lambda_k w)`` environments in rotation, a position cold iff its last
+departure is more than the keep-alive before its next use (``docs/coldstart-model.md``
+section 3b).
+
 Assumptions (documented in ``docs/coldstart-model.md`` with the accuracy table):
 Poisson arrivals within a step; each position's idle-time arrivals are Poisson and
 independent of the other positions; the busy state is in equilibrium within each step

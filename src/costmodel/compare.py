@@ -385,7 +385,8 @@ def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: A
     pc = lam_cfg["provisioned_concurrency"]
     from .coldstart import arrivals_for_traffic  # counts per step (cron, traces) or Poisson mean rates
 
-    arrivals = arrivals_for_traffic(sc.traffic, rate, step) if rate_rps is None else "poisson"
+    arrivals = (arrivals_for_traffic(sc.traffic, rate, step, work.duration.mean_ms / 1000.0)
+                if rate_rps is None else "poisson")
     lam = lambda_on_traffic(
         rate, step, work, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
         init_duration_ms=float(lam_cfg["init_duration_ms"]), cold_starts=cold_starts,

@@ -766,7 +766,7 @@ def same_mean_shapes(mean_rps: float, *, step_s: float = 60.0, horizon_days: flo
 
     - ``steady``: constant, 5 % noise;
     - ``diurnal``: a daily cycle, peak-to-trough 6:1, peak at 14:00 UTC, 5 % noise;
-    - ``bursty``: a base rate with eight 5-minute bursts a day at 15x the base;
+    - ``bursty``: a base rate with eight 5-minute bursts a day adding 15x the base;
     - ``sparse``: on/off - four 15-minute windows a day, nothing in between.
 
     Each is built by :mod:`costmodel.traffic` and rescaled with

@@ -82,3 +82,21 @@ def test_monte_carlo_is_seeded_and_consistent():
     assert (a.percentiles["p50_usd"] <= a.percentiles["p95_usd"]).all()
     # at 2 req/s Lambda (~$10) is always cheaper than two always-on Fargate tasks (~$35)
     assert a.p_lambda_cheaper["fargate_on_demand"] == 1.0
+
+
+def test_memoised_fleets_and_prefetch_give_the_numbers_of_a_fresh_run(monkeypatch):
+    import costmodel.breakeven as be_mod
+
+    rates = np.geomspace(0.05, 50, 7)
+    be_mod._FLEET_MEMO.clear()
+    monkeypatch.setattr(be_mod, "_FLEET_MEMO_SHAPES", 0)  # nothing kept: every call simulates
+    fresh = option_costs(small(), rates)
+    fresh_be = breakeven_mean_rps(small(), n_grid=7, n_refine=5)
+    monkeypatch.setattr(be_mod, "_FLEET_MEMO_SHAPES", 16)
+    first = option_costs(small(), rates[::2])  # part of the rates memoised first
+    again = option_costs(small(), rates)
+    pd_equal = np.array_equal(again.to_numpy(), fresh.to_numpy())
+    assert pd_equal and np.array_equal(first.to_numpy(), fresh.to_numpy()[::2])
+    be_pre = breakeven_mean_rps(small(), n_grid=7, n_refine=5, prefetch_ratios=(0.8, 1.25))
+    assert be_pre == fresh_be
+    be_mod._FLEET_MEMO.clear()

@@ -282,3 +282,15 @@ def test_arrivals_for_traffic_reads_the_scenario_block():
     assert arrivals_for_traffic({"pattern": "sparse", "timing": "fixed", "scale": 2.0}) == "poisson"
     assert arrivals_for_traffic({"pattern": "diurnal", "mean_rps": 5}) == "poisson"
     assert arrivals_for_traffic(None) == "poisson"
+    # with the mean duration: counts only while one environment at a time suffices for
+    # >= 90 % of requests (the counts model fixes the service time at its mean)
+    from costmodel import traffic as tr
+
+    cron = {"pattern": "sparse", "timing": "fixed"}
+    hourly = tr.sparse(24, timing="fixed", horizon_days=2, step_s=60)
+    assert arrivals_for_traffic(cron, hourly, 60.0, 20.0) == "counts"
+    nightly = tr.sparse(1, timing="fixed", horizon_days=3, step_s=60)
+    assert arrivals_for_traffic(cron, nightly, 60.0, 2400.0) == "counts"      # one 40-min run a day
+    busy = np.full(100, 300 / 60.0)                                            # 300 a minute, 0.5 s each
+    assert arrivals_for_traffic({"pattern": "trace", "path": "x"}, busy, 60.0, 0.5) == "poisson"
+    assert arrivals_for_traffic({"pattern": "trace", "path": "x"}, busy, 60.0, 0.1) == "counts"

@@ -94,3 +94,79 @@ def test_key_numbers_aligns_names():
 )
 def test_table_float_six_significant_figures(value, text):
     assert table_float(value) == text
+
+
+# ------------------------------------------------------------------ shapes and explorer
+from costmodel.bills import Bill, line_item  # noqa: E402
+from costmodel.notebook_helpers import (  # noqa: E402
+    EXPLORER_SHAPES,
+    DecisionExplorer,
+    bill_by_category,
+    fanout_frame,
+    same_mean_shapes,
+)
+
+
+def test_same_mean_shapes_carry_the_same_requests():
+    shapes = same_mean_shapes(3.0, horizon_days=2, random_state=1)
+    assert set(shapes) == {"steady", "diurnal", "bursty", "sparse"}
+    for name, rate in shapes.items():
+        assert rate.size == 2 * 1440
+        assert rate.mean() == pytest.approx(3.0, rel=1e-12), name
+    # sparse is on/off: four 15-minute windows a day, nothing in between
+    assert (shapes["sparse"] > 0).mean() == pytest.approx(4 * 15 / 1440)
+    assert shapes["sparse"].max() == pytest.approx(3.0 * 1440 / 60)
+    # bursty: base plus 8 five-minute bursts of +15x the base -> mean = base (1 + 15 * 40/1440)
+    base = 3.0 / (1 + 15 * 40 / 1440)
+    assert shapes["bursty"].min() == pytest.approx(base)
+
+
+SCENARIO = {
+    "name": "t",
+    "traffic": {"pattern": "steady", "mean_rps": 2.0, "horizon_days": 2, "step_s": 60, "random_state": 3},
+    "work": {"duration_ms": {"mean": 100, "p99": 300}, "cpu_ms_per_request": 50, "memory_mb": 512},
+}
+
+
+@pytest.mark.parametrize("shape", EXPLORER_SHAPES)
+def test_explorer_scenarios_keep_the_requested_mean_and_settings(shape):
+    explorer = DecisionExplorer(SCENARIO)
+    sc = explorer.scenario(shape=shape, mean_rps=7.0, duration_ms=200, memory_mb=1024, architecture="arm64",
+                           front_door="function_url", keep_alive_s=60)
+    rate, step_s, _ = sc.traffic_series()
+    assert step_s == 60 and rate.size == 2 * 1440
+    assert rate.mean() == pytest.approx(7.0, rel=1e-9)
+    assert sc.work.memory_mb == 1024 and sc.work.architecture == "arm64"
+    assert sc.work.duration.mean_ms == pytest.approx(200)
+    assert sc.work.duration.p99_ms == pytest.approx(600, rel=1e-6)  # the base's p99/mean ratio of 3
+    assert sc.lambda_["front_door"] == "function_url" and sc.lambda_["keep_alive_s"] == 60
+
+
+def test_explorer_defaults_come_from_the_scenario():
+    d = DecisionExplorer(SCENARIO).defaults
+    assert d["shape"] == "steady" and d["mean_rps"] == pytest.approx(2.0)
+    assert d["duration_ms"] == pytest.approx(100) and d["memory_mb"] == 512
+
+
+def test_bill_by_category_splits_and_sums_line_items():
+    bills = {
+        "lambda": Bill((line_item("Lambda requests", 1e6, "requests", 2e-7),
+                        line_item("API Gateway HTTP requests tier 1", 1e6, "requests", 1e-6),
+                        line_item("CloudWatch Logs ingestion", 2, "GB", 0.5),
+                        line_item("NAT gateway hours", 720, "h", 0.045))),
+        "url": Bill((line_item("Lambda requests", 1e6, "requests", 2e-7),
+                     line_item("Lambda function URL requests", 1e6, "requests", 0.0))),
+    }
+    frame = bill_by_category(bills)
+    assert frame.loc["lambda", "compute"] == pytest.approx(0.20)
+    assert frame.loc["lambda", "front door"] == pytest.approx(1.00)
+    assert frame.loc["lambda", "logs"] == pytest.approx(1.00)
+    assert frame.loc["lambda", "NAT gateway"] == pytest.approx(32.40)
+    assert frame.loc["lambda", "total_usd"] == pytest.approx(bills["lambda"].total_usd)
+    assert frame.loc["lambda", "non_compute_share"] == pytest.approx(1 - 0.20 / 34.60)
+    assert frame.loc["url", "front door"] == 0 and frame.loc["url", "compute"] == pytest.approx(0.20)
+
+
+def test_fanout_frame_without_fanout_says_so():
+    out = fanout_frame({"failure_modes": {"cold_start_on_path": {}}})
+    assert "No fan-out declared" in out.data
