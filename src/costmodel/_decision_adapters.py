@@ -83,7 +83,7 @@ def considered_options(scfg: dict, available) -> list[str]:
     return opts
 
 
-def measure_facts(scenario: Any, workload, scfg: dict):
+def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = None):
     """Measure everything :func:`costmodel.decision.evaluate` needs from a scenario."""
     from .breakeven import breakeven_mean_rps
     from .compare import compare
@@ -113,10 +113,13 @@ def measure_facts(scenario: Any, workload, scfg: dict):
     traffic = {k: v for k, v in (sig.to_dict() if sig is not None else {}).items()
                if k in ("mean_rps", "peak_rps", "peak_to_mean", "cv", "idle_fraction", "invocations_per_day",
                         "long_gap_share", "daily_cycle_share")}
-    c_cfg = scfg["signals"]["cost_model"]  # the flip search's brackets, simulated with the refinement
-    be = breakeven_mean_rps(sc, options=opts, n_grid=BE_GRID, n_refine=BE_REFINE,
-                            prefetch_ratios=(c_cfg["serverless_if_ratio_at_most"],
-                                             c_cfg["containers_if_ratio_at_least"]))
+    # the cost-flip search's thresholds: their brackets are simulated with the refinement
+    c_cfg = scfg["signals"]["cost_model"]
+    ratios = [c_cfg["serverless_if_ratio_at_most"], c_cfg["containers_if_ratio_at_least"]]
+    sht = ((limits or {}).get("when_not_to_use") or {}).get("sustained_high_throughput")
+    if sht:
+        ratios.append(sht["lambda_to_container_cost_ratio_at_least"])
+    be = breakeven_mean_rps(sc, options=opts, n_grid=BE_GRID, n_refine=BE_REFINE, prefetch_ratios=ratios)
     break_even = {o: (None if (v is None or math.isinf(v) or v == 0.0) else float(v)) for o, v in be.items()}
     for o, v in be.items():
         if v == 0.0:

@@ -15,13 +15,13 @@ Time model (documented choice, see docs/traffic-and-comparison.md):
   in units; desired units = ``ceil(used / target)`` (AWS's ``ceil(current x metric /
   target)``). The request-count metric (ALBRequestCountPerTarget) is not capped by
   capacity: desired = ``ceil(mean demand / (capacity x target))``.
-* Alarms (AWS target tracking acts through two CloudWatch alarms that it creates: scale-out
-  when the metric is above target for 3 consecutive 1-minute datapoints, scale-in when it is
-  below target for 15, see
-  https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html
-  -- "scales out proportionally to the metric as fast as it can, but scales in more
-  gradually" -- and the ``TargetTracking-...-AlarmHigh`` / ``-AlarmLow`` alarms it creates):
-  a datapoint is *high* when its desired count exceeds the current count and *low* when it
+* Alarms. AWS target tracking acts through two CloudWatch alarms it creates for the policy
+  (``TargetTracking-...-AlarmHigh`` / ``-AlarmLow``): scale-out when the metric is above
+  target for 3 consecutive 1-minute datapoints, scale-in when it is below target for 15
+  ("scales out proportionally to the metric as fast as it can, but scales in more
+  gradually":
+  https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html;
+  the 3 / 15 counts are those of the alarms as CloudWatch shows them). Here a datapoint is *high* when its desired count exceeds the current count and *low* when it
   is below it (for integer counts ``ceil(x) > n`` iff ``x > n``, i.e. metric above target).
   Scale-out needs the last ``scale_out_evaluation_periods`` datapoints high, scale-in the
   last ``scale_in_evaluation_periods`` low (defaults 3 and 15); the action then moves to
@@ -43,6 +43,13 @@ across scenarios (the loop is over time; demand, desired counts and cooldown clo
 prepared per block of epochs in bulk), keeping only monthly aggregates, for sweeps and
 break-even searches. With ``dtype=float64`` it reproduces :func:`simulate_scaling` exactly
 (tested).
+
+Both engines *fast-forward*: with no launched unit still starting, nothing changes until
+some alarm fires with its cooldown over, so a window of epochs is tested at once (numpy over
+time: datapoints, alarm runs, cooldowns), the rows before the first action are filled in bulk
+and the loop resumes there; a window that finds an action at once backs off. The batch
+engine does this for up to 256 scenarios (with thousands, some scenario acts almost every
+epoch). ``_FAST_FORWARD = False`` turns it off in the batch engine (benchmarks).
 """
 from __future__ import annotations
 
@@ -695,6 +702,8 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
 
 def _run_lengths(flags: np.ndarray, run0: np.ndarray) -> np.ndarray:
     """Consecutive True values ending at each row of ``flags`` (w, S), continuing ``run0``."""
+    if not flags.any():
+        return np.zeros(flags.shape)
     idx = np.arange(flags.shape[0])[:, None]
     last_false = np.maximum.accumulate(np.where(flags, -1, idx), axis=0)
     return np.where(last_false < 0, run0 + idx + 1, idx - last_false)

@@ -1115,16 +1115,18 @@ def _jsonable(x: Any) -> Any:
     return x
 
 
-def measure(scenario: Any, workload: Workload | None = None, *, signals: Any = None) -> Facts:
+def measure(scenario: Any, workload: Workload | None = None, *, signals: Any = None,
+            limits: dict | None = None) -> Facts:
     """Measure a scenario's traffic label, costs, break-even rates and latencies.
 
     Calls the traffic, comparison and latency modules (engineers B and C); see
-    :mod:`costmodel._decision_adapters` for exactly which functions.
+    :mod:`costmodel._decision_adapters` for exactly which functions. ``limits`` (loaded
+    hard limits) only lets the break-even search pre-simulate the flip search's brackets.
     """
     from ._decision_adapters import measure_facts
 
     scfg = signals if isinstance(signals, dict) and "signals" in signals else load_decision_signals(signals)
-    return measure_facts(scenario, workload, scfg)
+    return measure_facts(scenario, workload, scfg, limits=limits)
 
 
 def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
@@ -1163,7 +1165,7 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
     if facts is None:
         hard_decides = any(c.violated for c in check_hard_limits(workload, lcfg))
         try:
-            facts = measure(sc, workload, signals=scfg)
+            facts = measure(sc, workload, signals=scfg, limits=lcfg)
         except CostModelError as exc:
             if not hard_decides:
                 raise

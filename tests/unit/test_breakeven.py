@@ -95,8 +95,8 @@ def test_memoised_fleets_and_prefetch_give_the_numbers_of_a_fresh_run(monkeypatc
     monkeypatch.setattr(be_mod, "_FLEET_MEMO_SHAPES", 16)
     first = option_costs(small(), rates[::2])  # part of the rates memoised first
     again = option_costs(small(), rates)
-    pd_equal = np.array_equal(again.to_numpy(), fresh.to_numpy())
-    assert pd_equal and np.array_equal(first.to_numpy(), fresh.to_numpy()[::2])
+    np.testing.assert_array_equal(again.to_numpy(), fresh.to_numpy())
+    np.testing.assert_array_equal(first.to_numpy(), fresh.to_numpy()[::2])
     be_pre = breakeven_mean_rps(small(), n_grid=7, n_refine=5, prefetch_ratios=(0.8, 1.25))
     assert be_pre == fresh_be
     be_mod._FLEET_MEMO.clear()
