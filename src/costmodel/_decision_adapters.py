@@ -26,6 +26,11 @@ Adapter choices (also in docs/decision.md):
   much longer than its CPU time) holds many requests at once.
 * Lambda latency is computed without provisioned concurrency when the scenario's PC runs
   on a schedule (the latency model takes one constant PC count); a note says so.
+* Container latency uses the scenario's ``containers.request_timeout_s`` (default 60 s, the
+  ALB idle timeout): requests that would wait longer time out and count as taking the
+  timeout; their share is ``container_timeout_fraction``. When the work's own p99 is not
+  below the timeout (a batch job: it could never answer an HTTP request in time) the
+  timeout is dropped and a note says so.
 * The synchronous chain on a long-lived service is the same chain with every hop warm
   (no init), i.e. :func:`chain_latency` with ``init_duration_ms=0``; queueing inside the
   container pool is shown separately by ``container_p99_ms``.
@@ -141,7 +146,7 @@ def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = Non
         notes.append(f"latency computed without the scheduled provisioned concurrency ({pc_count} on "
                      f"{pc.get('schedule')}): conservative outside those hours only")
         pc_count = 0
-    lam_p99 = warm_p99 = cold = chain_p99 = chain_warm = cont_p99 = None
+    lam_p99 = warm_p99 = cold = chain_p99 = chain_warm = cont_p99 = cont_timeout = None
     if rate.sum() > 0:
         lat = lambda_latency(rate, step, dur, init_ms, keep, concurrency_limit=cap, arrivals=arrivals,
                              provisioned_concurrency=min(pc_count, cap))
@@ -163,8 +168,14 @@ def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = Non
         w_s = float(sc.work.mean_duration_s)
         slots = np.maximum(fres.ready_units, np.round(fres.capacity_rps * w_s)).astype(float)
         try:
-            cl = container_latency(rate, step, dur, slots)
-            cont_p99 = float(cl.p99_ms)
+            timeout_s = sc.containers.get("request_timeout_s", 60.0)
+            if timeout_s is not None and warm_p99 >= float(timeout_s) * 1000.0:
+                notes.append(f"Fargate latency computed without a request timeout: the work's p99 "
+                             f"({warm_p99 / 1000:,.0f} s) is not below containers.request_timeout_s "
+                             f"({float(timeout_s):g} s), so it runs as a job, not behind an HTTP front door")
+                timeout_s = None
+            cl = container_latency(rate, step, dur, slots, timeout_s=timeout_s)
+            cont_p99, cont_timeout = float(cl.p99_ms), float(cl.timeout_fraction)
         except Exception as exc:  # noqa: BLE001 - evidence only; the reason is recorded
             notes.append(f"container latency not computed: {exc}")
     return Facts(
@@ -173,6 +184,7 @@ def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = Non
         container_monthly_usd=monthly[best], container_overload_minutes=overload[best],
         break_even_mean_rps=break_even,
         lambda_p99_ms=lam_p99, lambda_warm_p99_ms=warm_p99, container_p99_ms=cont_p99,
+        container_timeout_fraction=cont_timeout,
         cold_start_fraction=cold, chain_p99_ms=chain_p99, chain_warm_p99_ms=chain_warm,
         container_chain_p99_ms=chain_warm if chain_p99 is not None else None,
         notes=tuple(notes),

@@ -566,6 +566,8 @@ class Facts:
         [req/s] (None for no crossing in the searched range).
     lambda_p99_ms, lambda_warm_p99_ms, container_p99_ms : float or None
         Single-function p99s [ms].
+    container_timeout_fraction : float or None
+        Share of Fargate requests that timed out (request timeout, e.g. during scale-out) [-].
     cold_start_fraction : float or None
         Share of requests hitting a cold start [-].
     chain_p99_ms, chain_warm_p99_ms, container_chain_p99_ms : float or None
@@ -584,6 +586,7 @@ class Facts:
     lambda_p99_ms: float | None = None
     lambda_warm_p99_ms: float | None = None
     container_p99_ms: float | None = None
+    container_timeout_fraction: float | None = None
     cold_start_fraction: float | None = None
     chain_p99_ms: float | None = None
     chain_warm_p99_ms: float | None = None
@@ -1195,6 +1198,7 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
         "lambda_p99_ms": facts.lambda_p99_ms,
         "lambda_warm_p99_ms": facts.lambda_warm_p99_ms,
         "container_p99_ms": facts.container_p99_ms,
+        "container_timeout_fraction": facts.container_timeout_fraction,
         "cold_start_fraction": facts.cold_start_fraction,
         "chain_p99_ms": facts.chain_p99_ms,
         "chain_warm_p99_ms": facts.chain_warm_p99_ms,
@@ -1288,6 +1292,9 @@ def _render_text(rec: Recommendation) -> str:
             continue
         if ev.get(key) is not None:
             rows.append([label, f"{ev[key]:,.0f} {unit}"])
+    if ev.get("container_timeout_fraction"):
+        rows.append(["Fargate requests timed out during scale-out",
+                     f"{100 * ev['container_timeout_fraction']:.3f} %"])
     if ev.get("cold_start_fraction") is not None:
         rows.append(["cold-start share", f"{100 * ev['cold_start_fraction']:.3f} %"])
     if rows:

@@ -119,6 +119,14 @@ class LatencyResult:
         Per-step cold fraction of served requests.
     step_queue_delay_ms : numpy.ndarray
         Containers: mean wait before service per step (queueing + backlog) [ms].
+    timeout_fraction : float
+        Containers: share of requests that timed out at the front door (their wait would
+        have exceeded ``timeout_s``, or their response came after it); they count as
+        taking ``timeout_s`` in the percentiles and means. 0 for Lambda and chains.
+    step_timeout_fraction : numpy.ndarray
+        Containers: the same per step (empty for Lambda and chains).
+    timeout_s : float or None
+        Containers: the request timeout used [s] (None: unbounded wait).
     """
 
     p50_ms: float
@@ -138,6 +146,9 @@ class LatencyResult:
     step_mean_ms: np.ndarray = field(repr=False)
     step_cold_start_fraction: np.ndarray = field(repr=False)
     step_queue_delay_ms: np.ndarray = field(repr=False)
+    timeout_fraction: float = 0.0
+    step_timeout_fraction: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    timeout_s: float | None = None
 
     def summary(self) -> dict:
         """Overall figures as a dict."""
@@ -146,6 +157,7 @@ class LatencyResult:
             "p999_ms": self.p999_ms, "mean_ms": self.mean_ms,
             "cold_start_fraction": self.cold_start_fraction,
             "throttle_fraction": self.throttle_fraction, "failed_fraction": self.failed_fraction,
+            "timeout_fraction": self.timeout_fraction,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -156,7 +168,8 @@ class LatencyResult:
                 "p99_ms": self.step_p99_ms, "p999_ms": self.step_p999_ms, "mean_ms": self.step_mean_ms,
                 "cold_start_fraction": self.step_cold_start_fraction,
                 "queue_delay_ms": self.step_queue_delay_ms,
-            },
+            } | ({"timeout_fraction": self.step_timeout_fraction}
+                 if self.step_timeout_fraction.size == self.step_requests.size else {}),
             index=pd.Index(np.arange(self.step_requests.size) * self.step_s, name="t_s"),
         )
 
@@ -359,19 +372,83 @@ def lambda_latency(
 # ---------------------------------------------------------------------------------
 # Containers
 # ---------------------------------------------------------------------------------
-def _fluid_backlog(arrival_rps: np.ndarray, capacity_rps: np.ndarray, step_s: float) -> tuple[np.ndarray, np.ndarray]:
-    """Backlog [requests] at the start and end of each step of a fluid queue
-    ``dQ/dt = arrival - capacity`` (Q >= 0, rates constant within a step).
+def _clipped_segment(q0: np.ndarray, net_rps: np.ndarray, step_s: float,
+                     cap: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One step of the fluid queue ``dQ/dt = net`` kept in ``[0, cap]`` from ``Q = q0 <= cap``:
+    (end backlog, time-average backlog over the step, volume pushed over the cap) [requests].
 
-    Lindley's recursion ``Q_k = max(0, Q_{k-1} + d_k)`` has the closed form
-    ``Q_k = S_k - min(0, min_{j <= k} S_j)`` with ``S = cumsum(d)``: no loop over time.
+    Within a step the path is linear until it hits 0 (net < 0) or the cap (net > 0) and
+    flat afterwards, so the time average is exact (area of a trapezoid plus a rectangle).
     """
-    net = (np.asarray(arrival_rps, dtype=float) - capacity_rps) * step_s
-    cum = np.cumsum(net)
-    end = cum - np.minimum(np.minimum.accumulate(cum), 0.0)
-    end = np.maximum(end, 0.0)          # guard against rounding
-    start = np.concatenate([[0.0], end[:-1]])
-    return start, end
+    d = np.asarray(net_rps, dtype=float)
+    raw = q0 + d * step_s
+    end = np.clip(raw, 0.0, cap)
+    over = np.maximum(raw - cap, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_hit = np.where(d > 0, (cap - q0) / d, np.where(d < 0, q0 / -d, np.inf))
+    t_hit = np.minimum(np.where(np.isnan(t_hit), np.inf, t_hit), step_s)
+    # linear part: average (q0 + q(t_hit)) / 2 over t_hit; then flat at the bound (cap or 0)
+    q_hit = q0 + d * t_hit
+    with np.errstate(invalid="ignore"):
+        mean = (t_hit * 0.5 * (q0 + q_hit) + (step_s - t_hit) * end) / step_s
+    mean = np.where(d == 0, q0, mean)
+    return end, mean, over
+
+
+def _fluid_backlog(arrival_rps: np.ndarray, capacity_rps: np.ndarray, step_s: float,
+                   cap_requests: np.ndarray | None = None,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Backlog of a fluid queue ``dQ/dt = arrival - capacity`` (rates constant within a
+    step, ``0 <= Q <= cap``): start, end and time-average backlog per step [requests], and
+    the volume that timed out per step [requests] (arrivals that would have found the
+    backlog at its cap, plus backlog above the cap when the cap falls at a step start).
+
+    Without a cap, Lindley's recursion ``Q_k = max(0, Q_{k-1} + d_k)`` has the closed form
+    ``Q_k = S_k - min(0, min_{j <= k} S_j)`` with ``S = cumsum(d)``: no loop over time.
+    With a cap (``capacity x timeout``: requests whose wait would exceed the timeout
+    leave), the capped backlog equals the uncapped one until the uncapped one first
+    exceeds the cap; from there the busy period is stepped through until the backlog
+    empties, then the closed form restarts on the rest of the series. Only busy periods
+    that reach the cap are looped over.
+    """
+    lam = np.asarray(arrival_rps, dtype=float)
+    net_rps = lam - capacity_rps
+    net = net_rps * step_s
+    n = net.size
+
+    def closed_form(seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cum = np.cumsum(seg)
+        e = np.maximum(cum - np.minimum(np.minimum.accumulate(cum), 0.0), 0.0)  # max(): rounding guard
+        return np.concatenate([[0.0], e[:-1]]), e
+
+    start, end = closed_form(net)
+    timed_out = np.zeros(n)
+    if cap_requests is not None:
+        cap = np.broadcast_to(np.asarray(cap_requests, dtype=float), net.shape)
+        k = 0
+        while k < n:
+            over = np.flatnonzero(np.maximum(start[k:], end[k:]) > cap[k:] * (1 + 1e-12))
+            if over.size == 0:
+                break
+            j = k + int(over[0])            # first step whose backlog reaches the cap
+            q = start[j]
+            while j < n:
+                trimmed = max(q - cap[j], 0.0)
+                q -= trimmed
+                e, _, pushed = _clipped_segment(np.array([q]), net_rps[j:j + 1], step_s, cap[j:j + 1])
+                start[j], end[j], timed_out[j] = q, e[0], trimmed + pushed[0]
+                q = e[0]
+                j += 1
+                if q <= 0.0:
+                    break
+            if j < n:                         # backlog empty: restart the closed form from 0
+                start[j:], end[j:] = closed_form(net[j:])
+            k = j
+        cap_arr = cap
+    else:
+        cap_arr = np.full(n, np.inf)
+    _, mean, _ = _clipped_segment(start, net_rps, step_s, cap_arr)
+    return start, end, mean, timed_out
 
 
 def container_latency(
@@ -382,6 +459,7 @@ def container_latency(
     *,
     approximation: str = "mgc",
     overhead_ms: float = 0.0,
+    timeout_s: float | None = 60.0,
 ) -> LatencyResult:
     """Container (Fargate/EC2) response-time percentiles per step and overall.
 
@@ -392,7 +470,16 @@ def container_latency(
     ``"mgc"`` applies the Allen-Cunneen factor ``(1 + cv^2)/2`` of the service time's squared
     coefficient of variation, ``"mmc"`` does not). When demand exceeds capacity a fluid
     backlog ``dQ/dt = lambda - c/w`` builds up and drains FIFO; a request arriving with
-    backlog ``Q`` waits ``Q w / c`` (the step's mean backlog is used) on top of service.
+    backlog ``Q`` waits ``Q w / c`` (the step's time-average backlog is used) on top of
+    service.
+
+    Request timeout (front door: ALB idle timeout, 60 s by default; API Gateway's
+    integration timeout, 29 s by default): a request whose wait would exceed ``timeout_s``
+    leaves the queue (reneging), so the backlog is capped at ``timeout_s x c/w`` requests
+    and arrivals beyond it time out. A served request whose response (overhead + wait +
+    service) would come after ``timeout_s`` also counts as timed out. Timed-out requests
+    count as taking ``timeout_s`` in every percentile and mean: a p99 equal to the timeout
+    means more than 1 % of the requests failed (see ``timeout_fraction``).
 
     Parameters
     ----------
@@ -407,11 +494,17 @@ def container_latency(
         one value per step.
     approximation : {"mgc", "mmc"}
     overhead_ms : float
-        Fixed extra latency (load balancer, network) [ms].
+        Fixed extra latency (load balancer, network) [ms]; below ``timeout_s``.
+    timeout_s : float or None
+        Request timeout [s] (default 60 s, the ALB idle timeout default; 29 s for API
+        Gateway's default integration timeout). ``None``: nobody gives up (an unbounded
+        FIFO backlog, e.g. a queue-fed worker).
 
     Returns
     -------
     LatencyResult
+        With ``timeout_fraction`` / ``step_timeout_fraction`` (share of requests timed out)
+        and ``timeout_s``.
     """
     svc = duration_from_ms("duration_ms", duration_ms)
     if svc.mean_s <= 0:
@@ -420,6 +513,11 @@ def container_latency(
         raise InvalidParameterError("approximation", approximation, "'mgc' or 'mmc'")
     check_non_negative("overhead_ms", overhead_ms)
     check_positive("step_s", step_s)
+    if timeout_s is not None:
+        check_positive("timeout_s", timeout_s)
+        if overhead_ms >= float(timeout_s) * 1000.0:
+            raise InvalidParameterError("overhead_ms", overhead_ms,
+                                        f"below timeout_s x 1000 = {float(timeout_s) * 1000.0:g} ms")
     lam = np.atleast_1d(as_float_array("traffic_rps", traffic_rps)).astype(float).ravel()
     check_non_negative("traffic_rps", lam)
     c = np.broadcast_to(np.atleast_1d(as_float_array("servers", servers)), lam.shape).astype(float)
@@ -429,11 +527,15 @@ def container_latency(
     w = svc.mean_s
     cv2 = _scv(svc) if approximation == "mgc" else 1.0
     cap_rps = c / w
-    q0, q1 = _fluid_backlog(lam, cap_rps, float(step_s))
-    backlog = 0.5 * (q0 + q1)
-    backlog_delay = np.where(backlog > 0, np.where(cap_rps > 0, backlog / np.maximum(cap_rps, 1e-300), np.inf), 0.0)
+    req = lam * float(step_s)
+    _, _, backlog, timed_out = _fluid_backlog(
+        lam, cap_rps, float(step_s), None if timeout_s is None else cap_rps * float(timeout_s))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # reneged share of the step's arrivals (capped at 1: backlog trimmed when capacity falls)
+        reneged = np.where(req > 0, np.minimum(timed_out / req, 1.0), 0.0)
+        backlog_delay = np.where(backlog > 0, np.where(cap_rps > 0, backlog / cap_rps, np.inf), 0.0)
     load = lam * w
-    stable = ((load < c) | (load == 0)) & (backlog_delay == 0)
+    stable = ((load < c) | (load == 0)) & (backlog_delay == 0) & (reneged == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         p_wait = np.where(stable, erlang_c(np.maximum(c, 1).astype(int), np.where(stable, load, 0.0)), 1.0)
         p_wait = np.where(load == 0, 0.0, np.where(stable & (c >= 1), p_wait, 1.0))
@@ -445,7 +547,18 @@ def container_latency(
     hi = _hi(svc) + float(np.max(np.where(np.isfinite(delay), delay, 0.0)))
     with np.errstate(divide="ignore"):
         tail = np.where(stable & (p_wait > 0), -np.log(1e-6) / np.maximum(theta, 1e-300), 0.0)
+    # the client's deadline on the overhead-free latency axis: T' = timeout - overhead
+    t_cut = np.inf if timeout_s is None else float(timeout_s) - overhead_ms / 1000.0
+    # a stable queue's latency beyond its grid top (service p99.999 + 1e-6 wait tail) is
+    # neglected, so a timeout beyond it changes nothing
+    reach = t_cut < hi + float(tail.max()) + 1e-3
+    if reneged.max(initial=0.0) > 0:
+        hi = max(hi, 1.001 * t_cut)      # the grid must reach the timed-out requests' mass
     x = _grid(hi + float(tail.max()) + 1e-3, points=_GRID_POINTS // 2)
+    if t_cut < x[-1]:
+        x = np.union1d(x, [t_cut * (1.0 - 1e-9), t_cut])
+    below = x < t_cut
+    m = int(np.count_nonzero(below)) - 1          # last grid point before the deadline
     f_svc = svc.cdf(x)
     n_quad = 1 if svc.kind == "fixed" else _QUAD_POINTS // 2
     sq = svc.quantile((np.arange(n_quad) + 0.5) / n_quad)
@@ -465,29 +578,53 @@ def container_latency(
         g /= sq.size
         return (1.0 - pw)[:, None] * base + pw[:, None] * g
 
-    # group steps with equal (rounded) parameters
-    # steps are grouped by (P(wait), theta, backlog delay) rounded to 2 significant digits
+    # E[(S - a)^+] = E[S] - int_0^a (1 - F_S) ds; 0 beyond the service's 0.99999 quantile
+    int_surv = np.concatenate([[0.0], np.cumsum(0.5 * ((1 - f_svc[1:]) + (1 - f_svc[:-1])) * np.diff(x))])
+
+    def svc_excess(a):
+        a = np.asarray(a, dtype=float)
+        inside = np.where(a < 0, w - a, np.maximum(w - np.interp(np.maximum(a, 0.0), x, int_surv), 0.0))
+        return np.where(a >= _hi(svc), 0.0, inside)
+
+    # steps are grouped by (P(wait), theta, backlog delay, reneged share) rounded to 2
+    # significant digits
     kp, ip = _group(p_wait, 2)
     kt, it = _group(np.where(np.isfinite(theta), theta, 0.0), 2)
     kd, idl = _group(np.where(np.isfinite(delay), delay, 1e9), 2)
-    codes, inv = np.unique((ip.astype(np.int64) * kt.size + it) * kd.size + idl, return_inverse=True)
+    kr, ir = _group(reneged, 2)
+    combos, inv = np.unique(np.stack([ip, it, idl, ir], axis=1).astype(np.int64), axis=0, return_inverse=True)
     inv = inv.ravel()
-    combos = np.stack([codes // (kt.size * kd.size), (codes // kd.size) % kt.size, codes % kd.size], axis=1)
-    req = lam * float(step_s)
     weight = np.bincount(inv, weights=req, minlength=combos.shape[0])
     total = np.zeros(x.size)
-    uq = []
+    uq, f_cut, excess = [], [], []
     for i in range(0, combos.shape[0], _BATCH_ROWS):
-        c = combos[i:i + _BATCH_ROWS]
-        rows = cdf_rows(kp[c[:, 0]], kt[c[:, 1]], kd[c[:, 2]])
+        cb = combos[i:i + _BATCH_ROWS]
+        served = cdf_rows(kp[cb[:, 0]], kt[cb[:, 1]], kd[cb[:, 2]])
+        r = kr[cb[:, 3]][:, None]
+        # timed-out requests (reneged, or answered after the deadline) all sit at T'
+        rows = np.where(below[None, :], (1.0 - r) * served, 1.0)
+        pw, dl = kp[cb[:, 0]], kd[cb[:, 2]]
+        # served requests answered after T': P(L' > T') and E[(L' - T')^+]; a fixed delay
+        # (overloaded steps) uses the service distribution itself, S > T' - delay
+        a = t_cut - dl
+        f_fixed = np.where(a >= _hi(svc), 1.0, svc.cdf(np.maximum(a, 0.0)) * (a >= 0))
+        f_cut.append(np.where(pw > 0, served[:, m] if reach else 1.0, f_fixed))
+        tail_num = (np.trapezoid(1.0 - served[:, m + 1:], x[m + 1:], axis=1) if reach and m + 2 < x.size
+                    else np.zeros(cb.shape[0]))
+        excess.append(np.where(pw > 0, tail_num, svc_excess(a)))
         uq.append(_invert(rows, x, PERCENTILES))
         total += weight[i:i + _BATCH_ROWS] @ rows
     total /= max(req.sum(), 1e-300)
-    step_q = np.concatenate(uq, axis=1)[:, inv] * 1000.0 + overhead_ms
-    overall = _invert(total, x, PERCENTILES)[:, 0] * 1000.0 + overhead_ms
+    cap_ms = np.inf if timeout_s is None else float(timeout_s) * 1000.0
+    step_q = np.minimum(np.concatenate(uq, axis=1)[:, inv] * 1000.0 + overhead_ms, cap_ms)
+    overall = np.minimum(_invert(total, x, PERCENTILES)[:, 0] * 1000.0 + overhead_ms, cap_ms)
+    late = 1.0 - np.concatenate(f_cut)[inv]
+    step_timeout = reneged + (1.0 - reneged) * np.clip(late, 0.0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_wait = np.where(stable, np.where(p_wait > 0, p_wait / theta, 0.0), delay)
-    step_mean = (w + mean_wait) * 1000.0 + overhead_ms
+    # mean with timed-out requests at the timeout: E[min(L, T)] = E[L] - E[(L - T)^+]
+    served_mean = (w + mean_wait - np.concatenate(excess)[inv]) * 1000.0 + overhead_ms
+    step_mean = served_mean if timeout_s is None else (1.0 - reneged) * served_mean + reneged * cap_ms
     tot = req.sum()
     return LatencyResult(
         p50_ms=float(overall[0]), p95_ms=float(overall[1]), p99_ms=float(overall[2]), p999_ms=float(overall[3]),
@@ -497,6 +634,9 @@ def container_latency(
         step_p50_ms=step_q[0], step_p95_ms=step_q[1], step_p99_ms=step_q[2], step_p999_ms=step_q[3],
         step_mean_ms=step_mean, step_cold_start_fraction=np.zeros_like(req),
         step_queue_delay_ms=mean_wait * 1000.0,
+        timeout_fraction=float((step_timeout * req).sum() / tot) if tot > 0 else 0.0,
+        step_timeout_fraction=step_timeout,
+        timeout_s=None if timeout_s is None else float(timeout_s),
     )
 
 

@@ -703,7 +703,8 @@ def latency_under_bursts(scenario: Any, comparison: Any = None):
     )
     fleet = cmp.fargate
     slots = np.maximum(fleet.ready_units, np.round(fleet.capacity_rps * sc.work.mean_duration_s)).astype(float)
-    container_result = container_latency(cmp.rate_rps, cmp.step_s, duration, slots)
+    container_result = container_latency(cmp.rate_rps, cmp.step_s, duration, slots,
+                                         timeout_s=sc.containers.get("request_timeout_s", 60.0))
     return lambda_result, container_result, cmp
 
 
@@ -827,6 +828,7 @@ def quick_decision(scenario: Any, comparison: Any, lambda_result: Any = None, co
         container_monthly_usd=monthly[best],
         lambda_p99_ms=getattr(lambda_result, "p99_ms", None),
         container_p99_ms=getattr(container_result, "p99_ms", None),
+        container_timeout_fraction=getattr(container_result, "timeout_fraction", None),
         cold_start_fraction=getattr(lambda_result, "cold_start_fraction", None),
     )
     out = dict(evaluate(facts, workload, team))

@@ -80,7 +80,10 @@ EC2_DEFAULTS = {"instance_type": "m7g.large", "min_instances": 2, "max_instances
                 "tasks_per_instance": 4, "target_utilisation": None, "scale_out_cooldown_s": None,
                 "scale_in_cooldown_s": None, "scale_out_evaluation_periods": None,
                 "scale_in_evaluation_periods": None}
-CONTAINERS_DEFAULTS = {"fargate": FARGATE_DEFAULTS, "ec2": EC2_DEFAULTS, "front_door": "alb"}
+#: ``request_timeout_s``: the front door's request timeout for the container latency model
+#: (ALB idle timeout default 60 s; null: an unbounded queue, e.g. a queue-fed worker).
+CONTAINERS_DEFAULTS = {"fargate": FARGATE_DEFAULTS, "ec2": EC2_DEFAULTS, "front_door": "alb",
+                       "request_timeout_s": 60.0}
 GLUE_DEFAULTS = {"payload_kb": 4, "log_kb_per_request": 1, "nat_gb_per_month": 0, "data_out_gb_per_month": 0}
 
 
@@ -350,7 +353,13 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario | None = Non
         "fargate": _merge("containers.fargate", cont.get("fargate"), FARGATE_DEFAULTS),
         "ec2": _merge("containers.ec2", cont.get("ec2"), EC2_DEFAULTS),
         "front_door": cont.get("front_door", "alb"),
+        "request_timeout_s": cont.get("request_timeout_s", CONTAINERS_DEFAULTS["request_timeout_s"]),
     }
+    rt = containers["request_timeout_s"]
+    if rt is not None and (isinstance(rt, bool) or not isinstance(rt, (int, float)) or not rt > 0
+                           or rt == float("inf")):
+        raise ScenarioError(f"containers.request_timeout_s={rt!r} is not allowed: expected a number of "
+                            "seconds > 0 (ALB idle timeout default 60, API Gateway 29) or null (no timeout)")
     if containers["front_door"] not in CONTAINER_FRONT_DOORS:
         raise ScenarioError(f"containers.front_door={containers['front_door']!r} is not allowed: expected one of "
                             f"{', '.join(CONTAINER_FRONT_DOORS)}")

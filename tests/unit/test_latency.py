@@ -99,7 +99,7 @@ def test_mmc_mean_wait_is_erlang_c():
 def test_fluid_backlog_during_overload():
     # 20 req/s capacity (2 slots of 100 ms), 30 req/s for 5 minutes, then 5 req/s
     lam = np.r_[np.full(5, 30.0), np.full(10, 5.0)]
-    res = container_latency(lam, 60.0, 100.0, 2)
+    res = container_latency(lam, 60.0, 100.0, 2, timeout_s=None)     # nobody gives up
     # backlog grows by 600 requests per step: mean over step k is 600 (k + 1/2); drains at 15/s
     for k in range(5):
         assert res.step_queue_delay_ms[k] == pytest.approx(600 * (k + 0.5) / 20.0 * 1000, rel=1e-9)
@@ -108,6 +108,76 @@ def test_fluid_backlog_during_overload():
     assert res.step_queue_delay_ms[9] == pytest.approx(0.0, abs=5.0)
     assert res.p99_ms > 100_000      # the spike users fear
     assert res.step_p50_ms[-1] < 200
+
+
+def test_timeout_caps_backlog_hand_computed():
+    # 20 req/s capacity (2 slots x 100 ms fixed), 30 req/s for 5 min, then 5 req/s; timeout
+    # 45 s caps the backlog at 20 x 45 = 900 requests. Backlog: 0 -> 600 (mean 300: 15 s),
+    # 600 -> 900 reached at t = 30 s (mean (30 x 750 + 30 x 900) / 60 = 825: 41.25 s, 300
+    # time out), then at the cap for 3 steps (45 s; 600 of 1800 time out per step, and the
+    # 1200 served wait 45 s + 0.1 s service > 45 s: late too), then drains 900 -> 0 (22.5 s).
+    lam = np.r_[np.full(5, 30.0), np.full(10, 5.0)]
+    res = container_latency(lam, 60.0, 100.0, 2, timeout_s=45.0)
+    expected_delay_s = [15.0, 41.25, 45.0, 45.0, 45.0, 22.5]
+    np.testing.assert_allclose(res.step_queue_delay_ms[:6], np.array(expected_delay_s) * 1000, rtol=1e-9)
+    np.testing.assert_allclose(res.step_timeout_fraction[:6], [0, 300 / 1800, 1, 1, 1, 0], atol=1e-12)
+    timed_out = 300 + 3 * 1800                     # reneged + served after the deadline
+    assert res.timeout_fraction * res.step_requests.sum() == pytest.approx(timed_out, rel=1e-9)
+    assert res.timeout_fraction == pytest.approx(5700 / 12000, rel=1e-9)
+    assert res.p99_ms == pytest.approx(45_000, rel=1e-6)          # > 1 % failed: p99 = timeout
+    assert res.step_p50_ms[3] == pytest.approx(45_000, rel=1e-6)
+    # mean counts timed-out requests at 45 s: step 1 = 5/6 x 41.35 s + 1/6 x 45 s
+    assert res.step_mean_ms[1] == pytest.approx((5 / 6 * 41.35 + 1 / 6 * 45.0) * 1000, rel=1e-9)
+    assert res.step_mean_ms[3] == pytest.approx(45_000, rel=1e-3)
+    # overall p50: 6,000th of 12,000 requests sorted: 2,700 at ~0.1 s, 1,800 at 15.1 s,
+    # 300 at 22.6 s, then step 1's 1,500 served at 41.35 s (delay grouped to 2 digits: ~1 %)
+    assert res.p50_ms == pytest.approx(41_350, rel=0.015)
+
+
+def test_timeout_saturates_delay_with_capacity_step():
+    # 30 req/s against 20 req/s for 10 steps, then 40 req/s (a capacity step): the uncapped
+    # backlog grows linearly by (30 - 20) x 60 = 600 per step (delay 15, 45, 75, ... s);
+    # with a 60 s timeout the delay saturates at 60 s (backlog 1,200) from step 2 to 9.
+    lam = np.full(20, 30.0)
+    slots = np.r_[np.full(10, 2), np.full(10, 4)]
+    free = container_latency(lam, 60.0, 100.0, slots, timeout_s=None)
+    np.testing.assert_allclose(free.step_queue_delay_ms[:10], 600 * (np.arange(10) + 0.5) / 20 * 1000, rtol=1e-9)
+    res = container_latency(lam, 60.0, 100.0, slots)               # default timeout_s = 60
+    assert res.timeout_s == 60.0
+    np.testing.assert_allclose(res.step_queue_delay_ms[:10], [15_000, 45_000] + [60_000] * 8, rtol=1e-9)
+    # capacity 40 req/s drains 10 req/s: 1,200 -> 600 (mean 900 / 40 = 22.5 s), 600 -> 0 (7.5 s)
+    np.testing.assert_allclose(res.step_queue_delay_ms[10:12], [22_500, 7_500], rtol=1e-9)
+    # timed out: 8 steps x 600 reneged + 8 x 1,200 served after 60 s = 14,400 of 36,000
+    assert res.timeout_fraction == pytest.approx(14_400 / 36_000, rel=1e-9)
+    assert res.p99_ms == pytest.approx(60_000, rel=1e-6)
+    assert free.p99_ms > 250_000                                    # unbounded without a timeout
+    assert res.to_frame()["timeout_fraction"].iloc[5] == 1.0
+
+
+def test_timeout_changes_nothing_without_overload():
+    lam = np.r_[np.full(5, 5.0), np.full(5, 12.0)]
+    for dur in (100.0, {"mean": 100, "p99": 400}):
+        free = container_latency(lam, 60.0, dur, 2, timeout_s=None)
+        for t in (5.0, 60.0):
+            res = container_latency(lam, 60.0, dur, 2, timeout_s=t)
+            assert res.timeout_fraction == 0.0
+            assert res.summary() | {"timeout_fraction": 0.0} == free.summary()
+            np.testing.assert_array_equal(res.step_p99_ms, free.step_p99_ms)
+
+
+def test_timeout_no_capacity_all_time_out():
+    res = container_latency(np.full(3, 5.0), 60.0, 100.0, 0, timeout_s=29.0)   # API Gateway default
+    assert res.timeout_fraction == 1.0
+    assert res.p50_ms == pytest.approx(29_000, rel=1e-6)
+    assert res.mean_ms == pytest.approx(29_000, rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan")])
+def test_timeout_must_be_positive(bad):
+    with pytest.raises(InvalidParameterError, match="timeout_s"):
+        container_latency(5.0, 60.0, 100.0, 2, timeout_s=bad)
+    with pytest.raises(InvalidParameterError, match="overhead_ms"):
+        container_latency(5.0, 60.0, 100.0, 2, timeout_s=1.0, overhead_ms=1000.0)
 
 
 def test_chain_latency_compounds():
@@ -212,3 +282,33 @@ def test_hourly_cron_latency_bill_and_pc_with_counts():
     df = provisioned_concurrency_tradeoff(rate, 60.0, 20_000.0, 512, 400.0, [0, 1], 600.0, arrivals="counts")
     assert df["cold_starts"].tolist() == [720, 0] and df["pc_request_fraction"].tolist() == [0.0, 1.0]
     assert df["p99_ms"].iloc[1] == pytest.approx(20_000.0, rel=5e-3)
+
+
+def test_capped_fluid_backlog_matches_the_plain_recursion():
+    # Q_k = clip(Q_{k-1} - trimmed + (lambda_k - mu_k) step, 0, B_k), stepped one by one,
+    # against the vectorised closed form + busy-period loop (including zero capacity)
+    from costmodel.latency import _fluid_backlog
+
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        lam = rng.uniform(0, 30, 50)
+        mu = rng.choice([0.0, 5.0, 10.0, 20.0], 50)
+        cap = mu * rng.uniform(1, 60)
+        start, end, _, timed_out = _fluid_backlog(lam, mu, 10.0, cap)
+        q, exp_start, exp_end, exp_out = 0.0, [], [], []
+        for k in range(50):
+            trimmed = max(q - cap[k], 0.0)
+            q -= trimmed
+            exp_start.append(q)
+            raw = q + (lam[k] - mu[k]) * 10.0
+            q = min(max(raw, 0.0), cap[k])
+            exp_end.append(q)
+            exp_out.append(trimmed + max(raw - cap[k], 0.0))
+        np.testing.assert_allclose(start, exp_start, atol=1e-9)
+        np.testing.assert_allclose(end, exp_end, atol=1e-9)
+        np.testing.assert_allclose(timed_out, exp_out, atol=1e-9)
+        # nobody is served beyond capacity; requests time out only when the backlog is full
+        pushed = np.maximum(np.asarray(exp_start) + (lam - mu) * 10.0 - cap, 0.0)
+        served = np.asarray(exp_start) + lam * 10.0 - pushed - end
+        assert np.all(served <= mu * 10.0 + 1e-9)
+        assert np.all((timed_out == 0) | (np.maximum(start, end) >= cap - 1e-9) | (start == 0))

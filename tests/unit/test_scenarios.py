@@ -90,6 +90,15 @@ def test_document_pipeline_is_serverless_and_reproduces_the_seed_fanout():
     assert any(w.startswith("fan-out: 10,000 uploads/day x 50 messages") for w in r.warnings)
 
 
+def test_document_pipeline_fargate_latency_is_bounded_by_the_request_timeout():
+    # spikes of ~43 req/s land on a fleet scaled in for 3.5 req/s: requests that would wait
+    # longer than the ALB's default 60 s idle timeout time out instead of queueing for hours
+    ev = rec("document-pipeline-fanout").evidence
+    assert 0.01 < ev["container_timeout_fraction"] < 1.0
+    assert ev["container_p99_ms"] == pytest.approx(60_000, rel=1e-6)   # > 1 % failed: p99 = timeout
+    assert rec("default").evidence["container_timeout_fraction"] == 0.0
+
+
 def test_infrequent_cron_is_serverless_and_costs_almost_nothing_on_lambda():
     r = rec("infrequent-cron")
     assert (r.verdict, r.decided_by) == ("serverless", "tally")
