@@ -17,6 +17,7 @@ __all__ = [
     "apply_overrides",
     "load_report_scenario",
     "scenario_markdown",
+    "scenario_yaml_markdown",
     "decide",
     "decision_evidence",
     "fanout_frame",
@@ -229,6 +230,16 @@ def scenario_markdown(scenario: Any, overrides: Mapping[str, Any] | None = None)
     if overrides:
         lines += ["", "Overridden for this report: " + ", ".join(f"`{k}` = `{v!r}`" for k, v in overrides.items())]
     return Markdown("\n".join(lines))
+
+
+def scenario_yaml_markdown(scenario: Any) -> Any:
+    """The scenario as validated (overrides applied), as a YAML block in Markdown, so a
+    report states exactly what it computed."""
+    import yaml
+    from IPython.display import Markdown
+
+    text = yaml.safe_dump(scenario.raw, sort_keys=False, default_flow_style=False, width=100)
+    return Markdown(f"```yaml\n{text}```")
 
 
 def format_number(name: str, value: Any, digits: int = 4) -> str:

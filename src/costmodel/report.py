@@ -142,6 +142,9 @@ def run_report(
             cwd=str(nb_in.resolve().parent),
             progress_bar=False,
             execution_timeout=timeout_s,
+            # the kernel's start-up warnings (e.g. "running over TCP without encryption" on
+            # a local kernel) are noise in a CLI run; cell errors still surface
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
         raise ReportError(_describe_failure(exc, nb_out)) from None

@@ -170,3 +170,16 @@ def test_bill_by_category_splits_and_sums_line_items():
 def test_fanout_frame_without_fanout_says_so():
     out = fanout_frame({"failure_modes": {"cold_start_on_path": {}}})
     assert "No fan-out declared" in out.data
+
+
+def test_scenario_yaml_markdown_round_trips():
+    import yaml
+
+    from costmodel.notebook_helpers import scenario_yaml_markdown
+    from costmodel.scenario import load_scenario
+
+    sc = load_scenario(SCENARIO, overrides={"traffic.mean_rps": 4.0})
+    text = scenario_yaml_markdown(sc).data
+    assert text.startswith("```yaml\n") and text.endswith("```")
+    assert yaml.safe_load(text[len("```yaml\n"):-3]) == sc.raw
+    assert sc.raw["traffic"]["mean_rps"] == 4.0
