@@ -183,3 +183,16 @@ def test_scenario_yaml_markdown_round_trips():
     assert text.startswith("```yaml\n") and text.endswith("```")
     assert yaml.safe_load(text[len("```yaml\n"):-3]) == sc.raw
     assert sc.raw["traffic"]["mean_rps"] == 4.0
+
+
+def test_real_traffic_falls_back_to_the_shipped_fixture_when_the_shared_sample_is_absent(monkeypatch, tmp_path):
+    # what notebook 06 does on a machine without ../shared/data (nbval skips it there)
+    from costmodel import notebook_helpers as nh
+    from costmodel.traffic import load_azure_trace
+
+    monkeypatch.setattr(nh, "AZURE_SAMPLE_DIR", tmp_path / "absent")
+    path, source = nh.azure_invocations_path()
+    assert path == nh.AZURE_FIXTURE and "shared sample absent" in source
+    traces = load_azure_trace(path)
+    table = nh.trace_table(traces, keep_alive_s=600)
+    assert len(table) == len(traces) == 3
