@@ -37,8 +37,10 @@ test: $(STAMP) browser
 test-fast: $(STAMP)
 	$(PY) -m pytest -q tests -p no:cacheprovider
 
+# JupyterLab in the project venv (widgets and plotly extensions come with the pinned packages).
+# Jupyter refuses to run as root without --allow-root; containers and CI machines often are root.
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
