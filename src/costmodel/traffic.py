@@ -19,6 +19,7 @@ number of requests.
 from __future__ import annotations
 
 import csv
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -890,14 +891,21 @@ def traffic_signals(rate_rps: Any, step_s: float, *, keep_alive_s: float = 600.0
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _read_threshold_file(path: str, mtime_ns: int) -> tuple[tuple[str, float], ...]:
+    """Parse a thresholds file once per (path, modification time): labelling a thousand
+    trace functions must not re-read the YAML a thousand times."""
+    with open(path) as fh:
+        return tuple((k, float(v)) for k, v in (yaml.safe_load(fh) or {}).items())
+
+
 def load_label_thresholds(path: str | Path | None = None, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
     """Label thresholds from ``data/traffic_labels.yaml`` (or ``path``), with ``overrides``.
 
     Unknown keys in ``overrides`` raise :class:`UnknownNameError` listing the valid ones.
     """
     src = Path(path) if path is not None else LABEL_THRESHOLDS_PATH
-    with src.open() as fh:
-        thresholds = {k: float(v) for k, v in (yaml.safe_load(fh) or {}).items()}
+    thresholds = dict(_read_threshold_file(str(src), src.stat().st_mtime_ns))
     for key, value in (overrides or {}).items():
         if key not in thresholds:
             raise UnknownNameError("traffic label threshold", key, thresholds)
