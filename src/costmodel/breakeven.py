@@ -36,10 +36,8 @@ import pandas as pd
 
 from ._validate import check_choice, check_int, check_positive
 from .autoscaling import simulate_scaling_batch
-from .bills import ec2_bill, fargate_bill
-from .compare import MONTH_DAYS, OPTIONS, _month, compare, front_door_bill, glue_bill, scaling_policies
+from .compare import MONTH_DAYS, OPTIONS, _month, compare, option_bills, scaling_policies
 from .errors import InvalidParameterError
-from .lambda_traffic import lambda_on_traffic
 from .pricing import Prices
 from .scenario import Scenario, load_scenario
 from .traffic import bursty, check_rate, resample
@@ -153,35 +151,12 @@ def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any =
     far_p, ec2_p = scaling_policies(sc, prices)
     n = scales.size
     far_us, ec2_us = _fleet_unit_seconds(shape, step, far_p, ec2_p, scales, progress=progress)
-    far, ec2 = sc.containers["fargate"], sc.containers["ec2"]
-    lam_cfg, glue = sc.lambda_, sc.glue
-    arch = far.get("architecture") or work.architecture
-    pc = lam_cfg["provisioned_concurrency"]
     out = {opt: np.zeros(n) for opt in OPTIONS}
     for i, k in enumerate(scales):
-        rate = shape * k
-        requests = float(rate.sum() * step)
-        glue_usd = glue_bill(requests, glue, prices=prices).total_usd
-        c_fd = front_door_bill(sc.containers["front_door"], rate, step, payload_kb=float(glue["payload_kb"]),
-                               prices=prices).total_usd
-        lam = lambda_on_traffic(
-            rate, step, work, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
-            init_duration_ms=float(lam_cfg["init_duration_ms"]), cold_starts=cold_starts,
-            provisioned_concurrency=int(pc["count"]), pc_schedule=pc["schedule"], timezone=pc.get("timezone", "UTC"),
-            concurrency_limit=int(lam_cfg["concurrency_limit"]), reserved_concurrency=lam_cfg.get("reserved_concurrency"),
-            ephemeral_storage_mb=float(lam_cfg["ephemeral_storage_mb"]), prices=prices)
-        fd = lam_cfg["front_door"]
-        lam_fd = front_door_bill("alb_lambda" if fd == "alb" else fd, rate, step, payload_kb=float(glue["payload_kb"]),
-                                 api_gateway_free_tier=bool(lam_cfg.get("api_gateway_free_tier", False)),
-                                 prices=prices).total_usd
-        out["lambda"][i] = lam.bill.total_usd + lam_fd + glue_usd
-        for purchase in ("on_demand", "spot", "savings_plan"):
-            out[f"fargate_{purchase}"][i] = fargate_bill(
-                float(far["vcpu"]), float(far["memory_gb"]), far_us[i], architecture=arch,
-                purchase=purchase, prices=prices).total_usd + c_fd + glue_usd
-        for purchase in ("on_demand", "savings_plan"):
-            out[f"ec2_{purchase}"][i] = ec2_bill(ec2["instance_type"], ec2_us[i] / 3600.0,
-                                                 purchase=purchase, prices=prices).total_usd + c_fd + glue_usd
+        bills, _ = option_bills(sc, shape * k, step, far_us[i], ec2_us[i] / 3600.0, work=work, prices=prices,
+                                cold_starts=cold_starts)
+        for opt in OPTIONS:
+            out[opt][i] = bills[opt].total_usd
     df = pd.DataFrame(out, index=pd.Index(rates, name="mean_rps"))
     return df[list(OPTIONS)]
 
@@ -483,39 +458,14 @@ def monte_carlo(scenario: Any = None, *, n: int = 200, random_state: Any = 0, tr
     batch = simulate_scaling_batch(shapes, step, shape_index=np.concatenate([np.arange(n), np.arange(n)]),
                                    metric_period_s=far_p.metric_period_s, evaluation_delay_s=far_p.evaluation_delay_s,
                                    metric=far_p.metric, progress=progress, **pol)
-    far, ec2 = sc.containers["fargate"], sc.containers["ec2"]
-    lam_cfg, glue = sc.lambda_, sc.glue
     w = sc.work
-    arch = far.get("architecture") or w.architecture
-    pc = lam_cfg["provisioned_concurrency"]
     rows = []
     for i in range(n):
-        rate = shapes[i]
-        requests = float(rate.sum() * step)
-        glue_usd = glue_bill(requests, glue, prices=prices).total_usd
-        c_fd = front_door_bill(sc.containers["front_door"], rate, step, payload_kb=float(glue["payload_kb"]),
-                               prices=prices).total_usd
         work_i = Work(w.duration.scaled(float(d_f[i])), w.cpu_ms_per_request, w.memory_mb, w.architecture)
-        lam = lambda_on_traffic(
-            rate, step, work_i, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
-            init_duration_ms=float(lam_cfg["init_duration_ms"]), cold_starts=cold_starts,
-            provisioned_concurrency=int(pc["count"]), pc_schedule=pc["schedule"], timezone=pc.get("timezone", "UTC"),
-            concurrency_limit=int(lam_cfg["concurrency_limit"]), reserved_concurrency=lam_cfg.get("reserved_concurrency"),
-            ephemeral_storage_mb=float(lam_cfg["ephemeral_storage_mb"]), prices=prices)
-        fd = lam_cfg["front_door"]
-        lam_fd = front_door_bill("alb_lambda" if fd == "alb" else fd, rate, step, payload_kb=float(glue["payload_kb"]),
-                                 api_gateway_free_tier=bool(lam_cfg.get("api_gateway_free_tier", False)),
-                                 prices=prices).total_usd
-        row = {"traffic_factor": t_f[i], "duration_factor": d_f[i], "growth_factor": g_f[i],
-               "lambda": lam.bill.total_usd + lam_fd + glue_usd}
-        for purchase in ("on_demand", "spot", "savings_plan"):
-            row[f"fargate_{purchase}"] = fargate_bill(float(far["vcpu"]), float(far["memory_gb"]), batch.unit_seconds[i],
-                                                      architecture=arch, purchase=purchase,
-                                                      prices=prices).total_usd + c_fd + glue_usd
-        for purchase in ("on_demand", "savings_plan"):
-            row[f"ec2_{purchase}"] = ec2_bill(ec2["instance_type"], batch.unit_seconds[n + i] / 3600.0,
-                                              purchase=purchase, prices=prices).total_usd + c_fd + glue_usd
-        rows.append(row)
+        bills, _ = option_bills(sc, shapes[i], step, batch.unit_seconds[i], batch.unit_seconds[n + i] / 3600.0,
+                                work=work_i, prices=prices, cold_starts=cold_starts)
+        rows.append({"traffic_factor": t_f[i], "duration_factor": d_f[i], "growth_factor": g_f[i],
+                     **{opt: bills[opt].total_usd for opt in OPTIONS}})
     samples = pd.DataFrame(rows)
     p = {o: float((samples["lambda"] < samples[o]).mean()) for o in CONTAINER_OPTIONS}
     pct = samples[list(OPTIONS)].quantile([0.05, 0.5, 0.95]).T

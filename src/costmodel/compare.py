@@ -50,7 +50,8 @@ from .pricing import Prices
 from .scenario import Scenario, load_scenario
 from .traffic import SECONDS_PER_DAY, TrafficSignals, check_rate, tile_to_horizon, traffic_signals
 
-__all__ = ["OPTIONS", "MONTH_DAYS", "Comparison", "compare", "front_door_bill", "glue_bill", "scaling_policies"]
+__all__ = ["OPTIONS", "MONTH_DAYS", "Comparison", "compare", "option_bills", "front_door_bill", "glue_bill",
+           "scaling_policies"]
 
 OPTIONS = ("lambda", "fargate_on_demand", "fargate_spot", "fargate_savings_plan", "ec2_on_demand", "ec2_savings_plan")
 MONTH_DAYS = 30.0
@@ -335,6 +336,71 @@ def _month(rate: np.ndarray, step_s: float) -> tuple[np.ndarray, list[str]]:
     return rate[:n_month], [f"the {days:g}-day series was cut to its first 30 days"]
 
 
+
+def option_bills(sc: Scenario, rate: np.ndarray, step_s: float, fargate_task_s: float, ec2_instance_h: float, *,
+                 work: Any = None, prices: Prices | None = None, cold_starts: Any = "model",
+                 **lambda_kwargs: Any) -> tuple[dict[str, Bill], LambdaTrafficResult]:
+    """The month's bill of every option in :data:`OPTIONS` for one rate series.
+
+    The one place where a scenario's options are priced: :func:`compare`,
+    :func:`costmodel.breakeven.option_costs` and :func:`costmodel.breakeven.monte_carlo`
+    all call it. Lambda is billed from the traffic (with its front door); the containers
+    from the fleet usage an autoscaling simulation produced; every option carries the same
+    glue (queues, tables, logs, NAT, transfer) and the containers their own front door.
+
+    Parameters
+    ----------
+    sc : Scenario
+    rate : numpy.ndarray
+        Requests per second in each step [req/s].
+    step_s : float
+        Step length [s].
+    fargate_task_s : float
+        Billed Fargate task time in the month [task-s].
+    ec2_instance_h : float
+        Billed EC2 instance time in the month [instance-h].
+    work : costmodel.workload.Work, optional
+        Per-request work (default: the scenario's).
+    prices : costmodel.pricing.Prices, optional
+    cold_starts : "model" or number
+        Passed to :func:`costmodel.lambda_traffic.lambda_on_traffic`.
+    **lambda_kwargs
+        Further keywords for :func:`lambda_on_traffic` (``start``, ``arrivals``).
+
+    Returns
+    -------
+    (dict of option name -> Bill, LambdaTrafficResult)
+    """
+    work = sc.work if work is None else work
+    prices = sc.prices() if prices is None else prices
+    lam_cfg, far, ec2, glue = sc.lambda_, sc.containers["fargate"], sc.containers["ec2"], sc.glue
+    requests = float(rate.sum() * step_s)
+    pc = lam_cfg["provisioned_concurrency"]
+    lam = lambda_on_traffic(
+        rate, step_s, work, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
+        init_duration_ms=float(lam_cfg["init_duration_ms"]), cold_starts=cold_starts,
+        provisioned_concurrency=int(pc["count"]), pc_schedule=pc["schedule"], timezone=pc.get("timezone", "UTC"),
+        concurrency_limit=int(lam_cfg["concurrency_limit"]), reserved_concurrency=lam_cfg.get("reserved_concurrency"),
+        ephemeral_storage_mb=float(lam_cfg["ephemeral_storage_mb"]), prices=prices, **lambda_kwargs,
+    )
+    fd = lam_cfg["front_door"]
+    lam_fd = front_door_bill("alb_lambda" if fd == "alb" else fd, rate, step_s, payload_kb=float(glue["payload_kb"]),
+                             api_gateway_free_tier=bool(lam_cfg.get("api_gateway_free_tier", False)), prices=prices)
+    glue_b = glue_bill(requests, glue, prices=prices)
+    bills: dict[str, Bill] = {"lambda": lam.bill + lam_fd + glue_b}
+    arch = far.get("architecture") or work.architecture
+    c_fd = front_door_bill(sc.containers["front_door"], rate, step_s, payload_kb=float(glue["payload_kb"]),
+                           prices=prices)
+    for purchase in ("on_demand", "spot", "savings_plan"):
+        b = fargate_bill(float(far["vcpu"]), float(far["memory_gb"]), fargate_task_s, architecture=arch,
+                         purchase=purchase, prices=prices)
+        bills[f"fargate_{purchase}"] = b + c_fd + glue_b
+    # EC2: instances packing tasks_per_instance tasks of the Fargate task size
+    for purchase in ("on_demand", "savings_plan"):
+        bills[f"ec2_{purchase}"] = ec2_bill(ec2["instance_type"], ec2_instance_h, purchase=purchase,
+                                            prices=prices) + c_fd + glue_b
+    return bills, lam
+
 def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: Any = None, step_s: float | None = None,
             prices: Prices | None = None, cold_starts: Any = "model") -> Comparison:
     """Compare Lambda, Fargate and EC2 on one month of a scenario's traffic.
@@ -378,44 +444,18 @@ def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: A
     rate, notes = _month(rate, step)
     requests = float(rate.sum() * step)
     work = sc.work
-    lam_cfg, far, ec2 = sc.lambda_, sc.containers["fargate"], sc.containers["ec2"]
-    glue = sc.glue
-
-    # --- Lambda
+    lam_cfg = sc.lambda_
     pc = lam_cfg["provisioned_concurrency"]
+
     from .coldstart import arrivals_for_traffic  # counts per step (cron, traces) or Poisson mean rates
 
     arrivals = (arrivals_for_traffic(sc.traffic, rate, step, work.duration.mean_ms / 1000.0)
                 if rate_rps is None else "poisson")
-    lam = lambda_on_traffic(
-        rate, step, work, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
-        init_duration_ms=float(lam_cfg["init_duration_ms"]), cold_starts=cold_starts,
-        provisioned_concurrency=int(pc["count"]), pc_schedule=pc["schedule"], timezone=pc.get("timezone", "UTC"),
-        start=start, concurrency_limit=int(lam_cfg["concurrency_limit"]),
-        reserved_concurrency=lam_cfg.get("reserved_concurrency"),
-        ephemeral_storage_mb=float(lam_cfg["ephemeral_storage_mb"]), prices=prices, arrivals=arrivals,
-    )
-    fd = lam_cfg["front_door"]
-    lam_fd = front_door_bill("alb_lambda" if fd == "alb" else fd, rate, step, payload_kb=float(glue["payload_kb"]),
-                             api_gateway_free_tier=bool(lam_cfg.get("api_gateway_free_tier", False)), prices=prices)
-    glue_b = glue_bill(requests, glue, prices=prices)
-    bills: dict[str, Bill] = {"lambda": lam.bill + lam_fd + glue_b}
-
-    # --- Fargate
-    arch = far.get("architecture") or work.architecture
     far_policy, ec2_policy = scaling_policies(sc, prices)
     fres = simulate_scaling(rate, step, far_policy)
-    c_fd = front_door_bill(sc.containers["front_door"], rate, step, payload_kb=float(glue["payload_kb"]), prices=prices)
-    for purchase in ("on_demand", "spot", "savings_plan"):
-        b = fargate_bill(float(far["vcpu"]), float(far["memory_gb"]), fres.unit_seconds, architecture=arch,
-                         purchase=purchase, prices=prices)
-        bills[f"fargate_{purchase}"] = b + c_fd + glue_b
-
-    # --- EC2: instances packing tasks_per_instance tasks of the Fargate task size
     eres = simulate_scaling(rate, step, ec2_policy)
-    for purchase in ("on_demand", "savings_plan"):
-        b = ec2_bill(ec2["instance_type"], eres.unit_hours, purchase=purchase, prices=prices)
-        bills[f"ec2_{purchase}"] = b + c_fd + glue_b
+    bills, lam = option_bills(sc, rate, step, fres.unit_seconds, eres.unit_hours, work=work, prices=prices,
+                              cold_starts=cold_starts, start=start, arrivals=arrivals)
     cap_task, per_inst = far_policy.capacity_rps, ec2_policy.capacity_rps / far_policy.capacity_rps
 
     lam_util = 1.0
