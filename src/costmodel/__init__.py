@@ -42,7 +42,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {}
 for _module, _names in {
     "pricing": ["load_prices", "list_price_sets", "Prices", "Rate"],
-    "bills": ["lambda_bill", "fargate_bill", "ec2_bill", "api_gateway_bill", "alb_bill",
+    "bills": ["lambda_bill", "lambda_account_bill", "fargate_bill", "ec2_bill", "api_gateway_bill", "alb_bill",
               "function_url_bill", "sqs_bill", "dynamodb_bill", "logs_bill", "nat_bill",
               "data_transfer_bill", "ProvisionedWindow", "Bill", "LineItem"],
     "usage": ["load_usage", "bill_usage"],

@@ -25,7 +25,7 @@ Billing rules (sources in ``data/pricing`` and ``docs/pricing.md``):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -64,6 +64,7 @@ __all__ = [
     # bills
     "lambda_usage",
     "lambda_bill",
+    "lambda_account_bill",
     "fargate_bill",
     "ec2_bill",
     "api_gateway_bill",
@@ -78,6 +79,7 @@ __all__ = [
     "LAMBDA_MEMORY_MB_RANGE",
     "LAMBDA_EPHEMERAL_MB_RANGE",
     "FARGATE_EPHEMERAL_GB_RANGE",
+    "LAMBDA_PURCHASES",
     "FARGATE_PURCHASES",
     "FARGATE_OPERATING_SYSTEMS",
     "EC2_PURCHASES",
@@ -89,6 +91,8 @@ LAMBDA_MEMORY_MB_RANGE = (128, 10240)
 LAMBDA_EPHEMERAL_MB_RANGE = (512, 10240)
 #: Configurable Fargate ephemeral storage [GB].
 FARGATE_EPHEMERAL_GB_RANGE = (20, 200)
+#: Lambda purchase options; the Savings Plan discount is a price-set parameter.
+LAMBDA_PURCHASES = ("on_demand", "savings_plan")
 #: Fargate purchase options; discounts are price-set parameters.
 FARGATE_PURCHASES = ("on_demand", "spot", "savings_plan")
 #: Fargate operating systems.
@@ -695,6 +699,7 @@ def lambda_bill(
     init_duration_ms: float = 0.0,
     async_payload_kb: float | None = None,
     streamed_response_mb=0.0,
+    purchase: str = "on_demand",
     prices: Prices | None = None,
 ) -> Bill:
     """One month of one Lambda function (us-east-1 list prices unless ``prices`` says otherwise).
@@ -738,6 +743,12 @@ def lambda_bill(
         Streamed response size per on-demand request [MB]; the part above 6 MB of *each*
         request is billed per GB (100 GB a month free with ``free_tier``). An array is
         aligned with ``requests`` (e.g. 2M requests of 0.1 MB and 1M of 7 MB).
+    purchase : {"on_demand", "savings_plan"}
+        ``"savings_plan"``: a Compute Savings Plan takes the price set's
+        ``lambda.savings_plan_discount`` (an assumed fraction) off on-demand duration
+        (INIT included), provisioned concurrency and provisioned duration, not off
+        requests, ephemeral storage, SnapStart or streaming. Discounted lines end in
+        ``" (savings plan)"``.
     prices : Prices, optional
 
     Returns
@@ -746,6 +757,10 @@ def lambda_bill(
         Lines: requests; on-demand duration per tier used; provisioned concurrency;
         provisioned duration; ephemeral storage; SnapStart cache and restore; response
         streaming (the last six only when non-zero).
+
+    See Also
+    --------
+    lambda_account_bill : several functions whose duration shares one tier ladder.
     """
     prices = _prices(prices)
     u = lambda_usage(
@@ -756,34 +771,150 @@ def lambda_bill(
         init_duration_ms=init_duration_ms, async_payload_kb=async_payload_kb,
         streamed_response_mb=streamed_response_mb, prices=prices,
     )
-    arch = architecture
-    items: list[LineItem] = []
-    req_note = f"{_fmt_qty(u.requests)} - {_fmt_qty(u.requests - u.billable_requests)} free" if free_tier else ""
-    items.append(line_item("Lambda requests", u.billable_requests, "requests", prices.usd("lambda.request"), req_note))
+    check_choice("purchase", purchase, LAMBDA_PURCHASES)
+    return Bill(tuple(_lambda_lines(
+        u, prices, purchase=purchase, free_tier=free_tier, ephemeral_storage_mb=ephemeral_storage_mb,
+        snapstart_versions=snapstart_versions, duration=True,
+    )))
 
+
+def lambda_account_bill(functions: Iterable[Mapping[str, Any]], *, prices: Prices | None = None,
+                        where: str = "functions") -> Bill:
+    """One month of several Lambda functions of one account, duration tiered per architecture.
+
+    AWS applies the duration tiers to the account's monthly on-demand GB-s per
+    architecture (all functions together). Each function keeps its own lines (requests,
+    provisioned concurrency, storage...; prefixed ``"name: "`` when it has a ``name``).
+    On-demand duration (invocations + INIT, minus free GB-s) of an architecture used by
+    one function stays on that function's lines, exactly as :func:`lambda_bill`; when two
+    or more functions of an architecture have on-demand duration, their GB-s are summed
+    and priced on one ladder, in unprefixed account lines ``"Lambda duration {arch} tier
+    k"`` (the note lists the functions).
+
+    Parameters
+    ----------
+    functions : iterable of mapping
+        Keyword arguments of :func:`lambda_bill` for each function, plus an optional
+        ``"name"``. The free tier is per account: at most one may have ``free_tier``
+        true (it defaults to true). Functions of one architecture sharing a ladder must
+        have the same ``purchase``.
+    prices : Prices, optional
+    where : str
+        Label of the sequence in error messages (``"functions[api].memory_mb"``).
+
+    Returns
+    -------
+    Bill
+    """
+    prices = _prices(prices)
+    fns = [dict(f) for f in functions]
+    labels = [f"{where}[{f['name'] if f.get('name') else i}]" for i, f in enumerate(fns)]
+    free = [lab for lab, f in zip(labels, fns) if f.get("free_tier", True)]
+    if len(free) > 1:
+        raise InvalidParameterError(
+            f"{where}.free_tier", ", ".join(free), "true for at most one function (the free tier is per account)"
+        )
+    usages = []
+    for lab, f in zip(labels, fns):
+        kw = {k: v for k, v in f.items() if k != "name"}
+        purchase = kw.pop("purchase", "on_demand")
+        try:
+            check_choice("purchase", purchase, LAMBDA_PURCHASES)
+            u = lambda_usage(**kw, prices=prices)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"{lab}.{exc.name}", exc.value, exc.allowed) from exc
+        except TypeError as exc:
+            raise InvalidParameterError(lab, sorted(kw), f"keyword arguments of lambda_bill ({exc})") from None
+        usages.append((u, purchase, kw))
+    shared: dict[str, list[int]] = {}
+    for i, (u, _, _) in enumerate(usages):
+        if u.on_demand_gb_s + u.init_gb_s > 0:
+            shared.setdefault(u.architecture, []).append(i)
+    shared = {arch: idx for arch, idx in shared.items() if len(idx) > 1}
+    bill = Bill()
+    for i, (f, (u, purchase, kw)) in enumerate(zip(fns, usages)):
+        lines = Bill(tuple(_lambda_lines(
+            u, prices, purchase=purchase, free_tier=kw.get("free_tier", True),
+            ephemeral_storage_mb=kw.get("ephemeral_storage_mb", 512),
+            snapstart_versions=kw.get("snapstart_versions", 0),
+            duration=u.architecture not in shared,
+        )))
+        bill += lines.named(f"{f['name']}: ") if f.get("name") else lines
+    for arch, idx in shared.items():
+        purchases = {usages[i][1] for i in idx}
+        if len(purchases) > 1:
+            raise InvalidParameterError(
+                f"{where}.purchase", ", ".join(f"{labels[i]}={usages[i][1]}" for i in idx),
+                f"one purchase option for all {arch} functions billed on one tier ladder",
+            )
+        group = [usages[i][0] for i in idx]
+        names = ", ".join(fns[i]["name"] if fns[i].get("name") else str(i) for i in idx)
+        bill += Bill(tuple(_lambda_duration_lines(
+            arch,
+            sum(u.on_demand_gb_s for u in group),
+            sum(u.init_gb_s for u in group),
+            sum(u.free_gb_s for u in group),
+            prices, purchases.pop(), note_prefix=f"account, functions {names}",
+        )))
+    return bill
+
+
+def _lambda_duration_lines(arch, on_demand_gb_s, init_gb_s, free_gb_s, prices, purchase, note_prefix=""):
+    """On-demand duration lines: one per tier used; free GB-s come off the bottom."""
+    keep, suffix = _lambda_purchase(prices, purchase)
     tiers = lambda_duration_tiers(arch, prices)
-    gross = u.on_demand_gb_s + u.init_gb_s
-    per_tier = tier_quantities(gross, tiers) - tier_quantities(u.free_gb_s, tiers)
+    gross = on_demand_gb_s + init_gb_s
+    if gross == 0:  # no on-demand duration at all: no duration line
+        return []
+    per_tier = tier_quantities(gross, tiers) - tier_quantities(free_gb_s, tiers)
+    items = []
     for k, ((limit, rate), q) in enumerate(zip(tiers, per_tier), start=1):
-        if (k > 1 and q <= 0) or gross == 0:  # no on-demand duration at all: no duration line
+        if k > 1 and q <= 0:
             continue
         note = ""
         if k == 1:
-            note = f"{_fmt_qty(u.on_demand_gb_s)} GB-s invocations"
-            if u.init_gb_s:
-                note += f" + {_fmt_qty(u.init_gb_s)} GB-s INIT"
-            if u.free_gb_s:
-                note += f" - {_fmt_qty(u.free_gb_s)} free"
-        items.append(line_item(f"Lambda duration {arch} tier {k}", float(q), "GB-s", rate, note))
+            note = f"{_fmt_qty(on_demand_gb_s)} GB-s invocations"
+            if init_gb_s:
+                note += f" + {_fmt_qty(init_gb_s)} GB-s INIT"
+            if free_gb_s:
+                note += f" - {_fmt_qty(free_gb_s)} free"
+        if note_prefix:
+            note = f"{note_prefix}: {note}" if note else note_prefix
+        if keep != 1.0:
+            note = (note + "; " if note else "") + f"{_fmt_rate(rate)} USD/GB-s x (1 - {1 - keep:g})"
+        items.append(line_item(f"Lambda duration {arch} tier {k}{suffix}", float(q), "GB-s", rate * keep, note))
+    return items
+
+
+def _lambda_purchase(prices: Prices, purchase: str) -> tuple[float, str]:
+    """(fraction of the list price paid, line-name suffix) for a Lambda purchase option."""
+    check_choice("purchase", purchase, LAMBDA_PURCHASES)
+    keep = 1.0 - _discount(prices, "lambda", purchase)
+    return keep, ("" if purchase == "on_demand" else f" ({purchase.replace('_', ' ')})")
+
+
+def _lambda_lines(u: LambdaUsage, prices: Prices, *, purchase, free_tier, ephemeral_storage_mb,
+                  snapstart_versions, duration=True) -> list[LineItem]:
+    """The lines of :func:`lambda_bill` from its usage figures (without on-demand duration
+    when ``duration`` is false: :func:`lambda_account_bill` prices it for the account)."""
+    arch = u.architecture
+    keep, suffix = _lambda_purchase(prices, purchase)
+    sp_note = "" if keep == 1.0 else f"; list price x (1 - {1 - keep:g})"
+    items: list[LineItem] = []
+    req_note = f"{_fmt_qty(u.requests)} - {_fmt_qty(u.requests - u.billable_requests)} free" if free_tier else ""
+    items.append(line_item("Lambda requests", u.billable_requests, "requests", prices.usd("lambda.request"), req_note))
+    if duration:
+        items += _lambda_duration_lines(arch, u.on_demand_gb_s, u.init_gb_s, u.free_gb_s, prices, purchase)
     if u.provisioned_configured_gb_s:
         items.append(line_item(
-            f"Lambda provisioned concurrency {arch}", u.provisioned_configured_gb_s, "GB-s",
-            prices.usd(f"lambda.provisioned_{arch}"), "configured GB-s, time rounded up to 5 min",
+            f"Lambda provisioned concurrency {arch}{suffix}", u.provisioned_configured_gb_s, "GB-s",
+            prices.usd(f"lambda.provisioned_{arch}") * keep, "configured GB-s, time rounded up to 5 min" + sp_note,
         ))
     if u.provisioned_duration_gb_s:
         items.append(line_item(
-            f"Lambda provisioned duration {arch}", u.provisioned_duration_gb_s, "GB-s",
-            prices.usd(f"lambda.provisioned_duration_{arch}"), "requests served by provisioned concurrency",
+            f"Lambda provisioned duration {arch}{suffix}", u.provisioned_duration_gb_s, "GB-s",
+            prices.usd(f"lambda.provisioned_duration_{arch}") * keep,
+            "requests served by provisioned concurrency" + sp_note,
         ))
     if u.ephemeral_gb_s:
         items.append(line_item(
@@ -804,7 +935,7 @@ def lambda_bill(
             "Lambda response streaming", u.streamed_gb, "GB", prices.usd("lambda.response_streaming"),
             "beyond 6 MB per request" + (", minus 100 GB free" if free_tier else ""),
         ))
-    return Bill(tuple(items))
+    return items
 
 
 # ==========================================================================================

@@ -57,6 +57,7 @@ _LAMBDA = {
     "init_duration_ms": (_NUM, 0),
     "snapstart": (_SNAPSTART, None),
     "provisioned": ([_PROVISIONED], ()),
+    "purchase": (str, "on_demand"),
 }
 _FARGATE = {
     "name": (str, None),
@@ -187,9 +188,10 @@ def bill_usage(source: str | os.PathLike | Mapping[str, Any] | Usage, *, prices:
             f"function (it is on for {', '.join(free)}; it defaults to true)"
         )
     bill = B.Bill()
-    for i, fn in enumerate(raw.get("lambda") or ()):
-        where = _where("lambda", i, fn)
-        bill += _named(_call(where, _lambda_bill, fn, prices), fn)
+    if raw.get("lambda"):  # one account: duration tiers per architecture across functions
+        bill += B.lambda_account_bill(
+            (_lambda_kwargs(i, fn) for i, fn in enumerate(raw["lambda"])), prices=prices, where="lambda"
+        )
     for i, svc in enumerate(raw.get("fargate") or ()):
         where = _where("fargate", i, svc)
         bill += _named(_call(where, _fargate_bill, svc, prices), svc)
@@ -221,11 +223,18 @@ def bill_usage(source: str | os.PathLike | Mapping[str, Any] | Usage, *, prices:
 
 
 # ------------------------------------------------------------------------------------------
-def _lambda_bill(fn: Mapping[str, Any], prices: Prices) -> B.Bill:
-    windows = tuple(B.ProvisionedWindow(**w) for w in fn["provisioned"])
+def _lambda_kwargs(i: int, fn: Mapping[str, Any]) -> dict[str, Any]:
+    """A validated ``lambda`` block as keyword arguments of :func:`costmodel.bills.lambda_bill` (+ ``name``)."""
+    where = _where("lambda", i, fn)
+    try:
+        windows = tuple(B.ProvisionedWindow(**w) for w in fn["provisioned"])
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(f"{where}.{exc.name}", exc.value, exc.allowed) from exc
     snap = fn.get("snapstart") or {}
-    return B.lambda_bill(
-        fn["requests"], fn["duration_ms"], fn["memory_mb"], fn["architecture"],
+    return dict(
+        name=fn["name"],
+        requests=fn["requests"], duration_ms=fn["duration_ms"], memory_mb=fn["memory_mb"],
+        architecture=fn["architecture"],
         free_tier=fn["free_tier"], ephemeral_storage_mb=fn["ephemeral_storage_mb"],
         provisioned=windows,
         snapstart_versions=snap.get("versions", 0),
@@ -233,7 +242,7 @@ def _lambda_bill(fn: Mapping[str, Any], prices: Prices) -> B.Bill:
         snapstart_restores=snap.get("restores", 0),
         cold_starts=fn["cold_starts"], init_duration_ms=fn["init_duration_ms"],
         async_payload_kb=fn["async_payload_kb"], streamed_response_mb=fn["streamed_response_mb"],
-        prices=prices,
+        purchase=fn["purchase"],
     )
 
 
