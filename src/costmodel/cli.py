@@ -32,6 +32,12 @@ def _add_bill(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def _print_result(result, as_json: bool) -> int:
+    """Print a result record as JSON (``to_dict``) or as text for a terminal (``to_text``)."""
+    print(json.dumps(result.to_dict(), indent=2) if as_json else result.to_text())
+    return 0
+
+
 def _cmd_bill(args: argparse.Namespace) -> int:
     from .usage import bill_usage
 
@@ -67,12 +73,7 @@ def _add_recommend(subparsers) -> argparse.ArgumentParser:
 def _cmd_recommend(args: argparse.Namespace) -> int:
     from .decision import recommend
 
-    rec = recommend(args.file, signals=args.signals, limits=args.limits)
-    if args.json:
-        print(json.dumps(rec.to_dict(), indent=2))
-    else:
-        print(rec.to_text())
-    return 0
+    return _print_result(recommend(args.file, signals=args.signals, limits=args.limits), args.json)
 
 
 # --- compare (engineer B) ---------------------------------------------------------------
@@ -93,12 +94,7 @@ def _add_compare(subparsers) -> argparse.ArgumentParser:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare
 
-    result = compare(args.file)
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
-    else:
-        print(result.to_text())
-    return 0
+    return _print_result(compare(args.file), args.json)
 
 
 # --- report (engineer F) -----------------------------------------------------------------
