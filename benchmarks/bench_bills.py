@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from costmodel.bills import fargate_bill, lambda_bill, lambda_duration_tiers, lambda_gb_s, tiered_usd
-from costmodel.pricing import load_prices
-from costmodel.usage import bill_usage
+from costmodel.models.bills import fargate_bill, lambda_bill, lambda_duration_tiers, lambda_gb_s, tiered_usd
+from costmodel.models.pricing import load_prices
+from costmodel.scenario.usage import bill_usage
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = 30 * 24 * 60

@@ -8,9 +8,9 @@ Run: .venv/bin/python benchmarks/bench_coldstart_counts.py
 """
 import numpy as np
 
-from costmodel import traffic as tr
-from costmodel.coldstart import Duration, simulate
-from costmodel.coldstart_fast import fast_cold_starts
+from costmodel.models import traffic as tr
+from costmodel.models.coldstart.simulator import Duration, simulate
+from costmodel.models.coldstart.fast import fast_cold_starts
 
 
 def day_counts(seed, mean_rps=3.0):

@@ -20,8 +20,8 @@ import time
 
 import numpy as np
 
-from costmodel.coldstart import confidence_interval, simulate
-from costmodel.coldstart_fast import fast_cold_starts, fast_cold_starts_loop
+from costmodel.models.coldstart.simulator import confidence_interval, simulate
+from costmodel.models.coldstart.fast import fast_cold_starts, fast_cold_starts_loop
 
 STEPS_30D = 30 * 86400
 
@@ -107,7 +107,7 @@ def grid() -> None:
 
 
 def latency_timings() -> None:
-    from costmodel.latency import chain_latency, container_latency, lambda_latency
+    from costmodel.models.latency import chain_latency, container_latency, lambda_latency
 
     rates = month_series()
     per_min = rates.reshape(-1, 60).mean(axis=1)

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_compare.py
 
 Target (issue 3): a 30-day series at 1-s steps (2,592,000 steps) compared in <= 0.5 s and
-<= 1 GB peak memory. The library path is `costmodel.compare.compare` on the default scenario
+<= 1 GB peak memory. The library path is `costmodel.analysis.compare.compare` on the default scenario
 with the series passed in; the autoscaling controller runs once per 60-s metric period
 (43,200 decisions) while demand vs capacity is evaluated at every second.
 
@@ -22,9 +22,9 @@ import tracemalloc
 
 import numpy as np
 
-from costmodel import traffic as tr
-from costmodel.compare import compare, scaling_policies
-from costmodel.scenario import load_scenario
+from costmodel.models import traffic as tr
+from costmodel.analysis.compare import compare, scaling_policies
+from costmodel.scenario.load import load_scenario
 
 STEP_S = 1.0
 MEAN_RPS = 20.0

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-import costmodel.autoscaling as autoscaling
-import costmodel.breakeven as breakeven
+import costmodel.models.autoscaling as autoscaling
+import costmodel.analysis.breakeven as breakeven
 from costmodel.decision import recommend
-from costmodel.fanout import fanout_counts, queue_backlog
+from costmodel.models.fanout import fanout_counts, queue_backlog
 
 ROOT = Path(__file__).resolve().parents[1]
 

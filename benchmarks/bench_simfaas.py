@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from costmodel.coldstart import Duration, confidence_interval, simulate
+from costmodel.models.coldstart.simulator import Duration, confidence_interval, simulate
 
 HERE = Path(__file__).resolve().parent
 VENV = HERE / ".simfaas-venv"

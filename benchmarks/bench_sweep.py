@@ -26,10 +26,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from costmodel import traffic as tr
-from costmodel.autoscaling import simulate_scaling_batch, task_capacity_rps
-from costmodel.bills import fargate_usd_per_task_s, lambda_duration_tiers, lambda_gb_s, tiered_usd
-from costmodel.pricing import load_prices
+from costmodel.models import traffic as tr
+from costmodel.models.autoscaling import simulate_scaling_batch, task_capacity_rps
+from costmodel.models.bills import fargate_usd_per_task_s, lambda_duration_tiers, lambda_gb_s, tiered_usd
+from costmodel.models.pricing import load_prices
 
 STEP_S = 60.0
 DAYS = 30

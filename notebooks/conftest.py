@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from costmodel.notebook_helpers import AZURE_SAMPLE_DIR
+from costmodel.workbook.notebook_helpers import AZURE_SAMPLE_DIR
 
 _NEEDS_SHARED_SAMPLE = {"06-real-traffic.ipynb"}
 

@@ -13,14 +13,14 @@ Traffic and work
     DurationDistribution, Work
 Containers, comparison, break-even
     ScalingPolicy, simulate_scaling, lambda_on_traffic, load_scenario, Comparison
-    (the function is ``costmodel.compare.compare``: the submodule shares its name),
+    (the function is ``costmodel.analysis.compare.compare``: the submodule shares its name),
     breakeven_mean_rps, breakeven_curve, tornado, monte_carlo
 Cold starts and latency
     simulate, cold_start_fraction, fast_cold_starts, erlang_b, steady_state_model,
     lambda_latency, container_latency, chain_latency, provisioned_concurrency_tradeoff
 Decision, fan-out, failure modes
     recommend, evaluate, compare_batch_sizes, cache_hit_rate, cold_start_slo_check
-    (and ``costmodel.fanout.fanout``)
+    (and ``costmodel.models.fanout.fanout``)
 Reports
     run_report
 """
@@ -29,7 +29,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import (
+from costmodel.errors import (
     CostModelError,
     InvalidParameterError,
     ScenarioError,
@@ -41,27 +41,27 @@ __version__ = "0.1.0"
 
 _LAZY: dict[str, str] = {}
 for _module, _names in {
-    "pricing": ["load_prices", "list_price_sets", "Prices", "Rate"],
-    "bills": ["lambda_bill", "lambda_account_bill", "fargate_bill", "ec2_bill", "api_gateway_bill", "alb_bill",
+    "models.pricing": ["load_prices", "list_price_sets", "Prices", "Rate"],
+    "models.bills": ["lambda_bill", "lambda_account_bill", "fargate_bill", "ec2_bill", "api_gateway_bill", "alb_bill",
               "function_url_bill", "sqs_bill", "dynamodb_bill", "logs_bill", "nat_bill",
               "data_transfer_bill", "ProvisionedWindow", "Bill", "LineItem"],
-    "usage": ["load_usage", "bill_usage"],
-    "traffic": ["steady", "diurnal", "weekly", "bursty", "spikes", "sparse", "growth", "combine",
+    "scenario.usage": ["load_usage", "bill_usage"],
+    "models.traffic": ["steady", "diurnal", "weekly", "bursty", "spikes", "sparse", "growth", "combine",
                 "scale", "load_csv_trace", "load_azure_trace", "traffic_signals", "label_traffic"],
-    "workload": ["DurationDistribution", "Work"],
-    "autoscaling": ["ScalingPolicy", "simulate_scaling"],
-    "lambda_traffic": ["lambda_on_traffic"],
-    "compare": ["Comparison"],  # the function: costmodel.compare.compare (a submodule shares its name)
-    "scenario": ["load_scenario", "Scenario"],
-    "breakeven": ["breakeven_mean_rps", "breakeven_curve", "tornado", "monte_carlo"],
-    "coldstart": ["simulate", "cold_start_fraction", "erlang_b", "steady_state_model"],
-    "coldstart_fast": ["fast_cold_starts"],
-    "latency": ["lambda_latency", "container_latency", "chain_latency",
+    "models.workload": ["DurationDistribution", "Work"],
+    "models.autoscaling": ["ScalingPolicy", "simulate_scaling"],
+    "models.lambda_traffic": ["lambda_on_traffic"],
+    "analysis.compare": ["Comparison"],  # the function: costmodel.analysis.compare.compare (a submodule shares its name)
+    "scenario.load": ["load_scenario", "Scenario"],
+    "analysis.breakeven": ["breakeven_mean_rps", "breakeven_curve", "tornado", "monte_carlo"],
+    "models.coldstart.simulator": ["simulate", "cold_start_fraction", "erlang_b", "steady_state_model"],
+    "models.coldstart.fast": ["fast_cold_starts"],
+    "models.latency": ["lambda_latency", "container_latency", "chain_latency",
                 "provisioned_concurrency_tradeoff"],
     "decision": ["recommend", "evaluate", "Recommendation"],
-    "fanout": ["compare_batch_sizes"],  # the function: costmodel.fanout.fanout
-    "failure_modes": ["cache_hit_rate", "cold_start_slo_check"],
-    "report": ["run_report"],
+    "models.fanout": ["compare_batch_sizes"],  # the function: costmodel.models.fanout.fanout
+    "models.failure_modes": ["cache_hit_rate", "cold_start_slo_check"],
+    "workbook.report": ["run_report"],
 }.items():
     for _name in _names:
         _LAZY[_name] = _module

@@ -1,6 +1,6 @@
 """``python -m costmodel ...`` is the same as the ``costmodel`` script."""
 import sys
 
-from .cli import main
+from costmodel.cli import main
 
 sys.exit(main())

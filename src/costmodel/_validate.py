@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidParameterError, UnknownNameError
+from costmodel.errors import InvalidParameterError, UnknownNameError
 
 
 def _first_bad(arr: np.ndarray, bad: np.ndarray) -> Any:

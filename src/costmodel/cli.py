@@ -15,7 +15,11 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
-from .errors import CostModelError
+from costmodel.analysis.compare import compare
+from costmodel.decision import recommend
+from costmodel.errors import CostModelError
+from costmodel.scenario.usage import bill_usage
+from costmodel.workbook.report import parse_cli_parameters, run_report
 
 
 # --- bill (engineer A) -------------------------------------------------------------------
@@ -39,7 +43,6 @@ def _print_result(result, as_json: bool) -> int:
 
 
 def _cmd_bill(args: argparse.Namespace) -> int:
-    from .usage import bill_usage
 
     bills = {path: bill_usage(path) for path in args.file}  # all validated before printing
     if args.json:
@@ -71,7 +74,6 @@ def _add_recommend(subparsers) -> argparse.ArgumentParser:
 
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
-    from .decision import recommend
 
     return _print_result(recommend(args.file, signals=args.signals, limits=args.limits), args.json)
 
@@ -92,7 +94,6 @@ def _add_compare(subparsers) -> argparse.ArgumentParser:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare
 
     return _print_result(compare(args.file), args.json)
 
@@ -122,7 +123,6 @@ def _add_report(subparsers) -> argparse.ArgumentParser:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import parse_cli_parameters, run_report
 
     result = run_report(args.file, parse_cli_parameters(args.parameter), output_dir=args.output_dir)
     print(f"notebook: {result.notebook_path}")

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from costmodel.cli import main
-from costmodel.compare import OPTIONS
+from costmodel.analysis.compare import OPTIONS
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT = REPO / "data" / "scenarios" / "default.yaml"

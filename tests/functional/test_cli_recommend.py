@@ -20,9 +20,9 @@ _CACHE = {}
 def _memoised_recommend(monkeypatch):
     """The CLI is exercised for real; only identical recommend() calls are computed once
     (the models take seconds on this shared machine)."""
-    import costmodel.decision as decision
+    import costmodel.cli as cli
 
-    real = decision.recommend
+    real = cli.recommend
 
     def memo(scenario, **kw):
         key = (str(scenario), tuple(sorted((k, str(v)) for k, v in kw.items())))
@@ -30,7 +30,7 @@ def _memoised_recommend(monkeypatch):
             _CACHE[key] = real(scenario, **kw)
         return _CACHE[key]
 
-    monkeypatch.setattr(decision, "recommend", memo)
+    monkeypatch.setattr(cli, "recommend", memo)
 
 
 def test_json_is_complete(capsys):

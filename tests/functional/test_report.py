@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from costmodel.cli import main
-from costmodel.report import REPORT_NOTEBOOK, ReportError, run_report
+from costmodel.workbook.report import REPORT_NOTEBOOK, ReportError, run_report
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SCENARIO = REPO / "data" / "scenarios" / "default.yaml"
@@ -120,9 +120,9 @@ def _stream_text(nb) -> str:
 
 
 def test_report_states_the_verdict_with_the_library_numbers(default_report):
-    from costmodel.compare import compare
+    from costmodel.analysis.compare import compare
     from costmodel.decision import VERDICTS
-    from costmodel.notebook_helpers import format_number
+    from costmodel.workbook.notebook_helpers import format_number
 
     nb, html = default_report
     markdown = "".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells if c.cell_type == "code"
@@ -180,6 +180,6 @@ def test_missing_scenario_file_fails_before_starting_a_kernel(tmp_path):
 
 
 def test_report_notebook_is_the_one_in_the_repository():
-    assert REPORT_NOTEBOOK == REPO / "notebooks" / "report.ipynb"
+    assert (REPO / "notebooks" / "report.ipynb").resolve() == REPORT_NOTEBOOK.resolve()  # a link to package data
     nb = json.loads(REPORT_NOTEBOOK.read_text())
     assert any("parameters" in c["metadata"].get("tags", []) for c in nb["cells"])

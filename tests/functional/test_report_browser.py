@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from costmodel.report import run_report
+from costmodel.workbook.report import run_report
 
 pytestmark = pytest.mark.browser
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from costmodel import traffic as tr
+from costmodel.models import traffic as tr
 from costmodel.errors import TraceFormatError, UnknownNameError
-from costmodel.scenario import load_scenario
+from costmodel.scenario.load import load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 TRACES = REPO / "data" / "traces"

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from costmodel.autoscaling import ScalingPolicy, simulate_scaling, simulate_scaling_batch, task_capacity_rps
+from costmodel.models.autoscaling import ScalingPolicy, simulate_scaling, simulate_scaling_batch, task_capacity_rps
 from costmodel.errors import InvalidParameterError
 
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from costmodel.bills import (
+from costmodel.models.bills import (
     Bill,
     LineItem,
     ProvisionedWindow,
@@ -40,7 +40,7 @@ from costmodel.bills import (
     tiered_usd,
 )
 from costmodel.errors import CostModelError, InvalidParameterError, UnknownNameError
-from costmodel.pricing import load_prices
+from costmodel.models.pricing import load_prices
 
 # Published per-unit rates (us-east-1), typed from the reference, not read from the code.
 X86_T1, X86_T2, X86_T3 = 0.0000166667, 0.0000150000, 0.0000133334

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from costmodel.bills import ProvisionedWindow, lambda_account_bill, lambda_bill
+from costmodel.models.bills import ProvisionedWindow, lambda_account_bill, lambda_bill
 from costmodel.errors import InvalidParameterError
-from costmodel.pricing import load_prices
-from costmodel.usage import bill_usage
+from costmodel.models.pricing import load_prices
+from costmodel.scenario.usage import bill_usage
 
 # 4e9 requests x 1,000 ms x 1,024 MB = 4e9 GB-s each
 FOUR_BILLION_GB_S = dict(requests=4e9, duration_ms=1000, memory_mb=1024, architecture="x86_64", free_tier=False)

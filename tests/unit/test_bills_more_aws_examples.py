@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import pytest
 
-from costmodel.bills import Bill, ProvisionedWindow, fargate_bill, lambda_bill, lambda_usage
+from costmodel.models.bills import Bill, ProvisionedWindow, fargate_bill, lambda_bill, lambda_usage
 from costmodel.errors import InvalidParameterError
-from costmodel.pricing import load_prices
+from costmodel.models.pricing import load_prices
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costmodel.bills import (
+from costmodel.models.bills import (
     ProvisionedWindow,
     api_gateway_bill,
     data_transfer_bill,
@@ -14,7 +14,7 @@ from costmodel.bills import (
     lambda_usage,
     sqs_bill,
 )
-from costmodel.pricing import load_prices
+from costmodel.models.pricing import load_prices
 
 PRICES = load_prices()
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None)

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from costmodel.breakeven import (
+from costmodel.analysis.breakeven import (
     breakeven_curve,
     breakeven_mean_rps,
     monte_carlo,
@@ -13,7 +13,7 @@ from costmodel.breakeven import (
     tornado,
     tornado_figure,
 )
-from costmodel.compare import compare
+from costmodel.analysis.compare import compare
 from costmodel.errors import InvalidParameterError
 from small_scenarios import small
 
@@ -85,7 +85,7 @@ def test_monte_carlo_is_seeded_and_consistent():
 
 
 def test_memoised_fleets_and_prefetch_give_the_numbers_of_a_fresh_run(monkeypatch):
-    import costmodel.breakeven as be_mod
+    import costmodel.analysis.breakeven as be_mod
 
     rates = np.geomspace(0.05, 50, 7)
     be_mod._FLEET_MEMO.clear()

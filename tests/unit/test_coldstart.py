@@ -1,4 +1,4 @@
-"""Exact simulator and closed forms (costmodel.coldstart).
+"""Exact simulator and closed forms (costmodel.models.coldstart.simulator).
 
 Expected values are the published closed forms and SimFaaS validation figures
 (Mahmoudi & Khazaei 2020/2021; ../shared/reference/platform-behaviour.md section 2) or
@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from costmodel.coldstart import (
+from costmodel.models.coldstart.simulator import (
     COLD, THROTTLED, WARM, Duration, confidence_interval, erlang_b, erlang_c,
     low_rate_cold_start_fraction, mean_response_s, simulate, steady_state_model,
     time_average_counts, poisson_arrival_times_s, cold_start_fraction,
@@ -238,7 +238,7 @@ def test_trace_replay_defaults_and_empty_input():
 
 # ----------------------------------------------------------------------------- counts
 def test_counts_expansion_places_exact_counts_evenly():
-    from costmodel.coldstart import counts_arrival_times_s
+    from costmodel.models.coldstart.simulator import counts_arrival_times_s
 
     # 3 arrivals in step 0 (gap 20 s, midpoints), none in step 1, 1 in step 2 (its middle)
     t = counts_arrival_times_s(np.array([3, 0, 1]) / 60.0, 60.0)
@@ -257,7 +257,7 @@ def test_counts_reject_fractional_counts_and_unknown_mode():
 
 
 def test_hourly_cron_is_always_cold_with_counts_but_not_with_poisson_mixing():
-    from costmodel import traffic as tr
+    from costmodel.models import traffic as tr
 
     # 24 runs a day at fixed times, 20 s runs (lognormal, p99 45 s), keep-alive 600 s:
     # every run comes 3,600 s after the previous one ended less than ~1 min after it
@@ -273,7 +273,7 @@ def test_hourly_cron_is_always_cold_with_counts_but_not_with_poisson_mixing():
 
 
 def test_arrivals_for_traffic_reads_the_scenario_block():
-    from costmodel.coldstart import arrivals_for_traffic
+    from costmodel.models.coldstart.simulator import arrivals_for_traffic
 
     assert arrivals_for_traffic({"pattern": "sparse", "timing": "fixed"}) == "counts"
     assert arrivals_for_traffic({"pattern": "trace", "path": "x.csv"}, [1 / 60, 2 / 60], 60.0) == "counts"
@@ -284,7 +284,7 @@ def test_arrivals_for_traffic_reads_the_scenario_block():
     assert arrivals_for_traffic(None) == "poisson"
     # with the mean duration: counts only while one environment at a time suffices for
     # >= 90 % of requests (the counts model fixes the service time at its mean)
-    from costmodel import traffic as tr
+    from costmodel.models import traffic as tr
 
     cron = {"pattern": "sparse", "timing": "fixed"}
     hourly = tr.sparse(24, timing="fixed", horizon_days=2, step_s=60)

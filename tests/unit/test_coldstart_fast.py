@@ -1,4 +1,4 @@
-"""Fast whole-month cold-start model (costmodel.coldstart_fast) against closed forms and
+"""Fast whole-month cold-start model (costmodel.models.coldstart.fast) against closed forms and
 the exact simulator.
 
 Stated accuracy (docs/coldstart-model.md, full grid in benchmarks/bench_coldstart_fast.py
@@ -13,10 +13,10 @@ import math
 import numpy as np
 import pytest
 
-from costmodel.coldstart import (
+from costmodel.models.coldstart.simulator import (
     confidence_interval, erlang_b, low_rate_cold_start_fraction, simulate,
 )
-from costmodel.coldstart_fast import fast_cold_starts, fast_cold_starts_loop
+from costmodel.models.coldstart.fast import fast_cold_starts, fast_cold_starts_loop
 from costmodel.errors import InvalidParameterError
 
 
@@ -113,7 +113,7 @@ def test_loop_baseline_equals_vectorised():
 
 
 def test_chunking_does_not_change_the_result(monkeypatch):
-    import costmodel.coldstart_fast as cf
+    import costmodel.models.coldstart.fast as cf
 
     rng = np.random.default_rng(2)
     rates = np.abs(1.0 + rng.normal(0, 1.0, 5000))
@@ -152,9 +152,9 @@ def test_bad_input(args, kwargs, name):
 # ----------------------------------------------------------------------------- counts
 # arrivals="counts": rate x step_s is the exact number of arrivals in the step, evenly
 # spaced (cron schedules, invocation-count traces). Truths below are analytic.
-from costmodel import traffic as tr  # noqa: E402
-from costmodel.coldstart import Duration  # noqa: E402
-from costmodel.coldstart_fast import counts_concurrency  # noqa: E402
+from costmodel.models import traffic as tr  # noqa: E402
+from costmodel.models.coldstart.simulator import Duration  # noqa: E402
+from costmodel.models.coldstart.fast import counts_concurrency  # noqa: E402
 
 
 @pytest.mark.parametrize("step_s", [60.0, 600.0])

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from costmodel.compare import OPTIONS, compare, front_door_bill
-from costmodel.pricing import load_prices
+from costmodel.analysis.compare import OPTIONS, compare, front_door_bill
+from costmodel.models.pricing import load_prices
 from small_scenarios import small
 
 MONTH_S = 30 * 86400
@@ -95,7 +95,7 @@ def test_figures_and_json(cmp_small):
 
 
 def test_compare_accepts_a_pandas_series():
-    from costmodel.traffic import to_series
+    from costmodel.models.traffic import to_series
 
     s = to_series(np.full(720, 2.0), 3600)
     c = compare(small(), rate_rps=s)

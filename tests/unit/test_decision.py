@@ -227,7 +227,7 @@ def test_evaluate_is_deterministic_and_json_serialisable():
 
 # ----------------------------------------------------------------------- recommend() with given facts
 def _scenario(**workload):
-    from costmodel.scenario import DEFAULT_SCENARIO_PATH
+    from costmodel.scenario.load import DEFAULT_SCENARIO_PATH
 
     raw = yaml.safe_load(DEFAULT_SCENARIO_PATH.read_text())
     raw["workload"].update(workload)
@@ -248,7 +248,7 @@ def test_recommend_with_declared_preference_reports_the_analysis():
 
 def test_recommend_reports_module_level_cache_numbers():
     from costmodel.decision import recommend
-    from costmodel.failure_modes import cache_hit_rate
+    from costmodel.models.failure_modes import cache_hit_rate
 
     f = Facts(traffic_label="diurnal", traffic={"mean_rps": 5.0})
     r = recommend(_scenario(cache={"n_keys": 5000, "ttl_s": 300, "zipf_exponent": 0.9, "entry_kb": 4}), facts=f)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from costmodel.errors import InvalidParameterError
-from costmodel.failure_modes import (
+from costmodel.models.failure_modes import (
     cache_hit_rate,
     cache_memory_mb,
     cold_start_slo_check,

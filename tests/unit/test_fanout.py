@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from costmodel.errors import InvalidParameterError
-from costmodel.fanout import (
+from costmodel.models.fanout import (
     compare_batch_sizes,
     fanout,
     fanout_counts,

@@ -1,4 +1,4 @@
-"""Latency percentiles, chains and cold-start cost feedback (costmodel.latency).
+"""Latency percentiles, chains and cold-start cost feedback (costmodel.models.latency).
 
 Checked against queueing closed forms (M/M/1 sojourn is exponential with rate mu - lambda;
 M/M/c mean wait C/(c mu - lambda)), exact quantiles of the service distributions, a fluid
@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from costmodel.bills import lambda_bill
-from costmodel.coldstart import Duration, erlang_c, simulate
-from costmodel.coldstart_fast import fast_cold_starts
+from costmodel.models.bills import lambda_bill
+from costmodel.models.coldstart.simulator import Duration, erlang_c, simulate
+from costmodel.models.coldstart.fast import fast_cold_starts
 from costmodel.errors import InvalidParameterError
-from costmodel.latency import (
+from costmodel.models.latency import (
     chain_latency, container_latency, duration_from_ms, lambda_cold_start_bill, lambda_latency,
     percentiles_ms, provisioned_concurrency_tradeoff,
 )
@@ -265,8 +265,8 @@ def test_scalar_array_and_series_inputs_agree():
 
 # ----------------------------------------------------------------------------- counts
 def test_hourly_cron_latency_bill_and_pc_with_counts():
-    from costmodel import traffic as tr
-    from costmodel.latency import provisioned_concurrency_tradeoff
+    from costmodel.models import traffic as tr
+    from costmodel.models.latency import provisioned_concurrency_tradeoff
 
     # every run of an hourly cron (keep-alive 600 s) is cold: p50 = duration + init exactly
     rate = tr.sparse(24, timing="fixed", horizon_days=30, step_s=60)
@@ -287,7 +287,7 @@ def test_hourly_cron_latency_bill_and_pc_with_counts():
 def test_capped_fluid_backlog_matches_the_plain_recursion():
     # Q_k = clip(Q_{k-1} - trimmed + (lambda_k - mu_k) step, 0, B_k), stepped one by one,
     # against the vectorised closed form + busy-period loop (including zero capacity)
-    from costmodel.latency import _fluid_backlog
+    from costmodel.models.latency import _fluid_backlog
 
     rng = np.random.default_rng(7)
     for _ in range(100):

@@ -1,4 +1,4 @@
-"""Unit tests of costmodel.notebook_helpers (presentation glue used by the notebooks)."""
+"""Unit tests of costmodel.workbook.notebook_helpers (presentation glue used by the notebooks)."""
 from __future__ import annotations
 
 import math
@@ -6,7 +6,7 @@ import math
 import pytest
 
 from costmodel.errors import InvalidParameterError
-from costmodel.notebook_helpers import apply_overrides, format_number, key_numbers, table_float
+from costmodel.workbook.notebook_helpers import apply_overrides, format_number, key_numbers, table_float
 
 RAW = {
     "name": "x",
@@ -97,8 +97,8 @@ def test_table_float_six_significant_figures(value, text):
 
 
 # ------------------------------------------------------------------ shapes and explorer
-from costmodel.bills import Bill, line_item  # noqa: E402
-from costmodel.notebook_helpers import (  # noqa: E402
+from costmodel.models.bills import Bill, line_item  # noqa: E402
+from costmodel.workbook.notebook_helpers import (  # noqa: E402
     EXPLORER_SHAPES,
     DecisionExplorer,
     bill_by_category,
@@ -175,8 +175,8 @@ def test_fanout_frame_without_fanout_says_so():
 def test_scenario_yaml_markdown_round_trips():
     import yaml
 
-    from costmodel.notebook_helpers import scenario_yaml_markdown
-    from costmodel.scenario import load_scenario
+    from costmodel.workbook.notebook_helpers import scenario_yaml_markdown
+    from costmodel.scenario.load import load_scenario
 
     sc = load_scenario(SCENARIO, overrides={"traffic.mean_rps": 4.0})
     text = scenario_yaml_markdown(sc).data
@@ -187,8 +187,8 @@ def test_scenario_yaml_markdown_round_trips():
 
 def test_real_traffic_falls_back_to_the_shipped_fixture_when_the_shared_sample_is_absent(monkeypatch, tmp_path):
     # what notebook 06 does on a machine without ../shared/data (nbval skips it there)
-    from costmodel import notebook_helpers as nh
-    from costmodel.traffic import load_azure_trace
+    from costmodel.workbook import notebook_helpers as nh
+    from costmodel.models.traffic import load_azure_trace
 
     monkeypatch.setattr(nh, "AZURE_SAMPLE_DIR", tmp_path / "absent")
     path, source = nh.azure_invocations_path()

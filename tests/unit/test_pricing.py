@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from costmodel.errors import InvalidParameterError, ScenarioError, UnknownNameError
-from costmodel.pricing import PRICING_DIR, STATUSES, Prices, Rate, list_price_sets, load_prices
+from costmodel.models.pricing import PRICING_DIR, STATUSES, Prices, Rate, list_price_sets, load_prices
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Unit tests of costmodel.report that need no kernel: CLI parameter parsing and the
+"""Unit tests of costmodel.workbook.report that need no kernel: CLI parameter parsing and the
 plotly-to-HTML conversion used by the offline export."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from costmodel.cli import build_parser
 from costmodel.errors import CostModelError
-from costmodel.report import ReportError, parse_cli_parameters, plotly_outputs_to_html
+from costmodel.workbook.report import ReportError, parse_cli_parameters, plotly_outputs_to_html
 
 
 def test_cli_values_are_read_as_yaml():

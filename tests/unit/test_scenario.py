@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from costmodel.errors import ScenarioError
-from costmodel.scenario import DEFAULT_SCENARIO_PATH, build_traffic, load_scenario
+from costmodel.scenario.load import DEFAULT_SCENARIO_PATH, build_traffic, load_scenario
 from small_scenarios import small
 
 

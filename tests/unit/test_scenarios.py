@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from costmodel.decision import recommend, validate_team, validate_workload
-from costmodel.scenario import load_scenario
+from costmodel.scenario.load import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "data" / "scenarios"
 CANONICAL = ["default", "bursty-webhook", "steady-high-throughput-api", "nightly-batch-over-15-min",

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from costmodel import traffic as tr
+from costmodel.models import traffic as tr
 from costmodel.errors import CostModelError, InvalidParameterError, UnknownNameError
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from costmodel.errors import CostModelError, InvalidParameterError, ScenarioError, UnknownNameError
-from costmodel.usage import USAGE_SCHEMA, bill_usage, load_usage
+from costmodel.scenario.usage import USAGE_SCHEMA, bill_usage, load_usage
 
 OD1 = {"lambda": {"requests": 3_000_000, "duration_ms": 120, "memory_mb": 1536}}
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from costmodel.errors import InvalidParameterError
-from costmodel.workload import Z_P99, DurationDistribution, Work, lognormal_from_mean_p99, work_from_dict
+from costmodel.models.workload import Z_P99, DurationDistribution, Work, lognormal_from_mean_p99, work_from_dict
 
 
 def test_lognormal_fit_reproduces_mean_and_p99():

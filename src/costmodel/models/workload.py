@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from ._validate import as_float_array, check_choice, check_non_negative, check_positive, check_range
-from .errors import InvalidParameterError
+from costmodel._validate import as_float_array, check_choice, check_non_negative, check_positive, check_range
+from costmodel.errors import InvalidParameterError
 
 __all__ = [
     "Z_P99",

@@ -27,10 +27,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import pandas as pd
 import yaml
 
-from ._validate import check_finite
-from .errors import InvalidParameterError, ScenarioError, UnknownNameError
+from costmodel._validate import check_finite
+from costmodel.resources import data_path
+from costmodel.errors import InvalidParameterError, ScenarioError, UnknownNameError
 
 __all__ = [
     "Rate",
@@ -43,7 +45,7 @@ __all__ = [
 ]
 
 #: Directory holding the shipped price files. ``COSTMODEL_PRICING_DIR`` overrides it.
-PRICING_DIR = Path(os.environ.get("COSTMODEL_PRICING_DIR", Path(__file__).resolve().parents[2] / "data" / "pricing"))
+PRICING_DIR = Path(os.environ.get("COSTMODEL_PRICING_DIR", data_path("pricing")))
 
 #: Allowed values of :attr:`Rate.status`.
 STATUSES = ("aws-published", "third-party", "derived", "assumption", "override")
@@ -127,7 +129,7 @@ class Prices:
 
         Reads ``<base>_tier1``, ``<base>_tier1_limit``, ``<base>_tier2``... The last tier's
         limit is ``inf``. Limits are cumulative monthly quantities. Suitable for
-        :func:`costmodel.bills.tiered_usd`.
+        :func:`costmodel.models.bills.tiered_usd`.
         """
         out: list[tuple[float, float]] = []
         n = 1
@@ -200,7 +202,6 @@ class Prices:
 
     def to_frame(self):
         """All rates as a pandas DataFrame (one row per key) for display."""
-        import pandas as pd
 
         return pd.DataFrame([r.__dict__ for r in self.rates.values()]).set_index("key").sort_index()
 

@@ -3,7 +3,7 @@
 Each ``*_bill`` function prices one month of usage and returns a :class:`Bill` of named
 :class:`LineItem` s. As on an AWS invoice, each line is rounded half-up to whole cents
 (decimal arithmetic, no binary floating-point surprises) and the total is the sum of the
-rounded lines. All rates come from :mod:`costmodel.pricing` (``prices=None`` loads the
+rounded lines. All rates come from :mod:`costmodel.models.pricing` (``prices=None`` loads the
 default shipped price set).
 
 Below the bills sit unrounded, vectorised building blocks (numpy in, numpy out) for
@@ -24,6 +24,7 @@ Billing rules (sources in ``data/pricing`` and ``docs/pricing.md``):
 """
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -31,8 +32,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from ._validate import (
+from costmodel._validate import (
     as_float_array,
     check_choice,
     check_int,
@@ -40,8 +42,8 @@ from ._validate import (
     check_non_negative,
     check_range,
 )
-from .errors import InvalidParameterError
-from .pricing import ARCHITECTURES, Prices, load_prices
+from costmodel.errors import InvalidParameterError, UnknownNameError
+from costmodel.models.pricing import ARCHITECTURES, Prices, load_prices
 
 __all__ = [
     "LineItem",
@@ -213,7 +215,6 @@ class Bill:
         for i in self.items:
             if i.name == name:
                 return i
-        from .errors import UnknownNameError
 
         raise UnknownNameError("line item", name, [i.name for i in self.items])
 
@@ -234,7 +235,6 @@ class Bill:
 
     def to_frame(self):
         """The items as a pandas DataFrame (one row per item)."""
-        import pandas as pd
 
         cols = ["name", "quantity", "unit", "usd_per_unit", "usd", "unrounded_usd", "note"]
         return pd.DataFrame([asdict(i) for i in self.items], columns=cols)
@@ -243,7 +243,6 @@ class Bill:
         return self.to_text()
 
     def _repr_html_(self) -> str:  # notebooks
-        import html
 
         rows = "".join(
             f"<tr><td style='text-align:left'>{html.escape(i.name)}</td><td>{_fmt_qty(i.quantity)}</td>"
@@ -1260,7 +1259,7 @@ def _prices(prices: Prices | None) -> Prices:
     if prices is None:
         return load_prices()
     if not isinstance(prices, Prices):
-        raise InvalidParameterError("prices", prices, "a costmodel.pricing.Prices (see load_prices) or None")
+        raise InvalidParameterError("prices", prices, "a costmodel.models.pricing.Prices (see load_prices) or None")
     return prices
 
 

@@ -1,10 +1,10 @@
-"""Usage files: one month of AWS usage in YAML, priced by :mod:`costmodel.bills`.
+"""Usage files: one month of AWS usage in YAML, priced by :mod:`costmodel.models.bills`.
 
 The format is documented in ``docs/usage-format.md`` (one example per block in
 ``docs/examples/``). Every block is optional; unknown keys anywhere are errors that name
 the key and list the allowed ones, so a typo never silently drops a cost.
 
->>> from costmodel.usage import bill_usage
+>>> from costmodel.scenario.usage import bill_usage
 >>> bill = bill_usage({"lambda": {"requests": 3_000_000, "duration_ms": 120, "memory_mb": 1536}})
 >>> bill.total_usd
 2.73
@@ -20,10 +20,10 @@ from typing import Any
 
 import yaml
 
-from . import bills as B
-from ._validate import check_non_negative
-from .errors import InvalidParameterError, ScenarioError
-from .pricing import Prices, load_prices
+from costmodel._validate import check_non_negative
+from costmodel.errors import InvalidParameterError, ScenarioError
+from costmodel.models import bills as B
+from costmodel.models.pricing import Prices, load_prices
 
 __all__ = ["Usage", "load_usage", "bill_usage", "USAGE_SCHEMA"]
 
@@ -224,7 +224,7 @@ def bill_usage(source: str | os.PathLike | Mapping[str, Any] | Usage, *, prices:
 
 # ------------------------------------------------------------------------------------------
 def _lambda_kwargs(i: int, fn: Mapping[str, Any]) -> dict[str, Any]:
-    """A validated ``lambda`` block as keyword arguments of :func:`costmodel.bills.lambda_bill` (+ ``name``)."""
+    """A validated ``lambda`` block as keyword arguments of :func:`costmodel.models.bills.lambda_bill` (+ ``name``)."""
     where = _where("lambda", i, fn)
     try:
         windows = tuple(B.ProvisionedWindow(**w) for w in fn["provisioned"])

@@ -30,9 +30,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import traffic as tr
-from .errors import CostModelError, ScenarioError
-from .workload import Work, work_from_dict
+from costmodel.resources import data_path
+from costmodel.errors import CostModelError, ScenarioError
+from costmodel.models import traffic as tr
+from costmodel.models.pricing import load_prices
+from costmodel.models.workload import Work, work_from_dict
 
 __all__ = [
     "DEFAULT_SCENARIO_PATH",
@@ -44,7 +46,7 @@ __all__ = [
     "set_dotted",
 ]
 
-DEFAULT_SCENARIO_PATH = Path(__file__).resolve().parents[2] / "data" / "scenarios" / "default.yaml"
+DEFAULT_SCENARIO_PATH = data_path("scenarios", "default.yaml")
 
 FRONT_DOORS = ("api_gateway_rest", "api_gateway_http", "alb", "function_url", "none")
 CONTAINER_FRONT_DOORS = ("alb", "none")
@@ -246,7 +248,7 @@ class Scenario:
     ----------
     name, description, region : str
     price_overrides : dict
-        Passed to :func:`costmodel.pricing.load_prices`.
+        Passed to :func:`costmodel.models.pricing.load_prices`.
     traffic : dict
         The validated traffic block (see :meth:`traffic_series`).
     work : Work
@@ -284,7 +286,6 @@ class Scenario:
 
     def prices(self):
         """Prices of the scenario's region with its ``price_overrides``."""
-        from .pricing import load_prices
 
         return load_prices(region=self.region, overrides=self.price_overrides or None)
 

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CostModelError
+import yaml
+
+from costmodel.errors import CostModelError
 
 __all__ = [
     "ReportError",
@@ -38,9 +40,8 @@ __all__ = [
 ]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
-_REPO_DIR = _PACKAGE_DIR.parents[1]
 #: The report notebook executed by :func:`run_report`.
-REPORT_NOTEBOOK = _REPO_DIR / "notebooks" / "report.ipynb"
+REPORT_NOTEBOOK = _PACKAGE_DIR / "report.ipynb"  # notebooks/report.ipynb links here
 _TEMPLATE_DIR = _PACKAGE_DIR / "templates"
 _TEMPLATE_NAME = "offline_report"
 _PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -172,7 +173,6 @@ def parse_cli_parameters(pairs: Any) -> dict[str, Any]:
     -------
     dict
     """
-    import yaml
 
     overrides: dict[str, Any] = {}
     for name, text in pairs or ():

@@ -22,7 +22,7 @@ Arithmetic (all per day, ``U`` uploads, fan-out ``F``, batch size ``b``)::
     splitter invocations = U
     worker duration     = overhead_ms + b · per_message_ms   (per invocation)
 
-Money comes from :mod:`costmodel.bills` (engineer A): this module only counts requests,
+Money comes from :mod:`costmodel.models.bills` (engineer A): this module only counts requests,
 durations and SQS API calls and never prices anything itself.
 
 Peak and backlog use a fluid model: uploads arrive at ``peak_to_mean`` times their mean
@@ -39,15 +39,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from ._validate import (
+from costmodel._validate import (
     as_float_array,
     check_int,
     check_non_negative,
     check_positive,
     check_range,
 )
-from .errors import InvalidParameterError
+from costmodel.errors import InvalidParameterError
+from costmodel.models.bills import lambda_bill, sqs_bill
+from costmodel.models.pricing import load_prices
 
 __all__ = [
     "SQS_BATCH_MAX_MESSAGES",
@@ -182,7 +185,7 @@ def invocation_alarm_threshold(expected_per_hour: float, headroom_fraction: floa
 class FanoutResult:
     """Counts, money, concurrency and backlog of one fan-out configuration.
 
-    Money is in :class:`costmodel.bills.Bill` records built by engineer A's bill
+    Money is in :class:`costmodel.models.bills.Bill` records built by engineer A's bill
     functions (``bill`` is the month; ``cost_per_day_usd`` is the month's total divided
     by ``days_per_month``, because free tiers are monthly).
     """
@@ -272,7 +275,7 @@ def fanout(uploads_per_day: float, fanout_factor: float, batch_size: int = 1, *,
         Excess over the expected busiest hour before the invocation alarm fires [-]. The
         busiest hour holds ``peak_to_mean`` times the mean rate for
         ``min(peak_duration_s, 3600)`` seconds and the mean rate for the rest.
-    prices : costmodel.pricing.Prices, optional
+    prices : costmodel.models.pricing.Prices, optional
         Price set (default: the shipped one).
 
     Returns
@@ -354,7 +357,7 @@ def fanout(uploads_per_day: float, fanout_factor: float, batch_size: int = 1, *,
 
 def _lambda_month(month_uploads: int, splitter_ms: float, splitter_mb: int, month_workers: int,
                   worker_ms: float, worker_mb: int, architecture: str, free_tier: bool, prices: Any):
-    """Both functions' Lambda bill for the month (priced by :func:`costmodel.bills.lambda_bill`).
+    """Both functions' Lambda bill for the month (priced by :func:`costmodel.models.bills.lambda_bill`).
 
     Lambda's free tier is per account, so it must be applied once for both functions.
     With equal memory both are billed in one call (arrays of requests and durations),
@@ -362,7 +365,6 @@ def _lambda_month(month_uploads: int, splitter_ms: float, splitter_mb: int, mont
     memory size per call, so the free tier goes to the worker only (conservative: the
     splitter's share of the free tier, if any is left, is not used).
     """
-    from .bills import lambda_bill
 
     if int(splitter_mb) == int(worker_mb):
         return lambda_bill(np.array([month_uploads, month_workers], dtype=float),
@@ -377,7 +379,7 @@ def _lambda_month(month_uploads: int, splitter_ms: float, splitter_mb: int, mont
 
 def _sqs_month(month_uploads: int, fanout_factor: float, month_messages: int, batch_size: int,
                message_kb: float, free_tier: bool, prices: Any):
-    """SQS billed requests for a month and their bill (priced by :func:`costmodel.bills.sqs_bill`).
+    """SQS billed requests for a month and their bill (priced by :func:`costmodel.models.bills.sqs_bill`).
 
     Counted API calls: the splitter sends each upload's messages with SendMessageBatch
     (10 per call); the event source mapping receives up to 10 messages per
@@ -388,8 +390,6 @@ def _sqs_month(month_uploads: int, fanout_factor: float, month_messages: int, ba
     The chunk count is summed here and priced once by ``sqs_bill`` so that the SQS free
     tier is applied once.
     """
-    from .bills import sqs_bill
-    from .pricing import load_prices
 
     p = prices if prices is not None else load_prices()
     chunk_kb = p.value("sqs.chunk_kb")
@@ -423,7 +423,6 @@ def compare_batch_sizes(batch_sizes, uploads_per_day: float, fanout_factor: floa
         ``cost_per_month_usd``, ``saving_vs_first_usd`` (saving against the first
         batch size given), ``peak_concurrency_needed``, ``max_backlog_messages``.
     """
-    import pandas as pd
 
     rows = []
     for b in batch_sizes:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ._validate import (
+from costmodel._validate import (
     as_float_array,
     check_choice,
     check_finite,
@@ -38,7 +38,8 @@ from ._validate import (
     check_positive,
     check_range,
 )
-from .errors import InvalidParameterError, TraceFormatError, UnknownNameError
+from costmodel.resources import data_path
+from costmodel.errors import InvalidParameterError, TraceFormatError, UnknownNameError
 
 __all__ = [
     "DEFAULT_START",
@@ -78,9 +79,8 @@ MIN_STEP_S = 1.0
 MAX_STEP_S = 3600.0
 SECONDS_PER_DAY = 86400.0
 
-_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 #: The shipped label thresholds (visible, editable data).
-LABEL_THRESHOLDS_PATH = _DATA_DIR / "traffic_labels.yaml"
+LABEL_THRESHOLDS_PATH = data_path("traffic_labels.yaml")
 
 
 # --------------------------------------------------------------------------- grid & checks

@@ -17,7 +17,7 @@ Three layers, from exact to closed form:
 * :func:`steady_state_model` - the analytical model of Mahmoudi & Khazaei, "Performance
   Modeling of Serverless Computing Platforms", IEEE TCC 2020, for Poisson traffic.
 
-The fast whole-month model lives in :mod:`costmodel.coldstart_fast`.
+The fast whole-month model lives in :mod:`costmodel.models.coldstart.fast`.
 
 Design of the simulator (measured, see ``docs/benchmarks-coldstart.md``): arrivals and
 service times are drawn up front with numpy; the event loop does only O(log n) heap
@@ -36,9 +36,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtr, ndtri
+from scipy.stats import t as student_t
 
-from ._validate import as_float_array, check_int, check_non_negative, check_positive
-from .errors import InvalidParameterError
+from costmodel._validate import as_float_array, check_int, check_non_negative, check_positive
+from costmodel.errors import InvalidParameterError
+from costmodel.models.coldstart.arrivals import (  # re-exported: part of this module's API before the split
+    ARRIVALS,
+    arrival_counts,
+    arrivals_for_traffic,
+    as_rng,
+    check_arrivals,
+    counts_arrival_times_s,
+    poisson_arrival_times_s,
+    time_average_counts,
+)
+from costmodel.models.coldstart.fast import fast_cold_starts
 
 __all__ = [
     "Duration",
@@ -71,15 +84,10 @@ WARM, COLD, THROTTLED = 0, 1, 2
 #: How a per-step series is expanded into arrivals: ``"poisson"`` (the rate is the mean
 #: of a Poisson process within the step) or ``"counts"`` (``rate x step_s`` is the exact
 #: number of arrivals in the step, spread evenly inside it).
-ARRIVALS = ("poisson", "counts")
 
 _Z99 = 2.3263478740408408  # standard normal 99th percentile
 
 
-def _rng(random_state: Any) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    return np.random.default_rng(random_state)
 
 
 # ---------------------------------------------------------------------------------
@@ -152,7 +160,7 @@ class Duration:
 
     def sample(self, size: int, random_state: Any = None) -> np.ndarray:
         """Draw ``size`` durations [s]."""
-        rng = _rng(random_state)
+        rng = as_rng(random_state)
         if self.kind == "exponential":
             return rng.exponential(self.mean_s, size) if self.mean_s > 0 else np.zeros(size)
         if self.kind == "fixed":
@@ -171,7 +179,6 @@ class Duration:
         if self.kind == "fixed":
             return np.full(q.shape, self.mean_s)
         if self.kind == "lognormal":
-            from scipy.special import ndtri
 
             mu = math.log(self.mean_s) - self.sigma**2 / 2
             return np.exp(mu + self.sigma * ndtri(q))
@@ -187,7 +194,6 @@ class Duration:
         if self.kind == "fixed":
             return (x >= self.mean_s).astype(float)
         if self.kind == "lognormal":
-            from scipy.special import ndtr
 
             mu = math.log(self.mean_s) - self.sigma**2 / 2
             with np.errstate(divide="ignore"):
@@ -207,175 +213,14 @@ def as_duration(name: str, value: Any) -> Duration:
     raise InvalidParameterError(name, value, "a Duration or a mean duration in seconds")
 
 
-# ---------------------------------------------------------------------------------
-# Arrivals
-# ---------------------------------------------------------------------------------
-def poisson_arrival_times_s(arrival_rps: Any, step_s: float, random_state: Any = None) -> np.ndarray:
-    """Arrival times [s] of a Poisson process whose rate is constant within each step.
-
-    Parameters
-    ----------
-    arrival_rps : float or array_like
-        Mean arrival rate per step [requests/s] (a scalar is one step).
-    step_s : float
-        Step length [s].
-    random_state : int or numpy.random.Generator, optional
-        Seed or generator.
-
-    Returns
-    -------
-    numpy.ndarray
-        Sorted arrival times [s] in ``[0, len(arrival_rps) * step_s)``.
-    """
-    rates = np.atleast_1d(as_float_array("arrival_rps", arrival_rps)).ravel()
-    check_non_negative("arrival_rps", rates)
-    check_positive("step_s", step_s)
-    rng = _rng(random_state)
-    if rates.size == 1:
-        # one rate: cumulative exponential gaps (no sort needed)
-        rate = rates[0]
-        if rate == 0:
-            return np.empty(0)
-        expected = rate * step_s
-        n_draw = int(expected + 10 * math.sqrt(expected) + 20)
-        times = np.cumsum(rng.exponential(1.0 / rate, n_draw))
-        while times[-1] < step_s:
-            more = np.cumsum(rng.exponential(1.0 / rate, n_draw)) + times[-1]
-            times = np.concatenate([times, more])
-        return times[: np.searchsorted(times, step_s)]
-    counts = rng.poisson(rates * step_s)
-    starts = np.repeat(np.arange(rates.size) * float(step_s), counts)
-    times = starts + rng.random(starts.size) * step_s
-    # uniform points inside each step: sort within steps (steps are already ordered)
-    return np.sort(times, kind="stable")
 
 
-def check_arrivals(arrivals: Any) -> str:
-    """Validate the arrival-expansion choice (one of :data:`ARRIVALS`)."""
-    from ._validate import check_choice
-
-    return check_choice("arrivals", arrivals, ARRIVALS)
 
 
-def arrival_counts(arrival_rps: Any, step_s: float, name: str = "arrival_rps") -> np.ndarray:
-    """Exact arrivals per step ``rate x step_s`` for ``arrivals="counts"``.
-
-    Parameters
-    ----------
-    arrival_rps : float or array_like
-        Rate per step [requests/s] that is really a count per step divided by ``step_s``.
-    step_s : float
-        Step length [s].
-    name : str
-        Parameter name used in the error message.
-
-    Returns
-    -------
-    numpy.ndarray of int64
-        Arrivals per step.
-
-    Raises
-    ------
-    InvalidParameterError
-        Naming ``name`` when a step does not hold a whole number of arrivals (within
-        ``1e-6`` absolute plus ``1e-9`` relative).
-    """
-    rates = np.atleast_1d(as_float_array(name, arrival_rps)).ravel()
-    check_non_negative(name, rates)
-    check_positive("step_s", step_s)
-    x = rates * float(step_s)
-    r = np.rint(x)
-    bad = np.abs(x - r) > 1e-6 + 1e-9 * r
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InvalidParameterError(
-            name, float(rates[i]),
-            f"whole numbers of arrivals per step for arrivals='counts' (step {i}: rate x step_s = "
-            f"{x[i]:.6g}); use arrivals='poisson' for mean rates",
-        )
-    return r.astype(np.int64)
 
 
-def counts_arrival_times_s(arrival_rps: Any, step_s: float) -> np.ndarray:
-    """Arrival times [s] when each step holds exactly ``rate x step_s`` arrivals.
-
-    Step ``k`` with ``n`` arrivals places them evenly, at the midpoints
-    ``k step_s + (i + 1/2) step_s / n``, ``i = 0..n-1`` (gap ``g = step_s / n``; one
-    arrival sits in the middle of its step). Deterministic: no ``random_state``.
-
-    Parameters
-    ----------
-    arrival_rps : float or array_like
-        Count per step divided by ``step_s`` [requests/s] (a scalar is one step).
-    step_s : float
-        Step length [s].
-
-    Returns
-    -------
-    numpy.ndarray
-        Sorted arrival times [s] in ``[0, len(arrival_rps) * step_s)``.
-    """
-    counts = arrival_counts(arrival_rps, step_s)
-    total = int(counts.sum())
-    if total == 0:
-        return np.empty(0)
-    step_of = np.repeat(np.arange(counts.size), counts)
-    first = np.repeat(np.cumsum(counts) - counts, counts)
-    within = np.arange(total) - first
-    return step_of * float(step_s) + (within + 0.5) * (float(step_s) / counts[step_of])
 
 
-def arrivals_for_traffic(traffic: Any, rate_rps: Any = None, step_s: float | None = None,
-                         warm_mean_s: float | None = None) -> str:
-    """The arrival expansion a scenario's ``traffic`` block calls for.
-
-    ``"counts"`` when the block describes counts per step - ``pattern: sparse`` with
-    ``timing: fixed`` (cron-like invocations at known times) or ``pattern: trace`` (CSV
-    counts, Azure per-minute invocation counts) - with no ``scale`` or ``growth`` applied,
-    and (when ``rate_rps`` and ``step_s`` are given) every step holds a whole number of
-    arrivals (a trace given as rates, or resampled to a finer step, falls back).
-    When ``warm_mean_s`` is given, additionally at least 90 % of the requests must arrive
-    in steps whose evenly spaced arrivals need one environment at a time
-    (:func:`costmodel.coldstart_fast.counts_concurrency` = 1): at higher concurrency the
-    variability of the service time, which the fast counts model ignores (it fixes the
-    service at its mean), makes it understate cold starts, and the Poisson expansion is
-    the conservative (upper) estimate there (``docs/coldstart-model.md``). Otherwise
-    ``"poisson"`` (generated mean rates).
-
-    Parameters
-    ----------
-    traffic : mapping or None
-        The scenario's traffic block (``Scenario.traffic``).
-    rate_rps : array_like, optional
-        The series built from it [requests/s].
-    step_s : float, optional
-        Its step [s].
-    warm_mean_s : float, optional
-        Mean warm execution time [s] (needs ``rate_rps`` and ``step_s``).
-
-    Returns
-    -------
-    str
-        ``"counts"`` or ``"poisson"``.
-    """
-    if not hasattr(traffic, "get"):
-        return "poisson"
-    pattern = traffic.get("pattern")
-    counts_like = (pattern == "sparse" and traffic.get("timing") == "fixed") or pattern == "trace"
-    if not counts_like or traffic.get("scale") is not None or traffic.get("growth"):
-        return "poisson"
-    if rate_rps is not None and step_s is not None:
-        try:
-            counts = arrival_counts(rate_rps, step_s)
-        except InvalidParameterError:
-            return "poisson"
-        if warm_mean_s is not None and counts.sum() > 0:
-            from .coldstart_fast import counts_concurrency
-
-            single = counts_concurrency(counts, float(step_s), float(warm_mean_s)) <= 1
-            if counts[single].sum() < 0.9 * counts.sum():
-                return "poisson"
-    return "counts"
 
 
 # ---------------------------------------------------------------------------------
@@ -549,33 +394,6 @@ def _event_loop(arrivals, warm_s, cold_s, keep_alive_s, cap, pc):
     return status, inst_of, creation, last_dep
 
 
-def time_average_counts(starts_s: np.ndarray, ends_s: np.ndarray, edges_s: np.ndarray) -> np.ndarray:
-    """Time-averaged number of open intervals ``[start, end)`` in each bin.
-
-    Parameters
-    ----------
-    starts_s, ends_s : numpy.ndarray
-        Interval bounds [s].
-    edges_s : numpy.ndarray
-        Increasing bin edges [s] (``k+1`` edges give ``k`` bins).
-
-    Returns
-    -------
-    numpy.ndarray
-        Mean count in each bin (integral of the count over the bin / bin length).
-    """
-    a = np.sort(np.asarray(starts_s, dtype=float))
-    b = np.sort(np.asarray(ends_s, dtype=float))
-    e = np.asarray(edges_s, dtype=float)
-
-    def integral(sorted_pts):
-        # sum over points p < e of (e - p)
-        idx = np.searchsorted(sorted_pts, e, side="left")
-        csum = np.concatenate([[0.0], np.cumsum(sorted_pts)])
-        return idx * e - csum[idx]
-
-    area = integral(a) - integral(b)
-    return np.diff(area) / np.diff(e)
 
 
 def simulate(
@@ -600,7 +418,7 @@ def simulate(
     ----------
     arrival_rps : float or array_like, optional
         Arrival rate [requests/s]: a scalar (constant, needs ``horizon_s``) or a per-step
-        series (needs ``step_s``; e.g. from :mod:`costmodel.traffic`); expanded to arrival
+        series (needs ``step_s``; e.g. from :mod:`costmodel.models.traffic`); expanded to arrival
         times as ``arrivals`` says.
     horizon_s : float, optional
         Simulated time [s] for a scalar rate or explicit arrival times (default for the
@@ -644,7 +462,7 @@ def simulate(
     keep_alive_s, cap, pc = _check_common(keep_alive_s, concurrency_limit, provisioned_concurrency)
     warm = as_duration("warm_duration", warm_duration)
     init, cold = _cold_service(warm, init_duration, cold_duration)
-    rng = _rng(random_state)
+    rng = as_rng(random_state)
 
     if arrival_times_s is not None:
         arrivals = as_float_array("arrival_times_s", arrival_times_s).ravel()
@@ -763,7 +581,7 @@ def cold_start_fraction(
     concurrency_limit, provisioned_concurrency : int
         As in :func:`simulate`.
     method : {"fast", "exact"}
-        ``"fast"``: :func:`costmodel.coldstart_fast.fast_cold_starts`;
+        ``"fast"``: :func:`costmodel.models.coldstart.fast.fast_cold_starts`;
         ``"exact"``: :func:`simulate`.
     random_state : int or numpy.random.Generator, optional
         Seed for ``"exact"``.
@@ -786,7 +604,6 @@ def cold_start_fraction(
         ).cold_start_fraction
     if method != "fast":
         raise InvalidParameterError("method", method, "'fast' or 'exact'")
-    from .coldstart_fast import fast_cold_starts
 
     return fast_cold_starts(
         arrival_rps, step_s, as_duration("warm_duration", warm_duration).mean_s, keep_alive_s,
@@ -1041,7 +858,6 @@ def confidence_interval(values: Any, level: float = 0.95) -> tuple[float, float,
     -------
     (mean, low, high) : tuple of float
     """
-    from scipy.stats import t as student_t
 
     x = as_float_array("values", values).ravel()
     if x.size < 2:

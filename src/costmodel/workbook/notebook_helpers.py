@@ -7,10 +7,37 @@ the short text lines that nbval compares.
 """
 from __future__ import annotations
 
+import copy
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from costmodel._validate import check_choice
+from costmodel.analysis.compare import compare
+from costmodel.decision import (
+    Facts,
+    evaluate,
+    load_decision_signals,
+    measure,
+    recommend,
+    validate_team,
+    validate_workload,
+)
+from costmodel.decision.measure import considered_options
+from costmodel.resources import data_path
+from costmodel.errors import InvalidParameterError, ScenarioError, UnknownNameError
+from costmodel.models import traffic as tr
+from costmodel.models.coldstart.fast import fast_cold_starts
+from costmodel.models.coldstart.simulator import Duration, confidence_interval, low_rate_cold_start_fraction, simulate
+from costmodel.models.latency import container_latency, lambda_latency
+from costmodel.models.traffic import label_traffic, load_label_thresholds, traffic_signals
+from costmodel.scenario.load import load_scenario
 
 __all__ = [
     "setup_notebook",
@@ -74,10 +101,8 @@ def setup_notebook(renderer: str = "plotly_mimetype") -> None:
         A plotly renderer name. ``notebook_connected`` is refused: it loads plotly.js
         from a CDN.
     """
-    import pandas as pd
     import plotly.io as pio
 
-    from ._validate import check_choice
 
     check_choice("renderer", renderer, ("plotly_mimetype", "notebook", "plotly_mimetype+notebook", "png", "svg", "json"))
     pio.renderers.default = renderer
@@ -88,11 +113,12 @@ def setup_notebook(renderer: str = "plotly_mimetype") -> None:
     os.environ["TQDM_DISABLE"] = "1"
 
 
-_REPO_DIR = Path(__file__).resolve().parents[2]
+#: The source tree (absent in an installed wheel, where the shared sample is absent too).
+_REPO_DIR = Path(__file__).resolve().parents[3]
 #: The shared Azure Functions 2019 sample (read, never copied; absent on most machines).
 AZURE_SAMPLE_DIR = _REPO_DIR.parent / "shared" / "data" / "azure-functions-2019-sample"
 #: The project's own synthetic fixture in the same (resampled) schema.
-AZURE_FIXTURE = _REPO_DIR / "data" / "traces" / "azure_resampled_3fn.csv"
+AZURE_FIXTURE = data_path("traces", "azure_resampled_3fn.csv")
 
 #: Scenario blocks whose keys themselves contain dots (price keys such as
 #: ``lambda.request``): an override ``price_overrides.lambda.request`` sets the key
@@ -127,9 +153,7 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any] | None)
         ``overrides`` is not a mapping of non-empty dotted names, or a path runs
         through a field that is not a block.
     """
-    import copy
 
-    from .errors import InvalidParameterError
 
     if overrides is None:
         overrides = {}
@@ -165,7 +189,7 @@ def load_report_scenario(scenario_path: str | Path, overrides: Mapping[str, Any]
     """Load and fully validate the report's scenario (its parameters) or raise.
 
     The file is validated as it is, then again with ``overrides`` applied (see
-    :func:`apply_overrides`) by :func:`costmodel.scenario.load_scenario`, and its traffic
+    :func:`apply_overrides`) by :func:`costmodel.scenario.load.load_scenario`, and its traffic
     series is built, so that every bad parameter fails here, in the report's first cell,
     with the library's message (parameter, value, what is allowed).
 
@@ -178,10 +202,8 @@ def load_report_scenario(scenario_path: str | Path, overrides: Mapping[str, Any]
 
     Returns
     -------
-    costmodel.scenario.Scenario
+    costmodel.scenario.load.Scenario
     """
-    from .errors import ScenarioError
-    from .scenario import load_scenario
 
     path = Path(scenario_path)
     if not path.is_file():
@@ -203,7 +225,6 @@ def decide(scenario: Any):
     latency only and says what is missing)."""
     if not _has_decision_blocks(scenario):
         return None
-    from .decision import recommend
 
     return recommend(scenario)
 
@@ -235,7 +256,6 @@ def scenario_markdown(scenario: Any, overrides: Mapping[str, Any] | None = None)
 def scenario_yaml_markdown(scenario: Any) -> Any:
     """The scenario as validated (overrides applied), as a YAML block in Markdown, so a
     report states exactly what it computed."""
-    import yaml
     from IPython.display import Markdown
 
     text = yaml.safe_dump(scenario.raw, sort_keys=False, default_flow_style=False, width=100)
@@ -259,9 +279,7 @@ def format_number(name: str, value: Any, digits: int = 4) -> str:
     digits : int
         Significant figures for non-USD floats.
     """
-    import math
 
-    import numpy as np
 
     if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, str):
         return str(value)
@@ -349,7 +367,6 @@ def recommendation_markdown(rec: Any) -> Any:
 
 def signals_frame(rec: Any):
     """The six decision signals: lean, what was measured, one-line reason (a DataFrame)."""
-    import pandas as pd
 
     rows = [{"signal": s.name, "lean": s.lean, "measured": _short(s.measured), "reason": s.reason} for s in rec.signals]
     return pd.DataFrame(rows).set_index("signal")
@@ -357,7 +374,6 @@ def signals_frame(rec: Any):
 
 def rules_frame(rec: Any):
     """The seed's "when not to use" rules: fired or not, and the numbers (a DataFrame)."""
-    import pandas as pd
 
     rows = [{"rule": r.name, "fired": r.fired, "applicable": r.applicable, "reason": r.reason} for r in rec.rules]
     return pd.DataFrame(rows).set_index("rule")
@@ -365,7 +381,6 @@ def rules_frame(rec: Any):
 
 def hard_limits_frame(rec: Any):
     """Lambda's hard limits checked against the declared workload (a DataFrame)."""
-    import pandas as pd
 
     rows = [{"limit": c.name, "violated": c.violated, "check": c.reason} for c in rec.hard_limits]
     return pd.DataFrame(rows).set_index("limit")
@@ -388,7 +403,6 @@ def decision_evidence(scenario: Any, recommendation: Any = None) -> dict[str, An
     """
     if recommendation is not None:
         return dict(recommendation.evidence)
-    from .decision import measure
 
     facts = measure(scenario).to_dict()
     facts["lambda_to_container_cost_ratio"] = facts.pop("cost_ratio", None)
@@ -448,7 +462,6 @@ def latency_figure(evidence: Mapping[str, Any], recommendation: Any = None):
 def fanout_frame(evidence: Mapping[str, Any]):
     """The declared fan-out chain at its batch size and batched (a DataFrame), or a
     Markdown note when the workload declares no fan-out."""
-    import pandas as pd
     from IPython.display import Markdown
 
     fm = evidence.get("failure_modes") or {}
@@ -487,14 +500,14 @@ def trace_table(traces: Mapping[str, Any], *, keep_alive_s: float = 600.0, warm_
                 init_duration_ms: float = 250.0):
     """One row per function of an Azure trace: traffic signals, label, cold-start share.
 
-    Signals and labels from :mod:`costmodel.traffic`; the cold-start share from the fast
-    model (:func:`costmodel.coldstart_fast.fast_cold_starts`) with a fixed warm duration,
+    Signals and labels from :mod:`costmodel.models.traffic`; the cold-start share from the fast
+    model (:func:`costmodel.models.coldstart.fast.fast_cold_starts`) with a fixed warm duration,
     as the per-function durations of the sample are not used here.
 
     Parameters
     ----------
-    traces : mapping of str to costmodel.traffic.Trace
-        From :func:`costmodel.traffic.load_azure_trace`.
+    traces : mapping of str to costmodel.models.traffic.Trace
+        From :func:`costmodel.models.traffic.load_azure_trace`.
     keep_alive_s : float
         Keep-alive after the last request [s].
     warm_mean_ms, init_duration_ms : float
@@ -508,10 +521,7 @@ def trace_table(traces: Mapping[str, Any], *, keep_alive_s: float = 600.0, warm_
         ``cv``, ``idle_fraction``, ``label``, ``cold_start_fraction``, ``idle_instance_s``
         and ``trigger``.
     """
-    import pandas as pd
 
-    from .coldstart_fast import fast_cold_starts
-    from .traffic import label_traffic, load_label_thresholds, traffic_signals
 
     thresholds = load_label_thresholds()
     rows = []
@@ -548,10 +558,7 @@ def keep_alive_sweep(traces: Mapping[str, Any], keep_alives_s: Any, *, warm_mean
     pandas.DataFrame
         Indexed by ``keep_alive_s``.
     """
-    import numpy as np
-    import pandas as pd
 
-    from .coldstart_fast import fast_cold_starts
 
     rows = []
     for keep in keep_alives_s:
@@ -578,8 +585,8 @@ def trace_verdicts(traces: Mapping[str, Any], names: Any, scenario: Any, *, keep
 
     ``names`` are function hashes or their first characters (as in :func:`trace_table`'s
     index). Each function's day of traffic (repeated to a month) replaces the scenario's traffic;
-    costs come from :func:`costmodel.compare.compare`, the traffic label from
-    :mod:`costmodel.traffic`, the cold-start share from the fast model, and the verdict from
+    costs come from :func:`costmodel.analysis.compare.compare`, the traffic label from
+    :mod:`costmodel.models.traffic`, the cold-start share from the fast model, and the verdict from
     :func:`costmodel.decision.evaluate` with the scenario's declared workload and team.
     Break-even rates and latency percentiles are left out (None) to keep this fast over
     many functions, so the "when not to use" rules that need them report "not measured".
@@ -590,14 +597,7 @@ def trace_verdicts(traces: Mapping[str, Any], names: Any, scenario: Any, *, keep
         One row per function: label, invocations per day, Lambda and cheapest container
         monthly cost [USD], their ratio, cold-start share, verdict, decided_by.
     """
-    import pandas as pd
 
-    from ._decision_adapters import considered_options
-    from .coldstart_fast import fast_cold_starts
-    from .compare import compare
-    from .decision import Facts, evaluate, load_decision_signals, validate_team, validate_workload
-    from .scenario import load_scenario
-    from .traffic import label_traffic, load_label_thresholds
 
     sc = load_scenario(scenario)
     scfg = load_decision_signals()
@@ -613,7 +613,6 @@ def trace_verdicts(traces: Mapping[str, Any], names: Any, scenario: Any, *, keep
     for short in names:
         name = next((k for k in traces if k.startswith(str(short))), None)
         if name is None:
-            from .errors import UnknownNameError
 
             raise UnknownNameError("function", short, [k[:10] for k in traces])
         trace = traces[name]
@@ -650,7 +649,7 @@ def fast_vs_exact(rates_rps: Any, *, keep_alive_s: float = 600.0, warm_mean_ms: 
 
     For each rate: the fast model's P(cold) over the same horizon, the exact simulator's
     mean over ``replications`` independent seeded runs with its 95 % confidence interval
-    (:func:`costmodel.coldstart.confidence_interval`), and the low-rate closed form
+    (:func:`costmodel.models.coldstart.simulator.confidence_interval`), and the low-rate closed form
     ``e^{-lambda T} / (1 + lambda w)``. Warm service times are exponential (SimFaaS's
     assumption).
 
@@ -659,11 +658,7 @@ def fast_vs_exact(rates_rps: Any, *, keep_alive_s: float = 600.0, warm_mean_ms: 
     pandas.DataFrame
         Indexed by ``rate_rps``.
     """
-    import numpy as np
-    import pandas as pd
 
-    from .coldstart import Duration, confidence_interval, low_rate_cold_start_fraction, simulate
-    from .coldstart_fast import fast_cold_starts
 
     rng = np.random.default_rng(random_state)
     warm = Duration.exponential(warm_mean_ms / 1000.0)
@@ -688,21 +683,18 @@ def fast_vs_exact(rates_rps: Any, *, keep_alive_s: float = 600.0, warm_mean_ms: 
 def latency_under_bursts(scenario: Any, comparison: Any = None):
     """Per-step latency of Lambda and of the Fargate fleet on a scenario's traffic.
 
-    Lambda: :func:`costmodel.latency.lambda_latency` (cold starts from the fast model).
-    Fargate: :func:`costmodel.latency.container_latency` with the request slots of the
-    autoscaled fleet from :func:`costmodel.compare.compare` - ready tasks, or ready
+    Lambda: :func:`costmodel.models.latency.lambda_latency` (cold starts from the fast model).
+    Fargate: :func:`costmodel.models.latency.container_latency` with the request slots of the
+    autoscaled fleet from :func:`costmodel.analysis.compare.compare` - ready tasks, or ready
     capacity times the mean duration when that is larger (the rule the decision engine
-    uses, ``costmodel._decision_adapters.measure_facts``).
+    uses, ``costmodel.decision.measure.measure_facts``).
 
     Returns
     -------
     (LatencyResult, LatencyResult, Comparison)
         Lambda, Fargate, and the comparison the fleet came from.
     """
-    import numpy as np
 
-    from .compare import compare
-    from .latency import container_latency, lambda_latency
 
     cmp = comparison if comparison is not None else compare(scenario)
     sc = scenario
@@ -741,7 +733,7 @@ def bill_by_category(bills: Mapping[str, Any], options: Any = None):
 
     Parameters
     ----------
-    bills : mapping of str to costmodel.bills.Bill
+    bills : mapping of str to costmodel.models.bills.Bill
         E.g. ``Comparison.bills``.
     options : sequence of str, optional
         Which options (default: all, in order).
@@ -752,7 +744,6 @@ def bill_by_category(bills: Mapping[str, Any], options: Any = None):
         One row per option, one column per category [USD], plus ``total_usd`` and
         ``non_compute_share`` (the share of the bill that is not compute) [-].
     """
-    import pandas as pd
 
     rows = {}
     for option in options or list(bills):
@@ -781,15 +772,14 @@ def same_mean_shapes(mean_rps: float, *, step_s: float = 60.0, horizon_days: flo
     - ``bursty``: a base rate with eight 5-minute bursts a day adding 15x the base;
     - ``sparse``: on/off - four 15-minute windows a day, nothing in between.
 
-    Each is built by :mod:`costmodel.traffic` and rescaled with
-    :func:`costmodel.traffic.scale` to ``mean_rps`` exactly.
+    Each is built by :mod:`costmodel.models.traffic` and rescaled with
+    :func:`costmodel.models.traffic.scale` to ``mean_rps`` exactly.
 
     Returns
     -------
     dict of str to numpy.ndarray
         Rate per step [req/s].
     """
-    from . import traffic as tr
 
     raw = {
         "steady": tr.steady(1.0, horizon_days=horizon_days, step_s=step_s, noise_cv=0.05, random_state=random_state),
@@ -807,8 +797,8 @@ def same_mean_shapes(mean_rps: float, *, step_s: float = 60.0, horizon_days: flo
 def quick_decision(scenario: Any, comparison: Any, lambda_result: Any = None, container_result: Any = None) -> dict:
     """The decision procedure on cheaply measured facts, for interactive use.
 
-    Facts: costs from ``comparison`` (:func:`costmodel.compare.compare`), the traffic
-    label from :mod:`costmodel.traffic`, p99s and the cold-start share from the latency
+    Facts: costs from ``comparison`` (:func:`costmodel.analysis.compare.compare`), the traffic
+    label from :mod:`costmodel.models.traffic`, p99s and the cold-start share from the latency
     results when given. No break-even search and no "what would flip it" (those need
     many comparisons; :func:`costmodel.decision.recommend` computes them). The verdict
     comes from :func:`costmodel.decision.evaluate` with the scenario's declared workload
@@ -820,9 +810,6 @@ def quick_decision(scenario: Any, comparison: Any, lambda_result: Any = None, co
         ``verdict``, ``confidence``, ``decided_by``, ``reason``, ``signals`` (tuple of
         SignalLean) and ``facts`` (the :class:`costmodel.decision.Facts` used).
     """
-    from ._decision_adapters import considered_options
-    from .decision import Facts, evaluate, load_decision_signals, validate_team, validate_workload
-    from .traffic import label_traffic
 
     scfg = load_decision_signals()
     work_raw = scenario.raw.get("work") or {}
@@ -889,7 +876,6 @@ class DecisionExplorer:
     KEEP_ALIVE_S = (60, 120, 300, 600, 900, 1800, 3600)
 
     def __init__(self, scenario_path: str | Path):
-        from .scenario import load_scenario
 
         self.base = load_scenario(scenario_path)
         work = self.base.raw.get("work") or {}
@@ -920,7 +906,6 @@ class DecisionExplorer:
             "work.architecture": v["architecture"], "lambda.front_door": v["front_door"],
             "lambda.keep_alive_s": float(v["keep_alive_s"]),
         })
-        from .scenario import load_scenario
 
         return load_scenario(raw, base_dir=self.base.base_dir)
 
@@ -933,7 +918,6 @@ class DecisionExplorer:
             ``values``, ``scenario``, ``comparison``, ``lambda_latency``,
             ``container_latency``, ``decision`` (from :func:`quick_decision`).
         """
-        from .compare import compare
 
         v = {**self.defaults, **values}
         sc = self.scenario(**v)

@@ -1,16 +1,16 @@
 """Lambda vs Fargate vs EC2 on the same month of traffic.
 
-:func:`compare` takes a scenario (file, dict or :class:`~costmodel.scenario.Scenario`),
+:func:`compare` takes a scenario (file, dict or :class:`~costmodel.scenario.load.Scenario`),
 builds its traffic, runs
 
-* Lambda on the series (:func:`costmodel.lambda_traffic.lambda_on_traffic`) plus its front
+* Lambda on the series (:func:`costmodel.models.lambda_traffic.lambda_on_traffic`) plus its front
   door (API Gateway HTTP/REST, ALB with Lambda targets, function URL or none);
-* Fargate target tracking (:func:`costmodel.autoscaling.simulate_scaling`) priced on-demand,
+* Fargate target tracking (:func:`costmodel.models.autoscaling.simulate_scaling`) priced on-demand,
   Spot and with a Savings Plan, behind an ALB;
 * the EC2 Auto Scaling equivalent (instances with ``tasks_per_instance`` tasks packed on
   each, instance boot time) priced on-demand and with a Savings Plan, behind an ALB;
 
-and prices everything with engineer A's bills (:mod:`costmodel.bills`). The same glue (logs,
+and prices everything with engineer A's bills (:mod:`costmodel.models.bills`). The same glue (logs,
 NAT, data transfer out) is added to every option.
 
 A month is 30 days (720 h): a shorter series is repeated to 30 days and a longer one is cut
@@ -19,7 +19,7 @@ difference (1.4 %) only affects always-on capacity.
 
 ALB LCUs are computed hourly assuming one new connection per request, each active for
 under a minute, one rule evaluation per request, and ``glue.payload_kb`` processed per
-request (see :func:`costmodel.bills.alb_lcu`).
+request (see :func:`costmodel.models.bills.alb_lcu`).
 """
 from __future__ import annotations
 
@@ -31,9 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validate import check_non_negative
-from .autoscaling import ScalingPolicy, ScalingResult, simulate_scaling, task_capacity_rps
-from .bills import (
+from costmodel._validate import check_non_negative
+from costmodel.errors import ScenarioError
+from costmodel.models.autoscaling import ScalingPolicy, ScalingResult, simulate_scaling, task_capacity_rps
+from costmodel.models.bills import (
     Bill,
     alb_bill,
     api_gateway_bill,
@@ -44,11 +45,19 @@ from .bills import (
     logs_bill,
     nat_bill,
 )
-from .errors import ScenarioError
-from .lambda_traffic import LambdaTrafficResult, lambda_on_traffic
-from .pricing import Prices
-from .scenario import Scenario, load_scenario
-from .traffic import SECONDS_PER_DAY, TrafficSignals, check_rate, tile_to_horizon, traffic_signals
+from costmodel.models.coldstart.simulator import arrivals_for_traffic
+from costmodel.models.lambda_traffic import LambdaTrafficResult, lambda_on_traffic
+from costmodel.models.pricing import Prices
+from costmodel.models.traffic import (
+    DEFAULT_START,
+    SECONDS_PER_DAY,
+    TrafficSignals,
+    check_rate,
+    from_series,
+    tile_to_horizon,
+    traffic_signals,
+)
+from costmodel.scenario.load import Scenario, load_scenario
 
 __all__ = ["OPTIONS", "MONTH_DAYS", "Comparison", "compare", "option_bills", "front_door_bill", "glue_bill",
            "scaling_policies"]
@@ -343,7 +352,7 @@ def option_bills(sc: Scenario, rate: np.ndarray, step_s: float, fargate_task_s: 
     """The month's bill of every option in :data:`OPTIONS` for one rate series.
 
     The one place where a scenario's options are priced: :func:`compare`,
-    :func:`costmodel.breakeven.option_costs` and :func:`costmodel.breakeven.monte_carlo`
+    :func:`costmodel.analysis.breakeven.option_costs` and :func:`costmodel.analysis.breakeven.monte_carlo`
     all call it. Lambda is billed from the traffic (with its front door); the containers
     from the fleet usage an autoscaling simulation produced; every option carries the same
     glue (queues, tables, logs, NAT, transfer) and the containers their own front door.
@@ -359,11 +368,11 @@ def option_bills(sc: Scenario, rate: np.ndarray, step_s: float, fargate_task_s: 
         Billed Fargate task time in the month [task-s].
     ec2_instance_h : float
         Billed EC2 instance time in the month [instance-h].
-    work : costmodel.workload.Work, optional
+    work : costmodel.models.workload.Work, optional
         Per-request work (default: the scenario's).
-    prices : costmodel.pricing.Prices, optional
+    prices : costmodel.models.pricing.Prices, optional
     cold_starts : "model" or number
-        Passed to :func:`costmodel.lambda_traffic.lambda_on_traffic`.
+        Passed to :func:`costmodel.models.lambda_traffic.lambda_on_traffic`.
     **lambda_kwargs
         Further keywords for :func:`lambda_on_traffic` (``start``, ``arrivals``).
 
@@ -408,7 +417,7 @@ def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: A
     Parameters
     ----------
     scenario : path, dict, Scenario or None
-        Scenario file or dict (see :mod:`costmodel.scenario`); None = the default scenario.
+        Scenario file or dict (see :mod:`costmodel.scenario.load`); None = the default scenario.
     rate_rps : array_like, optional
         Use this series [req/s] instead of the scenario's traffic block (needs ``step_s``).
         A pandas Series on a DatetimeIndex is accepted too.
@@ -417,7 +426,7 @@ def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: A
     prices : Prices, optional
         Default: the scenario's region with its ``price_overrides``.
     cold_starts : "model" or float
-        Passed to :func:`costmodel.lambda_traffic.lambda_on_traffic`.
+        Passed to :func:`costmodel.models.lambda_traffic.lambda_on_traffic`.
 
     Returns
     -------
@@ -427,7 +436,6 @@ def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: A
     prices = prices if prices is not None else sc.prices()
     if rate_rps is not None:
         if isinstance(rate_rps, pd.Series):
-            from .traffic import from_series
 
             rate, step = from_series(rate_rps)
             start = rate_rps.index[0]
@@ -438,7 +446,6 @@ def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: A
     else:
         rate, step, start = sc.traffic_series()
     if start is None:
-        from .traffic import DEFAULT_START
 
         start = DEFAULT_START
     rate, notes = _month(rate, step)
@@ -447,7 +454,6 @@ def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: A
     lam_cfg = sc.lambda_
     pc = lam_cfg["provisioned_concurrency"]
 
-    from .coldstart import arrivals_for_traffic  # counts per step (cron, traces) or Poisson mean rates
 
     arrivals = (arrivals_for_traffic(sc.traffic, rate, step, work.duration.mean_ms / 1000.0)
                 if rate_rps is None else "poisson")

@@ -1,7 +1,7 @@
 """The seed's failure modes, with numbers where numbers exist.
 
 Two failure modes of ``serverless-architecture.md`` ("Common Failure Modes") are
-quantified here; fan-out cost explosion has its own module (:mod:`costmodel.fanout`).
+quantified here; fan-out cost explosion has its own module (:mod:`costmodel.models.fanout`).
 
 1. **State in function memory between invocations.** A module-level cache lives in one
    execution environment. With ``N`` warm environments each cache only sees the requests
@@ -13,7 +13,7 @@ quantified here; fan-out cost explosion has its own module (:mod:`costmodel.fano
    :func:`requests_until_cache_oom`.
 
 2. **Hidden cold-start latency in critical paths.** The p99 of a user-facing Lambda path
-   against its SLO, using the latency model of :mod:`costmodel.latency` (engineer C),
+   against its SLO, using the latency model of :mod:`costmodel.models.latency` (engineer C),
    with the cold-start share that explains it: :func:`cold_start_slo_check`.
 
 Cache model
@@ -37,7 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_int, check_non_negative, check_positive
+from costmodel._validate import check_int, check_non_negative, check_positive
+from costmodel.errors import InvalidParameterError
 
 __all__ = [
     "key_probabilities",
@@ -204,7 +205,6 @@ def stale_read_probability(n_instances: Any) -> Any:
     n = np.asarray(n_instances, dtype=float)
     if np.any(n < 1) or not np.all(np.isfinite(n)):
         bad = n[(n < 1) | ~np.isfinite(n)].ravel()[0] if n.ndim else float(n)
-        from .errors import InvalidParameterError
 
         raise InvalidParameterError("n_instances", bad, "a number >= 1")
     out = 1.0 - 1.0 / n
@@ -329,7 +329,7 @@ def cold_start_slo_check(p99_ms: float, warm_p99_ms: float, cold_start_fraction:
                          user_facing: bool = True) -> ColdStartSLOCheck:
     """Judge Lambda's p99 on a (user-facing) path against an SLO.
 
-    The latencies come from :mod:`costmodel.latency` (``lambda_latency`` /
+    The latencies come from :mod:`costmodel.models.latency` (``lambda_latency`` /
     ``chain_latency``); this function only compares and explains, so the latency maths
     lives in one place. :func:`costmodel.decision.recommend` wires them together.
 

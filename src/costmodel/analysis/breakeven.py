@@ -1,9 +1,9 @@
 """Break-even and uncertainty: where Lambda and containers cost the same, and how sure we are.
 
 * :func:`option_costs` prices a traffic *shape* at many mean rates at once: the container
-  fleets of all rates run together in :func:`costmodel.autoscaling.simulate_scaling_batch`
+  fleets of all rates run together in :func:`costmodel.models.autoscaling.simulate_scaling_batch`
   (vectorised across scenarios); Lambda, front doors and glue use the bills of
-  :mod:`costmodel.bills` through :mod:`costmodel.compare`.
+  :mod:`costmodel.models.bills` through :mod:`costmodel.analysis.compare`.
 * :func:`breakeven_mean_rps` finds, per container option, the mean rate at which it costs
   the same as Lambda for the scenario's shape (a log-spaced grid, then a finer grid in the
   bracket where the difference changes sign; container cost is a step function of the rate,
@@ -34,14 +34,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validate import check_choice, check_int, check_positive
-from .autoscaling import simulate_scaling_batch
-from .compare import MONTH_DAYS, OPTIONS, _month, compare, option_bills, scaling_policies
-from .errors import InvalidParameterError
-from .pricing import Prices
-from .scenario import Scenario, load_scenario
-from .traffic import bursty, check_rate, resample
-from .workload import Work
+from costmodel._validate import check_choice, check_int, check_positive
+from costmodel.analysis.compare import MONTH_DAYS, OPTIONS, _month, compare, option_bills, scaling_policies
+from costmodel.errors import InvalidParameterError
+from costmodel.models.autoscaling import simulate_scaling_batch
+from costmodel.models.pricing import Prices
+from costmodel.models.traffic import bursty, check_rate, resample
+from costmodel.models.workload import Work
+from costmodel.scenario.load import Scenario, load_scenario
 
 __all__ = [
     "CONTAINER_OPTIONS",
@@ -253,7 +253,7 @@ def breakeven_mean_rps(scenario: Any = None, *, options: Any = CONTAINER_OPTIONS
 def peak_to_mean_shape(peak_to_mean: float, *, horizon_days: float = MONTH_DAYS, step_s: float = 60.0) -> np.ndarray:
     """A traffic shape with mean 1 req/s and the given peak-to-mean ratio.
 
-    A base rate with one 1-hour burst a day (:func:`costmodel.traffic.bursty`): with burst
+    A base rate with one 1-hour burst a day (:func:`costmodel.models.traffic.bursty`): with burst
     height ``h``, peak/mean = ``(1 + h) / (1 + h / 24)``, so ``h = (r - 1) / (1 - r / 24)``
     (``1 <= r < 24``).
     """

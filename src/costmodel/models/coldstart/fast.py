@@ -41,7 +41,7 @@ Steps longer than a quarter of the keep-alive are split internally so that the
 window is resolved. Numerics: time is processed in cache-sized chunks; the element-wise
 probability algebra runs in float32 (relative error ~1e-7, far below the model error),
 the cumulative window sums and throttling in float64; positions that no step of a chunk or of
-the chunk before can reach (Erlang-B tail < 1e-7) and expiry terms below e^-40 are skipped. Accuracy against :func:`costmodel.coldstart.simulate` is stated
+the chunk before can reach (Erlang-B tail < 1e-7) and expiry terms below e^-40 are skipped. Accuracy against :func:`costmodel.models.coldstart.simulator.simulate` is stated
 in the docs and checked by ``tests/unit/test_coldstart_fast.py``.
 """
 from __future__ import annotations
@@ -53,8 +53,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_int, check_non_negative, check_positive
-from .errors import InvalidParameterError
+from costmodel._validate import as_float_array, check_int, check_non_negative, check_positive
+from costmodel.errors import InvalidParameterError
+from costmodel.models.coldstart.arrivals import (  # counts_concurrency re-exported: part of this module's API
+    arrival_counts,
+    check_arrivals,
+    counts_concurrency,
+    time_average_counts,
+)
 
 __all__ = ["FastColdStarts", "fast_cold_starts", "fast_cold_starts_loop", "counts_concurrency"]
 
@@ -335,14 +341,12 @@ def fast_cold_starts(
     -------
     FastColdStarts
     """
-    from .coldstart import check_arrivals
 
     mode = check_arrivals(arrivals)
     rates, step_s, w, T, cap, pc, init_s = _check(
         arrival_rps, step_s, warm_mean_s, keep_alive_s, concurrency_limit, provisioned_concurrency, init_mean_s
     )
     if mode == "counts":
-        from .coldstart import arrival_counts
 
         counts = arrival_counts(rates, step_s)
         p_cold, p_thr, alive, busy = _counts_core(counts, step_s, w, T, pc, cap, init_s)
@@ -371,45 +375,6 @@ def fast_cold_starts(
     )
 
 
-def counts_concurrency(counts: Any, step_s: float, warm_mean_s: float) -> np.ndarray:
-    """Instances a step's evenly spaced arrivals keep busy at once (D/D/infinity).
-
-    ``n`` arrivals at gap ``g = step_s / n`` with service ``w``: arrival ``i`` finds the
-    ``m`` previous ones still busy iff ``m g < w``, so the rotation needs
-    ``c = ceil(w / g) = ceil(lambda w)`` instances (each one reused every ``c`` arrivals).
-    In general ``c_k = ceil(arrivals in the window (end_k - w, end_k])`` with arrivals
-    spread evenly in their steps (``= ceil(n_k w / step_s)`` when ``w <= step_s``), never
-    more than the arrivals of the steps that window touches; at least 1 in a step with
-    arrivals, 0 without.
-
-    Parameters
-    ----------
-    counts : array_like
-        Arrivals per step.
-    step_s : float
-        Step [s].
-    warm_mean_s : float
-        Service time ``w`` [s].
-
-    Returns
-    -------
-    numpy.ndarray
-        ``c`` per step (float, whole numbers).
-    """
-    n = np.asarray(counts, dtype=float)
-    csum = np.concatenate([[0.0], np.cumsum(n)])
-    k = np.arange(n.size)
-    # arrivals in the last w seconds of the step, (end - w, end], arrivals spread evenly
-    x = (k + 1) - warm_mean_s / step_s                  # window start [steps]
-    i = np.floor(x).astype(np.int64)
-    inside = i >= 0
-    ic = np.clip(i, 0, max(n.size - 1, 0))
-    c_start = np.where(inside, csum[ic] + (x - i) * n[ic], 0.0)
-    in_window = csum[k + 1] - c_start
-    # ... never more than the arrivals that can overlap (this step and those the window touches)
-    overlapping = csum[k + 1] - np.where(inside, csum[ic], 0.0)
-    need = np.ceil(in_window - 1e-9)
-    return np.where(n > 0, np.maximum(np.minimum(need, overlapping), 1.0), 0.0)
 
 
 def _counts_core(counts: np.ndarray, step_s: float, w: float, T: float, pc: int, cap: int, init_s: float):
@@ -428,7 +393,6 @@ def _counts_core(counts: np.ndarray, step_s: float, w: float, T: float, pc: int,
     is the time average of each position's alive intervals (first cold use -> last
     departure + ``T``).
     """
-    from .coldstart import time_average_counts
 
     n = counts.astype(float)
     k_all = np.arange(n.size)

@@ -58,10 +58,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
-from ._validate import check_choice, check_int, check_non_negative, check_positive, check_range
-from .errors import InvalidParameterError
-from .traffic import check_rate
+from costmodel._validate import check_choice, check_int, check_non_negative, check_positive, check_range
+from costmodel.errors import InvalidParameterError
+from costmodel.models.traffic import check_rate
 
 __all__ = [
     "ScalingPolicy",
@@ -506,7 +507,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     out_cd, in_cd, start_steps = out_cd[order], in_cd[order], start_steps[order]
     n_hi, n_lo = n_hi[order], n_lo[order]
     groups = [(int(v), int(a), int(e)) for v, a, e in _runs(start_steps)]
-    uniform_cd = bool(np.all(out_cd == out_cd[0]) and np.all(in_cd == in_cd[0]))
+    bool(np.all(out_cd == out_cd[0]) and np.all(in_cd == in_cd[0]))
 
     A = ((1.0 - rel) / (c * tgt)).astype(ft)  # desired units per req/s (request metric and used CPU)
     B = ((1.0 - rel) / tgt).astype(ft)  # desired units per busy unit
@@ -544,7 +545,6 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     mf = m.astype(ft)
     bar = None
     if progress:
-        from tqdm.auto import tqdm
         bar = tqdm(total=K, desc="autoscaling (epochs)", unit="epoch", mininterval=0.5)
     # alarm evaluation: consecutive datapoints above (row 0) / below (row 1) target
     use_alarms = bool(np.any(n_hi > 1) or np.any(n_lo > 1))

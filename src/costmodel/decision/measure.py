@@ -2,21 +2,21 @@
 
 Nothing here computes a price, a cost or a latency itself; it calls:
 
-* traffic shape: the comparison's :class:`~costmodel.traffic.TrafficSignals` and
-  :func:`costmodel.traffic.label_traffic` (engineer B);
-* monthly costs: :func:`costmodel.compare.compare` (B);
-* break-even mean rate per container option: :func:`costmodel.breakeven.breakeven_mean_rps` (B);
+* traffic shape: the comparison's :class:`~costmodel.models.traffic.TrafficSignals` and
+  :func:`costmodel.models.traffic.label_traffic` (engineer B);
+* monthly costs: :func:`costmodel.analysis.compare.compare` (B);
+* break-even mean rate per container option: :func:`costmodel.analysis.breakeven.breakeven_mean_rps` (B);
 * mean rates at which the Lambda/container cost ratio crosses the decision thresholds
-  (for "what would flip the verdict"): :func:`costmodel.breakeven.option_costs` (B) on
+  (for "what would flip the verdict"): :func:`costmodel.analysis.breakeven.option_costs` (B) on
   a log grid of mean rates, then refined in the bracket (the same search as B's
   break-even, for a ratio other than 1);
-* latency: :func:`costmodel.latency.lambda_latency`, :func:`~costmodel.latency.container_latency`,
-  :func:`~costmodel.latency.chain_latency`, the provisioned-concurrency fix from
-  :func:`~costmodel.latency.provisioned_concurrency_tradeoff`, the mean warm instance
-  count for the cache numbers from :func:`costmodel.coldstart_fast.fast_cold_starts`
+* latency: :func:`costmodel.models.latency.lambda_latency`, :func:`~costmodel.models.latency.container_latency`,
+  :func:`~costmodel.models.latency.chain_latency`, the provisioned-concurrency fix from
+  :func:`~costmodel.models.latency.provisioned_concurrency_tradeoff`, the mean warm instance
+  count for the cache numbers from :func:`costmodel.models.coldstart.fast.fast_cold_starts`
   (engineer C);
-* fan-out: :func:`costmodel.fanout.fanout`; cache and SLO checks:
-  :mod:`costmodel.failure_modes`.
+* fan-out: :func:`costmodel.models.fanout.fanout`; cache and SLO checks:
+  :mod:`costmodel.models.failure_modes`.
 
 Adapter choices (also in docs/decision.md):
 
@@ -38,11 +38,29 @@ Adapter choices (also in docs/decision.md):
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from costmodel.decision.procedure import evaluate
+from costmodel.decision.records import Facts
 
-from .errors import UnknownNameError
+from costmodel.analysis.breakeven import breakeven_mean_rps, option_costs
+from costmodel.analysis.compare import compare
+from costmodel.errors import UnknownNameError
+from costmodel.models.coldstart.fast import fast_cold_starts
+from costmodel.models.coldstart.simulator import Duration, arrivals_for_traffic
+from costmodel.models.failure_modes import cache_hit_rate, cache_memory_mb, cold_start_slo_check
+from costmodel.models.fanout import fanout
+from costmodel.models.latency import (
+    chain_latency,
+    container_latency,
+    duration_from_ms,
+    lambda_latency,
+    provisioned_concurrency_tradeoff,
+)
+from costmodel.models.traffic import label_traffic
+from costmodel.scenario.load import WORK_DEFAULTS, load_scenario
 
 CHAIN_SAMPLES = 100_000
 #: Grid of B's break-even search (log-spaced over 0.01-1000 req/s, then refined in the
@@ -53,8 +71,7 @@ CHAIN_SEED = 20261127
 
 
 def load(scenario: Any):
-    """The scenario as a :class:`costmodel.scenario.Scenario` (B's loader)."""
-    from .scenario import load_scenario
+    """The scenario as a :class:`costmodel.scenario.load.Scenario` (B's loader)."""
 
     return load_scenario(scenario)
 
@@ -62,18 +79,15 @@ def load(scenario: Any):
 def _arrivals(sc, rate, step) -> str:
     """Engineer C's arrival expansion for the scenario's series: ``"counts"`` for cron-like
     ``sparse``/``timing: fixed`` traffic and count traces at low concurrency, else ``"poisson"``
-    (:func:`costmodel.coldstart.arrivals_for_traffic`)."""
-    from .coldstart import arrivals_for_traffic
+    (:func:`costmodel.models.coldstart.simulator.arrivals_for_traffic`)."""
 
     return arrivals_for_traffic(sc.traffic, rate, step, float(sc.work.mean_duration_s))
 
 
 def _duration_spec(sc) -> Any:
-    from .scenario import WORK_DEFAULTS
 
     spec = (sc.raw.get("work") or {}).get("duration_ms", WORK_DEFAULTS["duration_ms"])
     if isinstance(spec, dict) and "samples" in spec:
-        from .coldstart import Duration
 
         return Duration.empirical(np.asarray(spec["samples"], dtype=float) / 1000.0)
     return spec
@@ -90,11 +104,6 @@ def considered_options(scfg: dict, available) -> list[str]:
 
 def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = None):
     """Measure everything :func:`costmodel.decision.evaluate` needs from a scenario."""
-    from .breakeven import breakeven_mean_rps
-    from .compare import compare
-    from .decision import Facts
-    from .latency import chain_latency, container_latency, duration_from_ms, lambda_latency
-    from .traffic import label_traffic
 
     sc = load(scenario)
     notes: list[str] = []
@@ -210,7 +219,7 @@ def cost_flip_rates(scenario: Any, facts, scfg: dict, lcfg: dict, workload, team
     ``containers_if_ratio_at_least`` and the sustained-throughput rule's ratio. For
     each, the procedure is first re-run with the ratio set just past it; only thresholds
     whose crossing changes the verdict are searched for, on the costs of
-    :func:`costmodel.breakeven.option_costs` (ratio = Lambda / cheapest considered
+    :func:`costmodel.analysis.breakeven.option_costs` (ratio = Lambda / cheapest considered
     container option at each rate).
 
     Returns
@@ -219,10 +228,7 @@ def cost_flip_rates(scenario: Any, facts, scfg: dict, lcfg: dict, workload, team
         ``thresholds``: {label: mean rate or None}; ``flips``: list of dicts for
         :func:`costmodel.decision._flips`.
     """
-    from dataclasses import replace
 
-    from .breakeven import option_costs
-    from .decision import evaluate
 
     c = scfg["signals"]["cost_model"]
     thresholds = {
@@ -292,7 +298,7 @@ def cost_flip_rates(scenario: Any, facts, scfg: dict, lcfg: dict, workload, team
             "lambda_monthly_usd": facts.container_monthly_usd * r * (1.001 if ratio0 < r else 0.999),
             "container_monthly_usd": facts.container_monthly_usd,
             "container_option": facts.container_option,
-            "how": f"costmodel.breakeven.option_costs on a log grid of mean rates ({n_grid} points, "
+            "how": f"costmodel.analysis.breakeven.option_costs on a log grid of mean rates ({n_grid} points, "
                    f"{low_rps:g}-{high_rps:g} req/s, refined with {n_refine}); ratio = Lambda / cheapest of "
                    f"{', '.join(opts)}",
         })
@@ -310,7 +316,6 @@ def provisioned_concurrency_fix(sc, slo_p99_ms: float) -> dict | None:
     """Smallest provisioned-concurrency count whose p99 meets the SLO, from engineer C's
     trade-off curve (PC on all month; cost = Lambda compute incl. PC, vs PC 0 on the
     same curve)."""
-    from .latency import provisioned_concurrency_tradeoff
 
     rate, step, _ = sc.traffic_series()
     lam = sc.lambda_
@@ -335,8 +340,6 @@ def provisioned_concurrency_fix(sc, slo_p99_ms: float) -> dict | None:
 
 def failure_mode_evidence(scenario: Any, facts, workload, scfg: dict) -> tuple[dict, list[str]]:
     """Fan-out and cold-start-on-path numbers for the recommendation's evidence."""
-    from .failure_modes import cold_start_slo_check
-    from .fanout import fanout
 
     sc = load(scenario)
     ev: dict = {}
@@ -362,10 +365,8 @@ def failure_mode_evidence(scenario: Any, facts, workload, scfg: dict) -> tuple[d
                             f"provisioned concurrency {fix['provisioned_concurrency']} brings the p99 to "
                             f"{fix['p99_ms']:,.0f} ms (SLO {fix['latency_slo_p99_ms']:,.0f} ms) for "
                             f"${fix['extra_monthly_usd']:,.2f}/month more Lambda compute "
-                            f"(costmodel.latency.provisioned_concurrency_tradeoff)")
+                            f"(costmodel.models.latency.provisioned_concurrency_tradeoff)")
     if workload.cache and facts.traffic.get("mean_rps"):
-        from .coldstart_fast import fast_cold_starts
-        from .failure_modes import cache_hit_rate, cache_memory_mb
 
         cfg = workload.cache
         rate, step, _ = sc.traffic_series()

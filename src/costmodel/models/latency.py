@@ -2,7 +2,7 @@
 cost side of cold starts.
 
 * :func:`lambda_latency` - per step and overall: the warm duration, plus the init time
-  for cold requests (P(cold) per step from :func:`costmodel.coldstart_fast.fast_cold_starts`),
+  for cold requests (P(cold) per step from :func:`costmodel.models.coldstart.fast.fast_cold_starts`),
   plus client retries with exponential backoff for throttled requests.
 * :func:`container_latency` - a pool of ``servers`` request slots per step: M/M/c
   waiting via Erlang C (or the Allen-Cunneen M/G/c correction), and while demand exceeds
@@ -11,7 +11,7 @@ cost side of cold starts.
 * :func:`chain_latency` - synchronous chains A -> B -> ... of depth 1-5: every hop can be
   cold, the caller stays busy while it waits, so cold starts compound.
 * Cost feedback: :func:`lambda_cold_start_bill` (INIT billing of the modelled cold starts
-  through :func:`costmodel.bills.lambda_bill`, plus idle instance memory-time) and
+  through :func:`costmodel.models.bills.lambda_bill`, plus idle instance memory-time) and
   :func:`provisioned_concurrency_tradeoff` (PC count -> monthly cost and p99).
 
 Percentiles come from mixture CDFs evaluated on a log-spaced grid of latencies and
@@ -20,7 +20,7 @@ in :func:`chain_latency`, which takes a ``random_state``.
 
 Numbers given for ``duration_ms`` / ``init_duration_ms`` here are **fixed** values
 [ms]; a dict ``{"mean": ms, "p99": ms}`` (the scenario's ``work.duration_ms``) is a
-lognormal; a :class:`costmodel.coldstart.Duration` (seconds) is used as given.
+lognormal; a :class:`costmodel.models.coldstart.simulator.Duration` (seconds) is used as given.
 """
 from __future__ import annotations
 
@@ -31,10 +31,11 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ._validate import as_float_array, check_int, check_non_negative, check_positive, check_range
-from .coldstart import Duration, erlang_b, erlang_c
-from .coldstart_fast import fast_cold_starts
-from .errors import InvalidParameterError
+from costmodel._validate import as_float_array, check_int, check_non_negative, check_positive, check_range
+from costmodel.errors import InvalidParameterError
+from costmodel.models.bills import ProvisionedWindow, lambda_bill, lambda_gb_s
+from costmodel.models.coldstart.fast import counts_concurrency, fast_cold_starts
+from costmodel.models.coldstart.simulator import Duration, check_arrivals, erlang_b, erlang_c
 
 __all__ = [
     "PERCENTILES",
@@ -280,7 +281,7 @@ def lambda_latency(
     max_retries : int
         Retries before the client gives up.
     arrivals : {"poisson", "counts"}
-        Arrival expansion of ``traffic_rps`` (see :func:`costmodel.coldstart.simulate`):
+        Arrival expansion of ``traffic_rps`` (see :func:`costmodel.models.coldstart.simulator.simulate`):
         ``"counts"`` when ``rate x step_s`` is the exact number of requests per step
         (cron schedules, invocation-count traces).
 
@@ -694,7 +695,7 @@ def chain_latency(
         Monte Carlo requests.
     random_state : int or numpy.random.Generator, optional
     arrivals : {"poisson", "counts"}
-        Arrival expansion of ``traffic_rps`` (see :func:`costmodel.coldstart.simulate`):
+        Arrival expansion of ``traffic_rps`` (see :func:`costmodel.models.coldstart.simulator.simulate`):
         ``"counts"`` when ``rate x step_s`` is the exact number of requests per step
         (cron schedules, invocation-count traces).
 
@@ -761,8 +762,8 @@ class ColdStartCost:
 
     Attributes
     ----------
-    bill : costmodel.bills.Bill
-        From :func:`costmodel.bills.lambda_bill` with the modelled cold starts' INIT billed.
+    bill : costmodel.models.bills.Bill
+        From :func:`costmodel.models.bills.lambda_bill` with the modelled cold starts' INIT billed.
     cold_starts : float
         Expected cold starts over the series.
     cold_start_fraction : float
@@ -806,7 +807,7 @@ def lambda_cold_start_bill(
 ) -> ColdStartCost:
     """Lambda bill including INIT billing for the modelled cold starts.
 
-    Calls :func:`costmodel.bills.lambda_bill` with ``cold_starts`` from the fast model
+    Calls :func:`costmodel.models.bills.lambda_bill` with ``cold_starts`` from the fast model
     and the mean init duration (billed since 1 Aug 2025 for on-demand ZIP functions).
 
     Parameters
@@ -826,9 +827,9 @@ def lambda_cold_start_bill(
     architecture : {"x86_64", "arm64"}
     concurrency_limit : int
     free_tier : bool
-    prices : costmodel.pricing.Prices, optional
+    prices : costmodel.models.pricing.Prices, optional
     arrivals : {"poisson", "counts"}
-        Arrival expansion of ``traffic_rps`` (see :func:`costmodel.coldstart.simulate`):
+        Arrival expansion of ``traffic_rps`` (see :func:`costmodel.models.coldstart.simulator.simulate`):
         ``"counts"`` when ``rate x step_s`` is the exact number of requests per step
         (cron schedules, invocation-count traces).
 
@@ -836,7 +837,6 @@ def lambda_cold_start_bill(
     -------
     ColdStartCost
     """
-    from .bills import lambda_bill, lambda_gb_s
 
     warm = duration_from_ms("duration_ms", duration_ms)
     init = duration_from_ms("init_duration_ms", init_duration_ms)
@@ -878,7 +878,7 @@ def provisioned_concurrency_tradeoff(
     For each count ``p`` PC is on for the whole series; requests reach PC when one of
     the ``p`` environments is free (probability ``1 - B(p, a_k)`` per step, Erlang-B),
     the rest run on demand with cold starts from the fast model. Cost comes from
-    :func:`costmodel.bills.lambda_bill` (configured PC GB-s, PC duration, on-demand
+    :func:`costmodel.models.bills.lambda_bill` (configured PC GB-s, PC duration, on-demand
     duration, INIT of the on-demand cold starts); latency from :func:`lambda_latency`.
     Pass one month of traffic for a monthly cost.
 
@@ -891,11 +891,11 @@ def provisioned_concurrency_tradeoff(
     architecture, concurrency_limit, free_tier, overhead_ms, prices :
         Passed on.
     arrivals : {"poisson", "counts"}
-        Arrival expansion of ``traffic_rps`` (see :func:`costmodel.coldstart.simulate`):
+        Arrival expansion of ``traffic_rps`` (see :func:`costmodel.models.coldstart.simulator.simulate`):
         ``"counts"`` when ``rate x step_s`` is the exact number of requests per step
         (cron schedules, invocation-count traces).
         With ``"counts"`` the PC share of a step is ``min(1, p / c_k)`` (the ``c_k``
-        instances of the evenly spaced rotation, :func:`costmodel.coldstart_fast.counts_concurrency`)
+        instances of the evenly spaced rotation, :func:`costmodel.models.coldstart.fast.counts_concurrency`)
         instead of Erlang-B.
 
     Returns
@@ -904,9 +904,6 @@ def provisioned_concurrency_tradeoff(
         Columns ``provisioned_concurrency``, ``monthly_usd``, ``p50_ms``, ``p99_ms``,
         ``p999_ms``, ``cold_start_fraction``, ``cold_starts``, ``pc_request_fraction``.
     """
-    from .bills import ProvisionedWindow, lambda_bill
-    from .coldstart import check_arrivals
-    from .coldstart_fast import counts_concurrency
 
     check_arrivals(arrivals)
     warm = duration_from_ms("duration_ms", duration_ms)

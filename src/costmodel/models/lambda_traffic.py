@@ -1,8 +1,8 @@
 """Lambda on a traffic series: requests, GB-s, provisioned-concurrency schedule, concurrency.
 
-Given per-step rates (see :mod:`costmodel.traffic`) and the per-request work (see
-:mod:`costmodel.workload`), this module derives the month's Lambda usage and prices it with
-:func:`costmodel.bills.lambda_bill` (engineer A's bill; no price is computed here):
+Given per-step rates (see :mod:`costmodel.models.traffic`) and the per-request work (see
+:mod:`costmodel.models.workload`), this module derives the month's Lambda usage and prices it with
+:func:`costmodel.models.bills.lambda_bill` (engineer A's bill; no price is computed here):
 
 * requests per step ``= rate_rps * step_s``;
 * billed duration per request: the expected duration rounded up to 1 ms,
@@ -14,7 +14,7 @@ Given per-step rates (see :mod:`costmodel.traffic`) and the per-request work (se
   approximation: the excess fraction ``1 - limit / concurrency`` of their requests), and
   steps whose concurrency grows faster than 1,000 environments per 10 s are flagged;
 * cold starts (INIT is billed since Aug 2025) from engineer C's fast model
-  :func:`costmodel.coldstart_fast.fast_cold_starts`, run at 1-minute resolution;
+  :func:`costmodel.models.coldstart.fast.fast_cold_starts`, run at 1-minute resolution;
 * a provisioned-concurrency (PC) schedule: ``none``, ``always``, ``business_hours``
   (Mon-Fri 09:00-18:00 local) or a boolean array per step. While PC is on, the share
   ``min(1, PC / concurrency)`` of requests is served by PC (billed at the PC duration rate)
@@ -28,12 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_choice, check_int, check_non_negative, check_range
-from .bills import Bill, ProvisionedWindow, lambda_bill
-from .errors import InvalidParameterError
-from .pricing import Prices
-from .traffic import DEFAULT_START, _local_clock, check_rate
-from .workload import Work
+from costmodel._validate import check_choice, check_int, check_non_negative, check_range
+from costmodel.errors import InvalidParameterError
+from costmodel.models.bills import Bill, ProvisionedWindow, lambda_bill
+from costmodel.models.coldstart.fast import fast_cold_starts
+from costmodel.models.pricing import Prices
+from costmodel.models.traffic import DEFAULT_START, _local_clock, check_rate
+from costmodel.models.workload import Work
 
 __all__ = [
     "PC_SCHEDULES",
@@ -106,7 +107,7 @@ class LambdaTrafficResult:
     Attributes
     ----------
     bill : Bill
-        Lambda's own bill (front door not included; see :func:`costmodel.compare.compare`).
+        Lambda's own bill (front door not included; see :func:`costmodel.analysis.compare.compare`).
     requests, on_demand_requests, provisioned_requests : float
         Requests in the series, and how they split between on-demand and PC.
     billed_duration_ms : float
@@ -208,7 +209,7 @@ def lambda_on_traffic(
     init_duration_ms : float
         INIT duration per cold start [ms]; billed.
     cold_starts : "model" or float
-        ``"model"``: expected cold starts from :func:`costmodel.coldstart_fast.fast_cold_starts`;
+        ``"model"``: expected cold starts from :func:`costmodel.models.coldstart.fast.fast_cold_starts`;
         a number: that many.
     provisioned_concurrency : int
         PC environments while the schedule is on.
@@ -228,7 +229,7 @@ def lambda_on_traffic(
     arrivals : {"poisson", "counts"}
         For the cold-start model: ``"counts"`` when ``rate_rps x step_s`` is the exact
         number of requests per step (cron schedules, invocation-count traces; see
-        :func:`costmodel.coldstart.arrivals_for_traffic`), else Poisson within each step.
+        :func:`costmodel.models.coldstart.simulator.arrivals_for_traffic`), else Poisson within each step.
 
     Returns
     -------
@@ -303,7 +304,6 @@ def lambda_on_traffic(
 def _model_cold_starts(rate: np.ndarray, step_s: float, work: Work, keep_alive_s: float, init_duration_ms: float,
                        limit: int, pc_share: np.ndarray | None, arrivals: str = "poisson") -> float:
     """Expected on-demand cold starts from engineer C's fast model, at >= 1-minute resolution."""
-    from .coldstart_fast import fast_cold_starts
 
     r, s = rate, step_s
     share = pc_share

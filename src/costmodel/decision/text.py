@@ -1,0 +1,101 @@
+"""Terminal text of a recommendation: verdict, a table per signal, limits, rules, evidence."""
+from __future__ import annotations
+
+import math
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # records imports this module at run time; the types are for readers and mypy
+    from costmodel.decision.records import Recommendation, SignalLean
+
+__all__ = ["render_text", "fmt"]
+
+
+# =========================================================================== the procedure
+def fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if math.isinf(v):
+            return "unbounded"
+        return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    return str(v)
+
+
+# =========================================================================== text output
+def _table(headers: list[str], rows: list[list[str]], max_widths: list[int] | None = None) -> list[str]:
+    max_widths = max_widths or [60] * len(headers)
+    wrapped = [[textwrap.wrap(str(c), w) or [""] for c, w in zip(r, max_widths)] for r in rows]
+    widths = [max([len(headers[i])] + [len(line) for r in wrapped for line in r[i]])
+              for i in range(len(headers))]
+    sep = "+-" + "-+-".join("-" * w for w in widths) + "-+"
+    out = [sep, "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |", sep]
+    for r in wrapped:
+        for j in range(max(len(c) for c in r)):
+            out.append("| " + " | ".join((c[j] if j < len(c) else "").ljust(w) for c, w in zip(r, widths)) + " |")
+    out.append(sep)
+    return out
+
+
+def _measured_text(s: SignalLean) -> str:
+    if s.measured is None:
+        return "-"
+    if isinstance(s.measured, list):
+        return ", ".join(s.measured) or "none"
+    if s.name == "execution_duration":
+        return f"{fmt(float(s.measured))} s max"
+    if s.name == "cost_model":
+        return f"{float(s.measured):.2f}x"
+    return fmt(s.measured)
+
+
+def render_text(rec: Recommendation) -> str:
+    lines = [f"Scenario: {rec.scenario}",
+             f"Verdict:  {rec.verdict.upper()}  (confidence {rec.confidence}; decided by {rec.decided_by})",
+             f"Why:      {rec.reason}", "",
+             "Decision signals (seed table)"]
+    lines += _table(["signal", "lean", "measured", "reason"],
+                    [[s.name, s.lean, _measured_text(s), s.reason] for s in rec.signals],
+                    [20, 10, 20, 70])
+    t = rec.tally
+    lines.append(f"Tally: {t['serverless']} serverless, {t['containers']} containers, {t['neutral']} neutral")
+    lines += ["", "Hard limits (AWS Lambda)"]
+    lines += _table(["limit", "status", "check"],
+                    [[c.name, "VIOLATED" if c.violated else "ok", c.reason] for c in rec.hard_limits],
+                    [24, 8, 80])
+    lines += ["", "When not to use (seed)"]
+    lines += _table(["rule", "status", "numbers"],
+                    [[r.name, "FIRES" if r.fired else ("no" if r.applicable else "n/a"), r.reason]
+                     for r in rec.rules], [26, 6, 80])
+    ev = rec.evidence
+    lines += ["", "Evidence"]
+    rows = []
+    for opt, usd in (ev.get("monthly_usd") or {}).items():
+        rows.append([f"monthly cost: {opt}", "-" if usd is None else f"${usd:,.2f}"])
+    for opt, rps in (ev.get("break_even_mean_rps") or {}).items():
+        rows.append([f"break-even mean rate vs {opt}", "no crossing" if rps is None else f"{rps:,.3g} req/s"])
+    chain = rec.workload.sync_chain_depth > 1
+    for key, label, unit in (("lambda_p99_ms", "Lambda p99 (one function)", "ms"),
+                             ("lambda_warm_p99_ms", "Lambda p99 if every request were warm", "ms"),
+                             ("container_p99_ms", "Fargate p99 (queueing + scale-out backlog)", "ms"),
+                             ("chain_p99_ms", f"{rec.workload.sync_chain_depth}-hop chain p99 on Lambda", "ms"),
+                             ("container_chain_p99_ms", f"{rec.workload.sync_chain_depth}-hop chain p99, all warm", "ms")):
+        if key.startswith(("chain", "container_chain")) and not chain:
+            continue
+        if ev.get(key) is not None:
+            rows.append([label, f"{ev[key]:,.0f} {unit}"])
+    if ev.get("container_timeout_fraction"):
+        rows.append(["Fargate requests timed out during scale-out",
+                     f"{100 * ev['container_timeout_fraction']:.3f} %"])
+    if ev.get("cold_start_fraction") is not None:
+        rows.append(["cold-start share", f"{100 * ev['cold_start_fraction']:.3f} %"])
+    if rows:
+        lines += _table(["quantity", "value"], rows, [44, 30])
+    for note in ev.get("notes") or []:
+        lines.append(f"note: {note}")
+    if rec.flips:
+        lines += ["", "What would flip the verdict"]
+        lines += _table(["change", "new verdict"], [[f.condition, f.new_verdict] for f in rec.flips], [80, 12])
+    if rec.warnings:
+        lines += ["", "Warnings"] + [f"- {w}" for w in rec.warnings]
+    return "\n".join(lines)
