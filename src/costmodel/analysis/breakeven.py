@@ -137,9 +137,27 @@ def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any =
         Index ``mean_rps``, one column per option in ``OPTIONS`` [USD per month].
     """
     sc = load_scenario(scenario)
+    own = shape_rps is None and work is None and prices is None and isinstance(cold_starts, float) \
+        and cold_starts == 0.0
     prices = prices if prices is not None else sc.prices()
     work = work if work is not None else sc.work
     shape, step = _shape_of(sc, shape_rps, step_s)
+    if own:  # the scenario's own shape and setup: rows computed once per scenario and rate
+        rates = np.atleast_1d(np.asarray(mean_rps if mean_rps is not None else float(shape.mean()), dtype=float))
+        check_positive("mean_rps", rates)
+        rows: dict = sc.cached("option_cost_rows", dict)
+        todo = np.unique(np.asarray([r for r in rates.tolist() if r not in rows], dtype=float))
+        if todo.size:
+            new = _option_costs(sc, todo, shape, step, work, prices, cold_starts, progress)
+            for r, row in zip(todo.tolist(), new.to_numpy(), strict=True):
+                rows[r] = row
+        return pd.DataFrame([rows[r] for r in rates.tolist()], index=pd.Index(rates, name="mean_rps"),
+                            columns=list(OPTIONS))
+    return _option_costs(sc, mean_rps, shape, step, work, prices, cold_starts, progress)
+
+
+def _option_costs(sc: Scenario, mean_rps: Any, shape: np.ndarray, step: float, work: Work, prices: Prices,
+                  cold_starts: Any, progress: bool) -> pd.DataFrame:
     base_mean = float(shape.mean())
     if base_mean <= 0:
         raise InvalidParameterError("shape_rps", "a series with no requests", "a traffic shape with a mean rate > 0")
@@ -213,10 +231,16 @@ def breakeven_mean_rps(scenario: Any = None, *, options: Any = CONTAINER_OPTIONS
     check_int("n_grid", n_grid, 3)
     check_int("n_refine", n_refine, 2)
     sc = load_scenario(scenario)
+    own = shape_rps is None and work is None and prices is None and isinstance(cold_starts, float) \
+        and cold_starts == 0.0
     prices = prices if prices is not None else sc.prices()
     shape, step = _shape_of(sc, shape_rps, step_s)  # built once, reused by both passes
+    # the scenario's own setup: option_costs keeps the rows with the scenario, so a later
+    # search on the same grid (the decision's cost flips) reuses them
+    kw: dict = {} if own else {"shape_rps": shape, "step_s": step, "work": work, "prices": prices,
+                               "cold_starts": cold_starts}
     rates = np.geomspace(low_rps, high_rps, n_grid)
-    costs = option_costs(sc, rates, shape_rps=shape, step_s=step, work=work, prices=prices, cold_starts=cold_starts)
+    costs = option_costs(sc, rates, **kw)
     out: dict[str, float] = {}
     brackets: dict[str, np.ndarray] = {}
     for o in options:
@@ -241,8 +265,7 @@ def breakeven_mean_rps(scenario: Any = None, *, options: Any = CONTAINER_OPTIONS
         _fleet_unit_seconds(shape, step, far_p, ec2_p, todo / float(shape.mean()))
     if brackets:
         fine_all = np.unique(np.concatenate(list(brackets.values())))
-        fc = option_costs(sc, fine_all, shape_rps=shape, step_s=step, work=work, prices=prices,
-                          cold_starts=cold_starts)
+        fc = option_costs(sc, fine_all, **kw)
         for o, fine in brackets.items():
             sub = fc.loc[fine]
             x = _crossing(fine, sub["lambda"].to_numpy() - sub[o].to_numpy())

@@ -162,6 +162,9 @@ class Comparison:
     step_s : float
     start : pandas.Timestamp
     signals : TrafficSignals
+    arrivals : str
+        How the rate series reads as requests (``"poisson"`` or ``"counts"``), decided once
+        here for the scenario; every latency and cold-start figure of the scenario uses it.
     notes : tuple of str
     """
 
@@ -179,6 +182,7 @@ class Comparison:
     fargate_capacity_rps: float = 0.0
     ec2_capacity_rps: float = 0.0
     notes: tuple = ()
+    arrivals: str = "poisson"
 
     @property
     def cheapest(self) -> str:
@@ -431,9 +435,16 @@ def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: A
     Returns
     -------
     Comparison
+        For the scenario's own traffic and prices (no ``rate_rps``, ``prices`` or
+        ``cold_starts`` given), computed once per scenario object (:meth:`Scenario.cached`).
     """
     sc = load_scenario(scenario)
-    prices = prices if prices is not None else sc.prices()
+    if rate_rps is None and prices is None and cold_starts == "model":
+        return sc.cached("compare", lambda: _compare(sc, None, None, sc.prices(), "model"))
+    return _compare(sc, rate_rps, step_s, prices if prices is not None else sc.prices(), cold_starts)
+
+
+def _compare(sc: Scenario, rate_rps: Any, step_s: float | None, prices: Prices, cold_starts: Any) -> Comparison:
     if rate_rps is not None:
         if isinstance(rate_rps, pd.Series):
 
@@ -496,4 +507,5 @@ def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: A
         rate_rps=rate, step_s=step, start=pd.Timestamp(start), signals=traffic_signals(rate, step,
                                                                                     keep_alive_s=float(lam_cfg["keep_alive_s"])),
         fargate_capacity_rps=cap_task, ec2_capacity_rps=cap_task * per_inst, notes=tuple(notes),
+        arrivals=arrivals,
     )

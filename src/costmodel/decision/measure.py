@@ -49,7 +49,7 @@ from costmodel.analysis.breakeven import breakeven_mean_rps, option_costs
 from costmodel.analysis.compare import compare
 from costmodel.errors import UnknownNameError
 from costmodel.models.coldstart.fast import fast_cold_starts
-from costmodel.models.coldstart.simulator import Duration, arrivals_for_traffic
+from costmodel.models.coldstart.simulator import Duration
 from costmodel.models.failure_modes import cache_hit_rate, cache_memory_mb, cold_start_slo_check
 from costmodel.models.fanout import fanout
 from costmodel.models.latency import (
@@ -74,14 +74,6 @@ def load(scenario: Any):
     """The scenario as a :class:`costmodel.scenario.load.Scenario` (B's loader)."""
 
     return load_scenario(scenario)
-
-
-def _arrivals(sc, rate, step) -> str:
-    """Engineer C's arrival expansion for the scenario's series: ``"counts"`` for cron-like
-    ``sparse``/``timing: fixed`` traffic and count traces at low concurrency, else ``"poisson"``
-    (:func:`costmodel.models.coldstart.simulator.arrivals_for_traffic`)."""
-
-    return arrivals_for_traffic(sc.traffic, rate, step, float(sc.work.mean_duration_s))
 
 
 def _duration_spec(sc) -> Any:
@@ -143,7 +135,7 @@ def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = Non
 
     # --- latency (engineer C)
     rate, step = cmp.rate_rps, cmp.step_s
-    arrivals = _arrivals(sc, rate, step)
+    arrivals = cmp.arrivals
     lam_cfg = sc.lambda_
     dur = _duration_spec(sc)
     init_ms = float(lam_cfg["init_duration_ms"])
@@ -323,7 +315,7 @@ def provisioned_concurrency_fix(sc, slo_p99_ms: float) -> dict | None:
         rate, step, _duration_spec(sc), float(sc.work.memory_mb), float(lam["init_duration_ms"]), None,
         float(lam["keep_alive_s"]), architecture=sc.work.architecture,
         concurrency_limit=int(lam["concurrency_limit"]), free_tier=bool(lam["free_tier"]), prices=sc.prices(),
-        arrivals=_arrivals(sc, rate, step))
+        arrivals=compare(sc).arrivals)
     if df.empty:
         return None
     base = df.sort_values("provisioned_concurrency").iloc[0]
@@ -372,7 +364,7 @@ def failure_mode_evidence(scenario: Any, facts, workload, scfg: dict) -> tuple[d
         rate, step, _ = sc.traffic_series()
         fast = fast_cold_starts(rate, step, float(sc.work.mean_duration_s), float(sc.lambda_["keep_alive_s"]),
                                 concurrency_limit=int(sc.lambda_["concurrency_limit"]),
-                                arrivals=_arrivals(sc, rate, step))
+                                arrivals=compare(sc).arrivals)
         n_inst = max(1, int(round(fast.mean_instances)))
         hr = cache_hit_rate(float(facts.traffic["mean_rps"]), cfg["ttl_s"], n_inst, cfg["n_keys"],
                             cfg.get("zipf_exponent", 0.0))

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ import yaml
 from costmodel.resources import data_path
 from costmodel.errors import CostModelError, ScenarioError
 from costmodel.models import traffic as tr
-from costmodel.models.pricing import load_prices
+from costmodel.models.pricing import Prices, load_prices
 from costmodel.models.workload import Work, work_from_dict
 
 __all__ = [
@@ -240,6 +241,9 @@ def set_dotted(raw: Mapping[str, Any], dotted: str, value: Any) -> dict:
     return out
 
 
+_T = TypeVar("_T")
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A validated scenario (see the module docstring for the format).
@@ -279,15 +283,41 @@ class Scenario:
     team: dict
     raw: dict = field(repr=False)
     base_dir: Path | None = None
+    #: What has been derived from this (immutable) scenario: see :meth:`cached`. Not an
+    #: ``__init__`` field, so ``dataclasses.replace`` gives a variant an empty memo.
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def cached(self, key: object, compute: Callable[[], _T]) -> _T:
+        """``compute()``, once per scenario object and ``key``; later calls return the same value.
+
+        A scenario is resolved once: its traffic series, prices and the analyses that take
+        only the scenario (the comparison, the break-even grid's cost rows) are computed on
+        first use and kept with it, so ``recommend()`` and the report, given the same
+        scenario object, never compute them twice. The scenario is frozen, so what is derived
+        from it cannot go stale; a variant (``with_overrides``, ``dataclasses.replace``) is a
+        new object with its own memo.
+        """
+        memo = self._memo
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]  # type: ignore[no-any-return]
 
     def traffic_series(self) -> tuple[np.ndarray, float, pd.Timestamp]:
-        """The scenario's traffic: (rate per step [req/s], step [s], start)."""
-        return build_traffic(self.traffic, base_dir=self.base_dir)
+        """The scenario's traffic: (rate per step [req/s], step [s], start), built once.
 
-    def prices(self):
-        """Prices of the scenario's region with its ``price_overrides``."""
+        The rate array is read-only: callers that need to change it take a copy.
+        """
+        def build() -> tuple[np.ndarray, float, pd.Timestamp]:
+            rate, step, start = build_traffic(self.traffic, base_dir=self.base_dir)
+            rate = np.asarray(rate, dtype=float)
+            rate.setflags(write=False)
+            return rate, step, start
 
-        return load_prices(region=self.region, overrides=self.price_overrides or None)
+        return self.cached("traffic_series", build)
+
+    def prices(self) -> Prices:
+        """Prices of the scenario's region with its ``price_overrides`` (loaded once)."""
+        return self.cached("prices", lambda: load_prices(region=self.region, overrides=self.price_overrides or None))
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """A new scenario with dotted keys replaced, e.g. ``{"traffic.mean_rps": 20}``."""
