@@ -1,4 +1,4 @@
-"""Speed of the decision area (engineer E): prints measured figures, never asserts.
+"""Speed of the decision area: prints measured figures, never asserts.
 
     .venv/bin/python benchmarks/bench_decision.py
 

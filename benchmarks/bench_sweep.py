@@ -7,7 +7,7 @@ scaled to its own mean rate, its own task size, CPU per request, target utilisat
 min/max tasks, cooldowns and task start time, and its own Lambda duration and memory.
 Fargate target tracking for all scenarios runs in `simulate_scaling_batch` (the loop is over
 the 43,200 minutes, numpy across scenarios, float32 state; `--jobs 2` splits the scenarios
-over two processes, one per core). Compute costs are priced with engineer A's vectorised building blocks
+over two processes, one per core). Compute costs are priced with the vectorised building blocks
 (`fargate_usd_per_task_s`, `lambda_gb_s`, `tiered_usd`, unrounded; front doors and glue are
 left out of the sweep).
 

@@ -22,7 +22,7 @@ from costmodel.scenario.usage import bill_usage
 from costmodel.workbook.report import parse_cli_parameters, run_report
 
 
-# --- bill (engineer A) -------------------------------------------------------------------
+# --- bill -------------------------------------------------------------------
 def _add_bill(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "bill",
@@ -55,7 +55,7 @@ def _cmd_bill(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- recommend (engineer E) --------------------------------------------------------------
+# --- recommend --------------------------------------------------------------
 def _add_recommend(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "recommend",
@@ -78,7 +78,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     return _print_result(recommend(args.file, signals=args.signals, limits=args.limits), args.json)
 
 
-# --- compare (engineer B) ---------------------------------------------------------------
+# --- compare ---------------------------------------------------------------
 def _add_compare(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "compare",
@@ -98,7 +98,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return _print_result(compare(args.file), args.json)
 
 
-# --- report (engineer F) -----------------------------------------------------------------
+# --- report -----------------------------------------------------------------
 def _add_report(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "report",

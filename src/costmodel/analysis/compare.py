@@ -10,7 +10,7 @@ builds its traffic, runs
 * the EC2 Auto Scaling equivalent (instances with ``tasks_per_instance`` tasks packed on
   each, instance boot time) priced on-demand and with a Savings Plan, behind an ALB;
 
-and prices everything with engineer A's bills (:mod:`costmodel.models.bills`). The same glue (logs,
+and prices everything with the bills (:mod:`costmodel.models.bills`). The same glue (logs,
 NAT, data transfer out) is added to every option.
 
 A month is 30 days (720 h): a shorter series is repeated to 30 days and a longer one is cut

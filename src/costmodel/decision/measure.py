@@ -1,20 +1,19 @@
-"""Wiring between :mod:`costmodel.decision` and the models it takes its evidence from.
+"""Measurement: wiring between :mod:`costmodel.decision` and the models it takes its evidence from.
 
 Nothing here computes a price, a cost or a latency itself; it calls:
 
 * traffic shape: the comparison's :class:`~costmodel.models.traffic.TrafficSignals` and
-  :func:`costmodel.models.traffic.label_traffic` (engineer B);
-* monthly costs: :func:`costmodel.analysis.compare.compare` (B);
-* break-even mean rate per container option: :func:`costmodel.analysis.breakeven.breakeven_mean_rps` (B);
+  :func:`costmodel.models.traffic.label_traffic`;
+* monthly costs: :func:`costmodel.analysis.compare.compare`;
+* break-even mean rate per container option: :func:`costmodel.analysis.breakeven.breakeven_mean_rps`;
 * mean rates at which the Lambda/container cost ratio crosses the decision thresholds
-  (for "what would flip the verdict"): :func:`costmodel.analysis.breakeven.option_costs` (B) on
+  (for "what would flip the verdict"): :func:`costmodel.analysis.breakeven.option_costs` on
   a log grid of mean rates, then refined in the bracket (the same search as B's
   break-even, for a ratio other than 1);
 * latency: :func:`costmodel.models.latency.lambda_latency`, :func:`~costmodel.models.latency.container_latency`,
   :func:`~costmodel.models.latency.chain_latency`, the provisioned-concurrency fix from
   :func:`~costmodel.models.latency.provisioned_concurrency_tradeoff`, the mean warm instance
-  count for the cache numbers from :func:`costmodel.models.coldstart.fast.fast_cold_starts`
-  (engineer C);
+  count for the cache numbers from :func:`costmodel.models.coldstart.fast.fast_cold_starts`;
 * fan-out: :func:`costmodel.models.fanout.fanout`; cache and SLO checks:
   :mod:`costmodel.models.failure_modes`.
 
@@ -63,15 +62,15 @@ from costmodel.models.traffic import label_traffic
 from costmodel.scenario.load import WORK_DEFAULTS, load_scenario
 
 CHAIN_SAMPLES = 100_000
-#: Grid of B's break-even search (log-spaced over 0.01-1000 req/s, then refined in the
+#: Grid of the break-even search (log-spaced over 0.01-1000 req/s, then refined in the
 #: bracket): 13 points (a factor 2.6 apart) and 10 refinement points give the crossing to
-#: about 1 %, at half the cost of B's defaults (25, 16).
+#: about 1 %, at half the cost of the defaults (25, 16).
 BE_GRID, BE_REFINE = 13, 10
 CHAIN_SEED = 20261127
 
 
 def load(scenario: Any):
-    """The scenario as a :class:`costmodel.scenario.load.Scenario` (B's loader)."""
+    """The scenario as a :class:`costmodel.scenario.load.Scenario` (the loader)."""
 
     return load_scenario(scenario)
 
@@ -133,7 +132,7 @@ def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = Non
         elif math.isinf(v):
             notes.append(f"break-even vs {o}: Lambda is cheaper at every mean rate from 0.01 to 1000 req/s")
 
-    # --- latency (engineer C)
+    # --- latency
     rate, step = cmp.rate_rps, cmp.step_s
     arrivals = cmp.arrivals
     lam_cfg = sc.lambda_
@@ -305,7 +304,7 @@ def cost_flip_rates(scenario: Any, facts, scfg: dict, lcfg: dict, workload, team
 
 # ------------------------------------------------------------------ failure modes
 def provisioned_concurrency_fix(sc, slo_p99_ms: float) -> dict | None:
-    """Smallest provisioned-concurrency count whose p99 meets the SLO, from engineer C's
+    """Smallest provisioned-concurrency count whose p99 meets the SLO, from the
     trade-off curve (PC on all month; cost = Lambda compute incl. PC, vs PC 0 on the
     same curve)."""
 

@@ -18,7 +18,7 @@ def measure(scenario: Any, workload: Workload | None = None, *, signals: Any = N
             limits: dict | None = None) -> Facts:
     """Measure a scenario's traffic label, costs, break-even rates and latencies.
 
-    Calls the traffic, comparison and latency modules (engineers B and C); see
+    Calls the traffic, comparison and latency modules; see
     :mod:`costmodel.decision.measure` for exactly which functions. ``limits`` (loaded
     hard limits) only lets the break-even search pre-simulate the flip search's brackets.
     """

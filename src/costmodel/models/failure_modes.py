@@ -13,7 +13,7 @@ quantified here; fan-out cost explosion has its own module (:mod:`costmodel.mode
    :func:`requests_until_cache_oom`.
 
 2. **Hidden cold-start latency in critical paths.** The p99 of a user-facing Lambda path
-   against its SLO, using the latency model of :mod:`costmodel.models.latency` (engineer C),
+   against its SLO, using the latency model of :mod:`costmodel.models.latency`,
    with the cold-start share that explains it: :func:`cold_start_slo_check`.
 
 Cache model

@@ -22,7 +22,7 @@ Arithmetic (all per day, ``U`` uploads, fan-out ``F``, batch size ``b``)::
     splitter invocations = U
     worker duration     = overhead_ms + b · per_message_ms   (per invocation)
 
-Money comes from :mod:`costmodel.models.bills` (engineer A): this module only counts requests,
+Money comes from :mod:`costmodel.models.bills`: this module only counts requests,
 durations and SQS API calls and never prices anything itself.
 
 Peak and backlog use a fluid model: uploads arrive at ``peak_to_mean`` times their mean
@@ -185,7 +185,7 @@ def invocation_alarm_threshold(expected_per_hour: float, headroom_fraction: floa
 class FanoutResult:
     """Counts, money, concurrency and backlog of one fan-out configuration.
 
-    Money is in :class:`costmodel.models.bills.Bill` records built by engineer A's bill
+    Money is in :class:`costmodel.models.bills.Bill` records built by the bill
     functions (``bill`` is the month; ``cost_per_day_usd`` is the month's total divided
     by ``days_per_month``, because free tiers are monthly).
     """

@@ -2,7 +2,7 @@
 
 Given per-step rates (see :mod:`costmodel.models.traffic`) and the per-request work (see
 :mod:`costmodel.models.workload`), this module derives the month's Lambda usage and prices it with
-:func:`costmodel.models.bills.lambda_bill` (engineer A's bill; no price is computed here):
+:func:`costmodel.models.bills.lambda_bill` (the bill; no price is computed here):
 
 * requests per step ``= rate_rps * step_s``;
 * billed duration per request: the expected duration rounded up to 1 ms,
@@ -13,7 +13,7 @@ Given per-step rates (see :mod:`costmodel.models.traffic`) and the per-request w
   reserved concurrency or the account limit; steps above it are *throttled* (the fluid
   approximation: the excess fraction ``1 - limit / concurrency`` of their requests), and
   steps whose concurrency grows faster than 1,000 environments per 10 s are flagged;
-* cold starts (INIT is billed since Aug 2025) from engineer C's fast model
+* cold starts (INIT is billed since Aug 2025) from the fast model
   :func:`costmodel.models.coldstart.fast.fast_cold_starts`, run at 1-minute resolution;
 * a provisioned-concurrency (PC) schedule: ``none``, ``always``, ``business_hours``
   (Mon-Fri 09:00-18:00 local) or a boolean array per step. While PC is on, the share
@@ -303,7 +303,7 @@ def lambda_on_traffic(
 
 def _model_cold_starts(rate: np.ndarray, step_s: float, work: Work, keep_alive_s: float, init_duration_ms: float,
                        limit: int, pc_share: np.ndarray | None, arrivals: str = "poisson") -> float:
-    """Expected on-demand cold starts from engineer C's fast model, at >= 1-minute resolution."""
+    """Expected on-demand cold starts from the fast model, at >= 1-minute resolution."""
 
     r, s = rate, step_s
     share = pc_share

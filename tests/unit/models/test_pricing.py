@@ -209,7 +209,7 @@ def test_docs_pricing_table_matches_the_data(prices):
     import re
     from pathlib import Path
 
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "pricing.md").read_text()
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "pricing.md").read_text()
     rows = {m[1]: (float(m[2]), m[3]) for m in re.finditer(r"^\| `([^`]+)` \| ([0-9.e+-]+) \| [^|]* \| ([a-z-]+) \|", doc, re.M)}
     assert set(rows) == set(prices.keys())
     for key, (value, status) in rows.items():
