@@ -14,7 +14,7 @@ from costmodel.scenario.load import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "data" / "scenarios"
 CANONICAL = ["default", "bursty-webhook", "steady-high-throughput-api", "nightly-batch-over-15-min",
-             "document-pipeline-fanout", "infrequent-cron", "sync-chain-internal-tool"]
+             "document-pipeline-fanout", "infrequent-cron", "sync-chain-internal-tool", "csv-import-chunked"]
 
 
 @lru_cache(maxsize=None)
@@ -73,6 +73,44 @@ def test_nightly_batch_is_containers_because_of_the_900_s_limit():
     assert limit.violated and limit.value == 2700 and limit.limit == 900
     assert "docs.aws.amazon.com" in limit.source_url
     assert any("900 s" in f.condition and f.new_verdict == "serverless" for f in r.flips)
+    # the job runner, priced per run, against the same work in Lambda chunks under Step Functions
+    lr = r.evidence["long_running"]["batch_job"]
+    assert lr["winner_kind"] == "container"
+    rows = {row["name"]: row for row in lr["rows"]}
+    assert not rows["sfn_standard"]["feasible"]             # declared not chunkable: priced, not chosen
+    # a nightly 41-minute task costs far less than the always-on services of the comparison
+    assert rows["fargate_on_demand"]["monthly_usd"] < r.evidence["monthly_usd"]["fargate_on_demand"] / 10
+    flip = next(f for f in r.flips if f.fact == "workload.max_duration_s")
+    assert "Lambda chunks under Step Functions Standard" in flip.condition and "$" in flip.condition
+
+
+def test_chunkable_csv_import_is_serverless_because_only_orchestration_meets_the_deadline():
+    r = rec("csv-import-chunked")
+    assert r.verdict == "serverless" and r.decided_by.startswith("long_running:sfn_")
+    limit = [c for c in r.hard_limits if c.name == "execution_duration"][0]
+    assert limit.violated                                   # one run is 25 minutes of work
+    lr = r.evidence["long_running"]["batch_job"]
+    rows = {row["name"]: row for row in lr["rows"]}
+    win = rows[lr["winner"]]
+    assert win["kind"] == "orchestrated" and win["wall_clock_s"] <= 300 and win["chunks"] == 50
+    # every container alternative is cheaper but takes 25+ minutes against a 5-minute deadline
+    containers = [row for row in lr["rows"] if row["kind"] == "container"]
+    assert all(row["meets_deadline"] is False and row["wall_clock_s"] > 25 * 60 for row in containers)
+    assert min(row["monthly_usd"] for row in containers) < win["monthly_usd"]
+    facts = {f.fact for f in r.flips}
+    assert {"batch_job.chunkable", "batch_job.deadline_s"} <= facts
+    assert all(f.new_verdict == "containers" for f in r.flips)
+
+
+def test_document_pipeline_gets_the_pipeline_comparison():
+    pipe = rec("document-pipeline-fanout").evidence["long_running"]["pipeline"]
+    names = [row["name"] for row in pipe["rows"]]
+    assert names == ["sfn_standard_chain", "sfn_express_chain", "lambda_queue_chain", "fargate_worker"]
+    std = next(row for row in pipe["rows"] if row["name"] == "sfn_standard_chain")
+    # 300,000 uploads a month x (1 split + 1 Map + 50 page Tasks + Succeed) transitions
+    trans = next(i for i in std["bill"]["items"] if "state transitions" in i["name"])
+    assert trans["quantity"] == 300_000 * 53 - 4_000
+    assert pipe["winner"] in names
 
 
 def test_document_pipeline_is_serverless_and_reproduces_the_seed_fanout():

@@ -5,9 +5,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from costmodel.decision.config import load_decision_signals, load_hard_limits
+from costmodel.decision.long_running import long_running_decision
 from costmodel.decision.measure import cost_flip_rates, failure_mode_evidence, load, measure_facts
 from costmodel.decision.procedure import RULE_TEXT, advisories, check_hard_limits, evaluate, flips
-from costmodel.decision.records import Facts, Recommendation, Workload, jsonable
+from costmodel.decision.records import Facts, Flip, Recommendation, Workload, jsonable
 from costmodel.decision.validate import validate_team, validate_workload
 from costmodel.errors import CostModelError
 
@@ -69,8 +70,11 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
     flip_rates = (cost_flip_rates(sc, facts, scfg, lcfg, workload, team, result["verdict"])
                   if facts.cost_ratio is not None else {})
     flip_list = flips(facts, workload, team, scfg, lcfg, result["verdict"], flip_rates)
+    lr = long_running_decision(sc, result)   # over 900 s, or a pipeline: orchestrated vs job runner
+    if lr is not None:
+        result, flip_list = lr.apply(result, flip_list, Flip)
     fm, fm_warnings = failure_mode_evidence(sc, facts, workload, scfg)
-    warnings = advisories(workload, lcfg) + fm_warnings
+    warnings = advisories(workload, lcfg) + fm_warnings + (list(lr.warnings) if lr is not None else [])
     if result["decided_by"].startswith("declared") and result["analysis_verdict"] not in (result["verdict"], "either"):
         warnings.insert(0, f"the analysis alone says {result['analysis_verdict']}; the declared "
                            f"preference {workload.deployment_preference} overrides it")
@@ -98,6 +102,8 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
         "failure_modes": fm,
         "notes": list(facts.notes),
     }
+    if lr is not None:
+        evidence["long_running"] = lr.evidence
     name = raw.get("name", str(scenario)) if isinstance(raw, Mapping) else str(scenario)
     return Recommendation(
         scenario=name, verdict=result["verdict"], confidence=result["confidence"],

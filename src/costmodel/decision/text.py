@@ -93,6 +93,10 @@ def render_text(rec: Recommendation) -> str:
         lines += _table(["quantity", "value"], rows, [44, 30])
     for note in ev.get("notes") or []:
         lines.append(f"note: {note}")
+    if ev.get("long_running"):
+        from costmodel.models.batch_jobs import table_lines
+
+        lines += table_lines(ev["long_running"])
     if rec.flips:
         lines += ["", "What would flip the verdict"]
         lines += _table(["change", "new verdict"], [[f.condition, f.new_verdict] for f in rec.flips], [80, 12])

@@ -11,6 +11,7 @@ the shipped default is ``data/scenarios/default.yaml``)::
     containers: {fargate: {...}, ec2: {...}, front_door}
     glue:       {payload_kb, log_kb_per_request, nat_gb_per_month, data_out_gb_per_month}
     workload, team: passed through as dicts (validated by costmodel.decision)
+    batch_job, pipeline: optional, kept in ``raw`` (read by costmodel.analysis.long_running)
 
 Unknown keys anywhere (typos) raise :class:`ScenarioError` naming the key and listing the
 allowed ones. :func:`load_scenario` validates and fills defaults; the traffic series itself
@@ -67,7 +68,7 @@ _TRACE_KEYS = ("path", "format", "function", "aggregate", "repeat")
 _GROWTH_KEYS = ("end_factor", "kind")
 
 TOP_KEYS = ("name", "description", "region", "price_overrides", "traffic", "work", "lambda", "containers",
-            "glue", "workload", "team")
+            "glue", "workload", "team", "batch_job", "pipeline")
 WORK_DEFAULTS = {"duration_ms": {"mean": 120, "p99": 400}, "cpu_ms_per_request": 80, "memory_mb": 512,
                  "architecture": "x86_64"}
 LAMBDA_DEFAULTS = {"front_door": "api_gateway_http", "free_tier": True, "keep_alive_s": 600,
