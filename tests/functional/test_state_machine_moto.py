@@ -21,16 +21,15 @@ import pytest
 
 from costmodel.models.stepfunctions import standard_bill
 from handler_reference.errors import ConfigError
-from handler_reference.infra import DUMMY_AWS_ENV, patched_environ
 from handler_reference.state_machine import (
     DEFINITION_PATH,
     PLACEHOLDERS,
     all_states,
     billable_transitions,
+    local_pipeline,
     render_definition,
 )
 
-ROLE = "arn:aws:iam::123456789012:role/document-pipeline"
 TABLE, BUCKET = "idempotency", "results"
 
 
@@ -72,21 +71,9 @@ def test_render_substitutes_every_name_and_rejects_blanks():
 # ------------------------------------------------------------------ on moto
 @pytest.fixture()
 def aws():
-    """In-process moto with the Step Functions interpreter on; table, versioned bucket, DLQ."""
-    import boto3
-    from moto import mock_aws
-
-    with patched_environ(DUMMY_AWS_ENV), mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        ddb, s3, sqs, sfn = (boto3.client(s, region_name="us-east-1") for s in ("dynamodb", "s3", "sqs", "stepfunctions"))
-        ddb.create_table(TableName=TABLE, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                         BillingMode="PAY_PER_REQUEST")
-        s3.create_bucket(Bucket=BUCKET)
-        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        dlq = sqs.create_queue(QueueName="document-pipeline-dlq")["QueueUrl"]
-        definition = render_definition(idempotency_table=TABLE, result_bucket=BUCKET, dead_letter_queue_url=dlq)
-        arn = sfn.create_state_machine(name="document-pipeline", definition=definition, roleArn=ROLE)["stateMachineArn"]
-        yield {"ddb": ddb, "s3": s3, "sqs": sqs, "sfn": sfn, "dlq": dlq, "arn": arn}
+    """The pipeline deployed on in-process moto (interpreter on): table, versioned bucket, DLQ."""
+    with local_pipeline() as pipeline:
+        yield pipeline
 
 
 @pytest.fixture()
@@ -108,43 +95,19 @@ def sleeps(monkeypatch):
     return waits
 
 
-def run(aws, name, documents, timeout_s=60.0):
-    sfn = aws["sfn"]
-    arn = sfn.start_execution(stateMachineArn=aws["arn"], name=name,
-                              input=json.dumps({"documents": documents}))["executionArn"]
-    deadline = time.monotonic() + timeout_s
-    while (d := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-        assert time.monotonic() < deadline, f"execution {name} still running after {timeout_s} s"
-        time.sleep(0.02)
-    assert d["status"] == "SUCCEEDED", d
-    events = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
-    outcomes = {}
-    for o in json.loads(d["output"])["outcomes"]:
-        doc = o.get("document") or {}
-        outcomes[o.get("documentId") or doc.get("documentId") or json.dumps(doc, sort_keys=True)] = o
-    return outcomes, events
-
-
-def versions(aws):
-    out = Counter()
-    for v in aws["s3"].list_object_versions(Bucket=BUCKET).get("Versions", []):
-        out[v["Key"]] += 1
-    return out
-
-
-def dlq_bodies(aws):
-    msgs = aws["sqs"].receive_message(QueueUrl=aws["dlq"], MaxNumberOfMessages=10).get("Messages", [])
-    return [json.loads(m["Body"]) for m in msgs]
-
-
-def records(aws):
-    return {i["pk"]["S"]: i["status"]["S"] for i in aws["ddb"].scan(TableName=TABLE)["Items"]}
+def run(pipeline, name, documents):
+    r = pipeline.run(name, documents)
+    assert r.status == "SUCCEEDED", r
+    return r.outcomes, r.events
 
 
 def test_created_on_moto(aws):
-    d = aws["sfn"].describe_state_machine(stateMachineArn=aws["arn"])
+    d = aws.sfn.describe_state_machine(stateMachineArn=aws.state_machine_arn)
     assert d["status"] == "ACTIVE" and d["type"] == "STANDARD"
     assert json.loads(d["definition"])["States"]["ProcessDocuments"]["Type"] == "Map"
+    r = aws.run("one", [{"documentId": "solo"}, {"documentId": ""}])
+    assert r.outcome_counts() == {"processed": 1, "dead-lettered": 1}
+    assert r.transitions == 1 + 6 + 4
 
 
 def test_each_document_has_one_outcome_and_one_effect_across_executions(aws, sleeps):
@@ -160,10 +123,10 @@ def test_each_document_has_one_outcome_and_one_effect_across_executions(aws, sle
     out3, ev3 = run(aws, "batch-3", [{"documentId": "a", "pages": 100}])
     assert (out3["a"]["outcome"], out3["a"]["error"]) == ("dead-lettered", "PayloadMismatch")
 
-    assert versions(aws) == {f"processed/{k}.json": 1 for k in "abcd"}       # exactly one effect each
-    assert json.loads(aws["s3"].get_object(Bucket=BUCKET, Key="processed/a.json")["Body"].read()) == a
-    assert records(aws) == {k: "COMPLETED" for k in "abcd"}
-    errors = sorted(m["error"]["Error"] for m in dlq_bodies(aws))
+    assert aws.result_versions() == {f"processed/{k}.json": 1 for k in "abcd"}       # exactly one effect each
+    assert json.loads(aws.s3.get_object(Bucket=aws.bucket_name, Key="processed/a.json")["Body"].read()) == a
+    assert aws.records() == {k: "COMPLETED" for k in "abcd"}
+    errors = sorted(m["error"]["Error"] for m in aws.dead_letters())
     assert errors == ["MalformedDocument", "PayloadMismatch"]                # each failure once, nothing lost
     assert sleeps == []                                                      # nothing was retried
 
@@ -184,7 +147,7 @@ def test_throttled_claims_are_retried_with_backoff_and_full_jitter(aws, sleeps, 
     throttled = Counter()
 
     def put_item(self, table_name, item_attrs, *args, **kwargs):
-        if table_name == TABLE and item_attrs["pk"]["S"] == "t" and throttled["t"] < 2:
+        if table_name == aws.table_name and item_attrs["pk"]["S"] == "t" and throttled["t"] < 2:
             throttled["t"] += 1
             raise DynamodbException(ERROR_TYPE_PREFIX + "ProvisionedThroughputExceededException",
                                     "The level of configured provisioned throughput for the table was exceeded")
@@ -201,7 +164,7 @@ def test_throttled_claims_are_retried_with_backoff_and_full_jitter(aws, sleeps, 
     assert sleeps != [1.0, 2.0]                                              # jittered, not the bare backoff
     # each retry is one more billed transition: 1 Map + 6 states + 2 retries
     assert billable_transitions(events) == 1 + 6 + 2
-    assert versions(aws) == {"processed/t.json": 1}
+    assert aws.result_versions() == {"processed/t.json": 1}
 
 
 def test_a_failing_write_is_retried_then_released_and_dead_lettered_and_a_redo_succeeds(aws, sleeps, monkeypatch):
@@ -222,11 +185,11 @@ def test_a_failing_write_is_retried_then_released_and_dead_lettered_and_a_redo_s
     write_failures = [e for e in events if e["type"] == "TaskFailed"]
     assert len(write_failures) == 3                                         # first try + MaxAttempts 2
     assert len(sleeps) == 2 and 0 <= sleeps[0] <= 1 and 0 <= sleeps[1] <= 2
-    assert records(aws) == {"y": "COMPLETED"}                               # x's claim was released
-    [dead] = dlq_bodies(aws)
+    assert aws.records() == {"y": "COMPLETED"}                               # x's claim was released
+    [dead] = aws.dead_letters()
     assert dead["document"] == {"documentId": "x", "pages": 1} and dead["execution"].endswith(":broken-write")
     # redriving the dead letter once S3 is back: processed exactly once
     broken["on"] = False
     again, _ = run(aws, "redrive-x", [dead["document"]])
     assert again["x"]["outcome"] == "processed"
-    assert versions(aws) == {"processed/x.json": 1, "processed/y.json": 1}
+    assert aws.result_versions() == {"processed/x.json": 1, "processed/y.json": 1}
