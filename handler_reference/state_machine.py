@@ -162,8 +162,8 @@ class ExecutionResult:
     transitions: int
 
     def outcome_counts(self) -> dict[str, int]:
-        """How many documents ended in each outcome."""
-        return dict(Counter(o["outcome"] for o in self.outcomes.values()))
+        """How many documents ended in each outcome (sorted by outcome)."""
+        return dict(sorted(Counter(o["outcome"] for o in self.outcomes.values()).items()))
 
 
 @dataclass
@@ -206,11 +206,12 @@ class Pipeline:
         out: Counter = Counter()
         for v in self.s3.list_object_versions(Bucket=self.bucket_name).get("Versions", []):
             out[v["Key"]] += 1
-        return dict(out)
+        return dict(sorted(out.items()))
 
     def records(self) -> dict[str, str]:
         """``documentId -> status`` of the idempotency table."""
-        return {i["pk"]["S"]: i["status"]["S"] for i in self.dynamodb.scan(TableName=self.table_name)["Items"]}
+        items = self.dynamodb.scan(TableName=self.table_name)["Items"]
+        return dict(sorted((i["pk"]["S"], i["status"]["S"]) for i in items))
 
     def dead_letters(self) -> list[dict]:
         """The DLQ's messages (bodies), received without deleting them."""

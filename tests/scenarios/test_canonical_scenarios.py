@@ -202,3 +202,22 @@ def test_single_user_facing_function_breaking_its_slo_gets_a_provisioned_concurr
     # at least the configured PC GB-s of one 1 GB environment for 30 days at $0.0000041667
     assert fix["extra_monthly_usd"] >= round(fix["provisioned_concurrency"] * 1.0 * 30 * 86_400 * 0.0000041667, 2) - 0.01
     assert any(w.startswith("provisioned concurrency") for w in r.warnings)
+
+
+def test_a_chunkable_job_that_orchestration_wins_on_price_flips_on_chunk_size():
+    import yaml
+
+    raw = yaml.safe_load((SCENARIOS / "csv-import-chunked.yaml").read_text())
+    raw["work"]["memory_mb"] = 512                  # I/O-bound at 512 MB: cheaper per second than the task
+    del raw["batch_job"]["deadline_s"]              # no deadline: price alone decides
+    raw["price_overrides"] = {"fargate.spot_discount": 0.2, "ec2.spot_discount": 0.2}   # a pool where Spot saves 20 %
+    r = recommend(raw)
+    assert r.verdict == "serverless" and r.decided_by.startswith("long_running:sfn_")
+    lr = r.evidence["long_running"]["batch_job"]
+    win = next(row for row in lr["rows"] if row["name"] == lr["winner"])
+    cheapest_container = min(row["monthly_usd"] for row in lr["rows"] if row["kind"] == "container")
+    assert win["monthly_usd"] < cheapest_container
+    chunk = next(f for f in r.flips if f.fact == "batch_job.chunk_s")
+    assert chunk.new_verdict == "containers"
+    assert lr["breakeven"]["chunk_s"]["chunk_s"] < 30     # today's 30 s chunks are above the break-even
+    assert not any(f.fact == "batch_job.deadline_s" for f in r.flips)

@@ -14,6 +14,7 @@ import pytest
 
 from costmodel.models.batch_jobs import (
     BatchJob,
+    alternatives_sweep,
     Platforms,
     Stage,
     breakeven_chunk_s,
@@ -210,6 +211,20 @@ def test_breakeven_reports_no_crossing():
     job = BatchJob(work_s=7200, memory_mb=2048, runs_per_month=30, chunkable=True, free_tier=False)
     be = breakeven_chunk_s(job, Platforms(fargate_vcpu=1, fargate_memory_gb=2))
     assert be["chunk_s"] is None and "dearer" in be["reason"]
+
+
+def test_sweep_rows_are_the_priced_alternatives(job):
+    plat = Platforms(fargate_vcpu=1, fargate_memory_gb=2)
+    df = alternatives_sweep(job, plat, parameter="chunk_s", values=[60, 600],
+                            alternatives=["sfn_standard", "fargate_on_demand"])
+    assert len(df) == 4 and set(df["alternative"]) == {"sfn_standard", "fargate_on_demand"}
+    row = df[(df["chunk_s"] == 60) & (df["alternative"] == "sfn_standard")].iloc[0]
+    ref = price_alternative("sfn_standard", job.with_(chunk_s=60), plat)
+    assert (row["monthly_usd"], row["wall_clock_s"]) == (ref.monthly_usd, ref.wall_clock_s)
+    # the container does not chunk: its cost is the same at every chunk size
+    assert df[df["alternative"] == "fargate_on_demand"]["per_run_usd"].nunique() == 1
+    with pytest.raises(InvalidParameterError, match=r"^parameter='chunk'"):
+        alternatives_sweep(job, plat, parameter="chunk", values=[1])
 
 
 # ------------------------------------------------------------------ pipelines

@@ -100,8 +100,7 @@ def long_running_decision(source: Any, result: Mapping[str, Any], *, prices: Pri
         orch = table.best("orchestrated") or next(r for r in table.rows if r.kind == "orchestrated")
         cont = table.best("container")
         only_duration = len(violated) == 1
-        pref = getattr(result.get("workload"), "deployment_preference", None) or \
-            (sc.workload or {}).get("deployment_preference", "either")
+        pref = (sc.workload or {}).get("deployment_preference", "either")
         if win is not None and win.kind == "orchestrated" and job.chunkable and only_duration \
                 and pref != "containers_only":
             cheaper = cont is None or win.monthly_usd * 1.25 <= cont.monthly_usd
@@ -121,11 +120,13 @@ def long_running_decision(source: Any, result: Mapping[str, Any], *, prices: Pri
                               f"{fmt_duration_s(job.deadline_s)}): {c.label} costs ${c.monthly_usd:,.2f}/month",
                               "containers", "alternatives re-ranked without the deadline"))
             be = table.breakeven.get("work_s") or {}
-            if be.get("work_s") and be.get("orchestrated_cheaper_below"):
+            cost_win = cont is not None          # a container qualifies: the orchestrated one won on price
+            if cost_win and be.get("work_s") and be.get("orchestrated_cheaper_below") and job.work_s < be["work_s"]:
                 flips.append(("batch_job.work_s", f"if a run needed more than {fmt_duration_s(be['work_s'])} of work "
                               f"({be['reason']})", "containers", "breakeven_work_s over the month's bills"))
             bc = table.breakeven.get("chunk_s") or {}
-            if bc.get("chunk_s") and not bc.get("cheaper_at_every_size"):
+            chunk_now = job.work_s / win.chunks
+            if cost_win and bc.get("chunk_s") and not bc.get("cheaper_at_every_size") and chunk_now >= bc["chunk_s"]:
                 flips.append(("batch_job.chunk_s", f"if chunks were shorter than {bc['chunk_s']:,.0f} s "
                               f"({bc['reason']})", "containers", "breakeven_chunk_s over the month's bills"))
         elif win is not None:

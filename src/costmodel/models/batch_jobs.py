@@ -81,6 +81,7 @@ __all__ = [
     "compare_batch_alternatives",
     "breakeven_chunk_s",
     "breakeven_work_s",
+    "alternatives_sweep",
     "pipeline_alternatives",
     "table_lines",
     "fmt_duration_s",
@@ -920,6 +921,48 @@ def breakeven_work_s(job: BatchJob, platforms: Platforms | None = None, *, orche
     return {"work_s": w, "orchestrated_cheaper_below": below, "crossings_s": cross, "range_s": [low_s, high_s],
             "reason": (f"{orchestrated} is {'cheaper' if below else 'dearer'} than {container} for runs shorter than "
                        f"{fmt_duration_s(w)} of work, {'dearer' if below else 'cheaper'} above")}
+
+
+def alternatives_sweep(job: BatchJob, platforms: Platforms | None = None, *, parameter: str, values: Sequence[float],
+                       alternatives: Iterable[str] = ALTERNATIVES, prices: Prices | None = None):
+    """Each alternative's month and run time as one job field varies (a long DataFrame).
+
+    Parameters
+    ----------
+    job : BatchJob
+    platforms : Platforms, optional
+    parameter : str
+        A :class:`BatchJob` field (``chunk_s``, ``work_s``, ``interruption_per_hour``,
+        ``parallelism``, ``checkpoint_interval_s``...).
+    values : sequence
+        Values of that field.
+    alternatives : iterable of str
+        Names from :data:`ALTERNATIVES`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (value, alternative): ``parameter``, ``alternative``, ``label``, ``kind``,
+        ``feasible``, ``monthly_usd`` (rounded bill), ``unrounded_monthly_usd``,
+        ``per_run_usd``, ``wall_clock_s``, ``failures_per_run``.
+    """
+    import pandas as pd
+
+    prices = _prices(prices)
+    plat = platforms or Platforms()
+    if parameter not in BatchJob.__dataclass_fields__:
+        raise InvalidParameterError("parameter", parameter, "a BatchJob field: " + ", ".join(BatchJob.__dataclass_fields__))
+    names = [check_choice("alternatives", a, ALTERNATIVES) for a in alternatives]
+    rows = []
+    for v in values:
+        j = job.with_(**{parameter: v})
+        for name in names:
+            r = price_alternative(name, j, plat, prices=prices)
+            rows.append({parameter: v, "alternative": name, "label": r.label, "kind": r.kind, "feasible": r.feasible,
+                         "monthly_usd": r.monthly_usd, "unrounded_monthly_usd": r.bill.unrounded_total_usd,
+                         "per_run_usd": r.per_run_usd, "wall_clock_s": r.wall_clock_s,
+                         "failures_per_run": r.failures_per_run})
+    return pd.DataFrame(rows)
 
 
 # ==========================================================================================
