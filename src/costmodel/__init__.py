@@ -21,6 +21,10 @@ Cold starts and latency
 Decision, fan-out, failure modes
     recommend, evaluate, compare_batch_sizes, cache_hit_rate, cold_start_slo_check
     (and ``costmodel.models.fanout.fanout``)
+Past 15 minutes and pipelines
+    standard_bill, express_bill, distributed_map_bill, BatchJob, Platforms,
+    compare_batch_alternatives, pipeline_alternatives, breakeven_chunk_s, breakeven_work_s,
+    long_running_alternatives
 Reports
     run_report
 """
@@ -60,6 +64,10 @@ for _module, _names in {
                 "provisioned_concurrency_tradeoff"],
     "decision": ["recommend", "evaluate", "Recommendation"],
     "models.fanout": ["compare_batch_sizes"],  # the function: costmodel.models.fanout.fanout
+    "models.stepfunctions": ["standard_bill", "express_bill", "distributed_map_bill"],
+    "models.batch_jobs": ["BatchJob", "Platforms", "compare_batch_alternatives", "pipeline_alternatives",
+                          "breakeven_chunk_s", "breakeven_work_s"],
+    "analysis.long_running": ["long_running_alternatives"],
     "models.failure_modes": ["cache_hit_rate", "cold_start_slo_check"],
     "workbook.report": ["run_report"],
 }.items():

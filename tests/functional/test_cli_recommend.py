@@ -89,6 +89,29 @@ def test_bad_scenarios_exit_2_with_one_clear_line(tmp_path, capsys, changes, mes
     assert message in err and "Traceback" not in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("batch_job, message", [
+    ({"chunkable": True, "chunk_size": 30}, "unknown key batch_job.chunk_size in scenario"),
+    ({"chunkable": True, "parallelism": -2}, "batch_job.parallelism=-2 is not allowed"),
+    ({"schedule": "weekly"}, "batch_job.schedule='weekly' is not allowed"),
+    ({"platforms": {"dm_child_type": "batch"}}, "batch_job.platforms.dm_child_type='batch' is not allowed"),
+])
+def test_bad_batch_job_blocks_exit_2_with_one_clear_line(tmp_path, capsys, batch_job, message):
+    raw = yaml.safe_load(NIGHTLY.read_text())
+    raw["batch_job"] = batch_job
+    p = tmp_path / "job.yaml"
+    p.write_text(yaml.safe_dump(raw))
+    assert main(["recommend", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_the_job_table_is_printed_past_900_s(capsys):
+    assert main(["recommend", str(NIGHTLY)]) == 0
+    out = capsys.readouterr().out
+    assert "Past 15 minutes: the same job on each platform" in out
+    assert "Fargate task (RunTask / Batch), Spot *" in out          # the winner is starred
+
+
 def test_installed_entry_point(tmp_path):
     bad = _write(tmp_path, workload={"max_duration_s": 1200, "deployment_preference": "serverless_only"})
     exe = Path(sys.executable).with_name("costmodel")

@@ -28,7 +28,7 @@ from costmodel.models.batch_jobs import (
     runs_per_month,
     simulate_segment_s,
 )
-from costmodel.analysis.long_running import long_running_alternatives
+from costmodel.analysis.long_running import long_running_alternatives, pipeline_from_scenario
 from costmodel.errors import InvalidParameterError, ScenarioError
 
 LAMBDA_GB_S = 0.0000166667
@@ -272,6 +272,25 @@ def test_scenario_block_errors_name_the_key(tmp_path):
     raw["batch_job"]["parallelism"] = -2
     with pytest.raises(InvalidParameterError, match=r"^batch_job\.parallelism=-2"):
         long_running_alternatives(raw)
+
+
+def test_pipeline_block_errors_name_the_field():
+    import yaml
+
+    raw = yaml.safe_load(open("data/scenarios/document-pipeline-fanout.yaml"))
+    raw["pipeline"] = {"stages": [{"name": "a", "duration_ms": 100}, {"name": "b", "duration_ms": "fast"}]}
+    with pytest.raises(InvalidParameterError, match=r"^pipeline\.stages\[1\]\.duration_ms='fast'"):
+        pipeline_from_scenario(raw)
+    raw["pipeline"] = {"stages": [{"name": "a", "memory_mb": 64, "duration_ms": 1}]}
+    with pytest.raises(InvalidParameterError, match=r"^pipeline\.stages\[a\]\.memory_mb=64"):
+        pipeline_from_scenario(raw)
+    raw["pipeline"] = {"stages": [{"name": "a"}]}
+    with pytest.raises(ScenarioError, match=r"missing required field pipeline\.stages\[0\]\.duration_ms"):
+        pipeline_from_scenario(raw)
+    raw["pipeline"] = {"stages": [{"name": "a", "duration_ms": 300, "fanout": 50}, {"name": "b", "duration_ms": 2000}],
+                       "items_per_day": 100}
+    stages, items, _ = pipeline_from_scenario(raw)
+    assert [s.name for s in stages] == ["a", "b"] and items == 3000
 
 
 def test_nightly_batch_job_runner_wins():

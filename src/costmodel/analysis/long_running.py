@@ -8,12 +8,13 @@ scenario (``work``, ``traffic``, ``lambda``, ``containers``).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from costmodel.errors import ScenarioError
+from costmodel.errors import InvalidParameterError, ScenarioError
 from costmodel.models.batch_jobs import (
     DAYS_PER_MONTH,
     AlternativesTable,
@@ -53,6 +54,22 @@ def as_scenario(source: Any):
     return source if isinstance(source, Scenario) else load_scenario(source)
 
 
+@contextlib.contextmanager
+def _named(prefix: str) -> Iterator[None]:
+    """Re-raise a model's InvalidParameterError with the scenario path of the parameter."""
+    try:
+        yield
+    except InvalidParameterError as exc:
+        name = exc.name if exc.name.startswith(prefix) else f"{prefix}{exc.name}"
+        raise InvalidParameterError(name, exc.value, exc.allowed) from exc
+
+
+def _number(where: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidParameterError(where, value, "a number")
+    return float(value)
+
+
 def _block(sc, key: str, allowed: Sequence[str]) -> dict:
     blk = sc.raw.get(key) or {}
     if not isinstance(blk, Mapping):
@@ -86,7 +103,8 @@ def batch_job_from_scenario(source: Any) -> tuple[BatchJob, Platforms]:
     uploads = blk.pop("uploads_per_day", None)
     runs = blk.pop("runs_per_month", None)
     if runs is None:
-        runs = runs_per_month(schedule, uploads) if schedule is not None else _runs_from_traffic(sc)
+        with _named("batch_job."):
+            runs = runs_per_month(schedule, uploads) if schedule is not None else _runs_from_traffic(sc)
     blk.pop("why", None)
     plat_over = blk.pop("platforms", None) or {}
     fg, ec2, lam = sc.containers["fargate"], sc.containers["ec2"], sc.lambda_
@@ -102,9 +120,10 @@ def batch_job_from_scenario(source: Any) -> tuple[BatchJob, Platforms]:
         plat_kw[k] = v
     try:
         blk.setdefault("free_tier", bool(lam["free_tier"]))
-        job = BatchJob(work_s=work_s, memory_mb=memory_mb, runs_per_month=float(runs),
-                       architecture=sc.work.architecture, **blk)
-        plat = Platforms(**plat_kw)
+        with _named("batch_job."):
+            job = BatchJob(work_s=work_s, memory_mb=memory_mb, runs_per_month=float(runs),
+                           architecture=sc.work.architecture, **blk)
+            plat = Platforms(**plat_kw)
     except TypeError as exc:
         raise ScenarioError(f"batch_job: {exc}") from exc
     return job, plat
@@ -130,8 +149,14 @@ def pipeline_from_scenario(source: Any) -> tuple[list[Stage], float, dict] | Non
             if extra:
                 raise ScenarioError(f"unknown key pipeline.stages[{i}].{sorted(extra)[0]}; allowed keys: "
                                     "name, duration_ms, memory_mb, fanout")
-            stages.append(Stage(str(s.get("name", f"stage{i + 1}")), float(s["duration_ms"]),
-                                int(s.get("memory_mb", sc.work.memory_mb)), float(s.get("fanout", 1.0))))
+            if "duration_ms" not in s:
+                raise ScenarioError(f"missing required field pipeline.stages[{i}].duration_ms (work per item [ms])")
+            where = f"pipeline.stages[{i}]"
+            with _named("pipeline."):
+                stages.append(Stage(str(s.get("name", f"stage{i + 1}")),
+                                    _number(f"{where}.duration_ms", s["duration_ms"]),
+                                    int(_number(f"{where}.memory_mb", s.get("memory_mb", sc.work.memory_mb))),
+                                    _number(f"{where}.fanout", s.get("fanout", 1.0))))
         items = (float(blk["items_per_day"]) * DAYS_PER_MONTH if "items_per_day" in blk else _runs_from_traffic(sc))
         opts = {k: blk[k] for k in ("sqs_batch_size", "message_kb") if k in blk}
         return stages, items, opts
