@@ -25,6 +25,7 @@ from costmodel.models.batch_jobs import (
     runs_per_month,
 )
 from costmodel.models.pricing import Prices
+from costmodel.scenario.load import Scenario, load_scenario
 
 __all__ = [
     "BATCH_JOB_KEYS",
@@ -47,10 +48,8 @@ BATCH_JOB_KEYS = ("chunkable", "parallelism", "chunk_s", "checkpoint_s", "checkp
 PIPELINE_KEYS = ("stages", "items_per_day", "sqs_batch_size", "message_kb")
 
 
-def as_scenario(source: Any):
+def as_scenario(source: Any) -> Scenario:
     """``source`` (a path, a dict or a Scenario) as a validated Scenario."""
-    from costmodel.scenario.load import Scenario, load_scenario
-
     return source if isinstance(source, Scenario) else load_scenario(source)
 
 

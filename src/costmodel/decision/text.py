@@ -5,6 +5,8 @@ import math
 import textwrap
 from typing import TYPE_CHECKING, Any
 
+from costmodel.models.batch_jobs import table_lines
+
 if TYPE_CHECKING:  # records imports this module at run time; the types are for readers and mypy
     from costmodel.decision.records import Recommendation, SignalLean
 
@@ -94,8 +96,6 @@ def render_text(rec: Recommendation) -> str:
     for note in ev.get("notes") or []:
         lines.append(f"note: {note}")
     if ev.get("long_running"):
-        from costmodel.models.batch_jobs import table_lines
-
         lines += table_lines(ev["long_running"])
     if rec.flips:
         lines += ["", "What would flip the verdict"]

@@ -8,6 +8,7 @@ $0.000011244 per vCPU-s and $0.000001235 per GB-s; SQS $0.40 per million.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,6 +32,7 @@ from costmodel.models.batch_jobs import (
 from costmodel.analysis.long_running import long_running_alternatives, pipeline_from_scenario
 from costmodel.errors import InvalidParameterError, ScenarioError
 
+SCENARIOS = Path(__file__).resolve().parents[3] / "data" / "scenarios"
 LAMBDA_GB_S = 0.0000166667
 TRANSITION = 0.000025
 FG_VCPU_S, FG_GB_S = 0.000011244, 0.000001235
@@ -264,7 +266,7 @@ def test_scenario_block_errors_name_the_key(tmp_path):
 
     from costmodel.scenario.load import load_scenario
 
-    raw = yaml.safe_load(open("data/scenarios/csv-import-chunked.yaml"))
+    raw = yaml.safe_load(open(SCENARIOS / "csv-import-chunked.yaml"))
     raw["batch_job"]["chunk_size"] = 30
     with pytest.raises(ScenarioError, match=r"unknown key batch_job\.chunk_size.*allowed keys"):
         long_running_alternatives(load_scenario(raw))
@@ -277,7 +279,7 @@ def test_scenario_block_errors_name_the_key(tmp_path):
 def test_pipeline_block_errors_name_the_field():
     import yaml
 
-    raw = yaml.safe_load(open("data/scenarios/document-pipeline-fanout.yaml"))
+    raw = yaml.safe_load(open(SCENARIOS / "document-pipeline-fanout.yaml"))
     raw["pipeline"] = {"stages": [{"name": "a", "duration_ms": 100}, {"name": "b", "duration_ms": "fast"}]}
     with pytest.raises(InvalidParameterError, match=r"^pipeline\.stages\[1\]\.duration_ms='fast'"):
         pipeline_from_scenario(raw)
@@ -294,7 +296,7 @@ def test_pipeline_block_errors_name_the_field():
 
 
 def test_nightly_batch_job_runner_wins():
-    t = long_running_alternatives("data/scenarios/nightly-batch-over-15-min.yaml")
+    t = long_running_alternatives(SCENARIOS / "nightly-batch-over-15-min.yaml")
     assert t.winner_kind == "container"
     orch = t.row("sfn_standard")
     assert not orch.feasible and "not chunkable" in orch.infeasible_reason
