@@ -116,7 +116,8 @@ def long_running_decision(source: Any, result: Mapping[str, Any], *, prices: Pri
                     and r.monthly_usd < win.monthly_usd]
             if late:
                 c = min(late, key=lambda r: r.monthly_usd)
-                flips.append(("batch_job.deadline_s", f"if a run could take {fmt_duration_s(c.wall_clock_s)} (deadline now "
+                flips.append(("batch_job.deadline_s", f"if a run could take {fmt_duration_s(c.wall_clock_s)} "
+                              f"(deadline now "
                               f"{fmt_duration_s(job.deadline_s)}): {c.label} costs ${c.monthly_usd:,.2f}/month",
                               "containers", "alternatives re-ranked without the deadline"))
             be = table.breakeven.get("work_s") or {}

@@ -37,11 +37,13 @@ is redone from its start after a restart overhead ``r``. For a segment of ``s`` 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from costmodel._validate import check_choice, check_int, check_non_negative, check_positive, check_range
 from costmodel.errors import InvalidParameterError, UnknownNameError
@@ -55,8 +57,8 @@ from costmodel.models.bills import (
     ec2_usd_per_hour,
     fargate_bill,
     fargate_usd_per_task_s,
-    lambda_bill,
     lambda_account_bill,
+    lambda_bill,
     sqs_bill,
 )
 from costmodel.models.pricing import Prices
@@ -503,8 +505,6 @@ class AlternativesTable:
 
     def to_frame(self):
         """One row per alternative (pandas DataFrame)."""
-        import pandas as pd
-
         cols = ["label", "kind", "feasible", "meets_deadline", "monthly_usd", "per_run_usd", "wall_clock_s",
                 "failure_cost_usd", "failures_per_run", "overhead_usd_per_run", "overhead_s", "chunks",
                 "concurrency", "infeasible_reason"]
@@ -553,7 +553,7 @@ def _chunking(job: BatchJob, plat: Platforms):
 
 
 def _orchestrated(name: str, job: BatchJob, plat: Platforms, prices: Prices) -> Alternative:
-    c, n, d = _chunking(job, plat)
+    _, n, d = _chunking(job, plat)
     lam_h = job.interruption_per_hour
     notes: list[str] = []
     reasons: list[str] = []
@@ -563,7 +563,8 @@ def _orchestrated(name: str, job: BatchJob, plat: Platforms, prices: Prices) -> 
         notes.append("chunkability not declared (batch_job.chunkable): priced as if the work splits into "
                      "independent chunks")
     if d + plat.lambda_init_s > LAMBDA_MAX_TIMEOUT_S:
-        reasons.append(f"a chunk takes {d:,.0f} s + {plat.lambda_init_s:g} s INIT > Lambda's {LAMBDA_MAX_TIMEOUT_S:g} s "
+        reasons.append(f"a chunk takes {d:,.0f} s + {plat.lambda_init_s:g} s INIT > "
+                       f"Lambda's {LAMBDA_MAX_TIMEOUT_S:g} s "
                        "timeout (lower batch_job.chunk_s)")
     if job.memory_mb > LAMBDA_MEMORY_MB_RANGE[1]:
         reasons.append(f"{job.memory_mb:,} MB > Lambda's {LAMBDA_MEMORY_MB_RANGE[1]:,} MB")
@@ -858,7 +859,8 @@ def breakeven_chunk_s(job: BatchJob, platforms: Platforms | None = None, *, orch
     top = min(job.work_s, LAMBDA_MAX_TIMEOUT_S - plat.lambda_init_s - job.checkpoint_s - job.read_s)
     if top < 1.0:
         return {"chunk_s": None, "cheaper_at_every_size": False, "range_s": None, "crossings_s": [],
-                "container_monthly_usd": None, "reason": "no chunk size fits Lambda's 900 s with this read and checkpoint time"}
+                "container_monthly_usd": None,
+                "reason": "no chunk size fits Lambda's 900 s with this read and checkpoint time"}
     target = _cost(container, job, plat, prices)
     xs = np.unique(np.geomspace(1.0, top, n_grid))
 
@@ -875,7 +877,8 @@ def breakeven_chunk_s(job: BatchJob, platforms: Platforms | None = None, *, orch
     else:
         # the smallest size from which the orchestrated version stays no dearer up to the next crossing
         first = int(np.flatnonzero(cheaper)[0])
-        chunk = next((c for c in cross if c <= xs[first] + 1e-9 and c >= (xs[first - 1] if first else 0)), float(xs[first]))
+        below = xs[first - 1] if first else 0.0
+        chunk = next((c for c in cross if below <= c <= xs[first] + 1e-9), float(xs[first]))
         reason = (f"chunks shorter than {chunk:,.0f} s make {orchestrated} dearer than {container} "
                   "(per-chunk transitions, requests and INIT)")
         if not cheaper[-1]:
@@ -946,12 +949,11 @@ def alternatives_sweep(job: BatchJob, platforms: Platforms | None = None, *, par
         ``feasible``, ``monthly_usd`` (rounded bill), ``unrounded_monthly_usd``,
         ``per_run_usd``, ``wall_clock_s``, ``failures_per_run``.
     """
-    import pandas as pd
-
     prices = _prices(prices)
     plat = platforms or Platforms()
     if parameter not in BatchJob.__dataclass_fields__:
-        raise InvalidParameterError("parameter", parameter, "a BatchJob field: " + ", ".join(BatchJob.__dataclass_fields__))
+        raise InvalidParameterError("parameter", parameter,
+                                    "a BatchJob field: " + ", ".join(BatchJob.__dataclass_fields__))
     names = [check_choice("alternatives", a, ALTERNATIVES) for a in alternatives]
     rows = []
     for v in values:
@@ -1088,7 +1090,8 @@ def pipeline_alternatives(stages: Sequence[Stage], items_per_month: float, *, fr
     rows.append(_pipeline_row("lambda_queue_chain", "Queue of Lambdas (SQS between stages)",
                               lam_q.named("Lambda: ") + q.named("SQS: "), m, lat_q,
                               q.unrounded_total_usd / m if m else 0.0,
-                              [f"{sqs_requests / m if m else 0:,.1f} SQS requests per item (batch size {sqs_batch_size})"]))
+                              [f"{sqs_requests / m if m else 0:,.1f} SQS requests per item "
+                               f"(batch size {sqs_batch_size})"]))
     # one container worker (a Fargate service) running every stage in-process
     busy_h = m * work_item_s / container_speed / _S_PER_H
     hours = prices.value("ec2.hours_per_month")
@@ -1156,8 +1159,6 @@ def table_lines(ev: Mapping[str, Any]) -> list[str]:
 
 
 def _table(headers: list[str], rows: list[list[str]], max_widths: list[int]) -> list[str]:
-    import textwrap
-
     wrapped = [[textwrap.wrap(str(c), w) or [""] for c, w in zip(r, max_widths)] for r in rows]
     widths = [max([len(headers[i])] + [len(line) for r in wrapped for line in r[i]]) for i in range(len(headers))]
     sep = "+-" + "-+-".join("-" * w for w in widths) + "-+"

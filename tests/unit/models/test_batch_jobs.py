@@ -13,11 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from costmodel.analysis.long_running import long_running_alternatives, pipeline_from_scenario
+from costmodel.errors import InvalidParameterError, ScenarioError
 from costmodel.models.batch_jobs import (
     BatchJob,
-    alternatives_sweep,
     Platforms,
     Stage,
+    alternatives_sweep,
     breakeven_chunk_s,
     breakeven_work_s,
     compare_batch_alternatives,
@@ -29,8 +31,6 @@ from costmodel.models.batch_jobs import (
     runs_per_month,
     simulate_segment_s,
 )
-from costmodel.analysis.long_running import long_running_alternatives, pipeline_from_scenario
-from costmodel.errors import InvalidParameterError, ScenarioError
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "data" / "scenarios"
 LAMBDA_GB_S = 0.0000166667
@@ -266,7 +266,7 @@ def test_scenario_block_errors_name_the_key(tmp_path):
 
     from costmodel.scenario.load import load_scenario
 
-    raw = yaml.safe_load(open(SCENARIOS / "csv-import-chunked.yaml"))
+    raw = yaml.safe_load((SCENARIOS / "csv-import-chunked.yaml").read_text())
     raw["batch_job"]["chunk_size"] = 30
     with pytest.raises(ScenarioError, match=r"unknown key batch_job\.chunk_size.*allowed keys"):
         long_running_alternatives(load_scenario(raw))
@@ -279,7 +279,7 @@ def test_scenario_block_errors_name_the_key(tmp_path):
 def test_pipeline_block_errors_name_the_field():
     import yaml
 
-    raw = yaml.safe_load(open(SCENARIOS / "document-pipeline-fanout.yaml"))
+    raw = yaml.safe_load((SCENARIOS / "document-pipeline-fanout.yaml").read_text())
     raw["pipeline"] = {"stages": [{"name": "a", "duration_ms": 100}, {"name": "b", "duration_ms": "fast"}]}
     with pytest.raises(InvalidParameterError, match=r"^pipeline\.stages\[1\]\.duration_ms='fast'"):
         pipeline_from_scenario(raw)
