@@ -233,6 +233,7 @@ def local_pipeline(*, region: str = "us-east-1", name: str = "document-pipeline"
     Choice, Pass and Task states, Retry (it sleeps the backoff) and Catch, and the DynamoDB,
     SQS and S3 integrations the definition uses.
     """
+    # deferred: moto is a test dependency, and the helpers above are what a deployment needs
     import boto3
     from moto import mock_aws
 
