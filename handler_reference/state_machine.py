@@ -90,7 +90,11 @@ def render_definition(
         if not isinstance(value, str) or not value:
             raise ConfigError(invalid=[f"state machine substitution {name}={value!r} is not allowed: "
                                        "expected a non-empty string"])
-    text = Path(path or DEFINITION_PATH).read_text(encoding="utf-8")
+    source = Path(path or DEFINITION_PATH)
+    if not source.is_file():
+        raise ConfigError(invalid=[f"state machine definition {str(source)!r} does not exist: deploy/ ships with "
+                                   "the source tree, not the wheel; pass path="])
+    text = source.read_text(encoding="utf-8")
     unknown = sorted(set(_PLACEHOLDER.findall(text)) - set(values))
     if unknown:
         raise ConfigError(invalid=[f"definition placeholder ${{{unknown[0]}}} is not known; "

@@ -66,6 +66,9 @@ def test_render_substitutes_every_name_and_rejects_blanks():
     assert set(PLACEHOLDERS) == {"IdempotencyTableName", "ResultBucketName", "ResultPrefix", "DeadLetterQueueUrl"}
     with pytest.raises(ConfigError, match=r"ResultBucketName=''"):
         render_definition(idempotency_table=TABLE, result_bucket="", dead_letter_queue_url="x")
+    with pytest.raises(ConfigError, match=r"does not exist.*pass path="):
+        render_definition(idempotency_table=TABLE, result_bucket=BUCKET, dead_letter_queue_url="x",
+                          path=DEFINITION_PATH.with_name("missing.asl.json"))
 
 
 # ------------------------------------------------------------------ on moto
