@@ -408,7 +408,8 @@ class Alternative:
     monthly_usd : float
         The month's bill total (rounded lines) [USD].
     per_run_usd : float
-        Unrounded cost of one run [USD].
+        Unrounded cost of one run at list prices, before any free tier [USD] (the monthly bill
+        applies the free tiers when ``BatchJob.free_tier`` is set).
     wall_clock_s : float
         Expected time from start to finish of a run [s].
     failure_cost_usd : float
