@@ -28,12 +28,18 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> subpro
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
+def _env() -> dict[str, str]:
+    """The environment without PYTHONPATH: a source tree on the path (with the egg-info a build
+    leaves in src/) would make pip think the wheel is installed already."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "COSTMODEL_PRICING_DIR")}
+
+
 @pytest.fixture(scope="module")
 def wheel_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("wheel")
     dist = tmp / "dist"
     build = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
-                  "-w", str(dist), str(ROOT)], cwd=tmp)
+                  "-w", str(dist), str(ROOT)], cwd=tmp, env=_env())
     assert build.returncode == 0, build.stderr[-3000:]
     wheels = list(dist.glob("serverless_decision_workbook-*.whl"))
     assert len(wheels) == 1, wheels
@@ -43,16 +49,11 @@ def wheel_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     site = Path(_run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp).stdout.strip())
     (site / "project_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     inst = _run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "--no-index", "--quiet",
-                 str(wheels[0])], cwd=tmp)
+                 str(wheels[0])], cwd=tmp, env=_env())
     assert inst.returncode == 0, inst.stderr[-3000:]
     outside = tmp / "elsewhere"
     outside.mkdir()
     return env_dir, outside
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "COSTMODEL_PRICING_DIR")}
-    return env
 
 
 def test_the_wheel_carries_its_data_and_the_cli_runs_outside_the_repository(wheel_env: tuple[Path, Path]) -> None:
