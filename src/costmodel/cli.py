@@ -18,7 +18,10 @@ from collections.abc import Callable, Sequence
 from costmodel.analysis.compare import compare
 from costmodel.decision import recommend
 from costmodel.errors import CostModelError
-from costmodel.scenario.usage import bill_usage
+from costmodel.prices.cli import add_prices, cmd_prices
+from costmodel.prices.staleness import price_set_line, price_staleness
+from costmodel.scenario import load_scenario
+from costmodel.scenario.usage import bill_usage, load_usage
 from costmodel.workbook.report import parse_cli_parameters, run_report
 
 
@@ -42,16 +45,31 @@ def _print_result(result, as_json: bool) -> int:
     return 0
 
 
-def _cmd_bill(args: argparse.Namespace) -> int:
+def _price_set(prices) -> dict:
+    """The price set's region and date (for JSON output)."""
+    return {"region": prices.region, "price_set": prices.price_set}
 
-    bills = {path: bill_usage(path) for path in args.file}  # all validated before printing
+
+def _warn_if_stale(*price_sets) -> None:
+    """Print on stderr the staleness warning of each distinct price set that is too old."""
+    for warning in dict.fromkeys(filter(None, (price_staleness(p) for p in price_sets))):
+        print(warning, file=sys.stderr)
+
+
+def _cmd_bill(args: argparse.Namespace) -> int:
+    usages = {path: load_usage(path) for path in args.file}
+    prices = {path: usage.prices() for path, usage in usages.items()}
+    bills = {path: bill_usage(u, prices=prices[path]) for path, u in usages.items()}  # all validated before printing
     if args.json:
-        docs = {path: bill.to_dict() for path, bill in bills.items()}
+        docs = {path: {**bill.to_dict(), "prices": _price_set(prices[path])} for path, bill in bills.items()}
         print(json.dumps(docs[args.file[0]] if len(bills) == 1 else docs, indent=2))
     elif len(bills) == 1:
         print(next(iter(bills.values())).to_text())
+        print(price_set_line(prices[args.file[0]]))
     else:
-        print("\n\n".join(f"== {path}\n{bill.to_text()}" for path, bill in bills.items()))
+        print("\n\n".join(f"== {path}\n{bill.to_text()}\n{price_set_line(prices[path])}"
+                          for path, bill in bills.items()))
+    _warn_if_stale(*prices.values())
     return 0
 
 
@@ -94,8 +112,16 @@ def _add_compare(subparsers) -> argparse.ArgumentParser:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-
-    return _print_result(compare(args.file), args.json)
+    scenario = load_scenario(args.file)
+    prices = scenario.prices()
+    result = compare(scenario, prices=prices)
+    if args.json:
+        print(json.dumps({**result.to_dict(), "prices": _price_set(prices)}, indent=2))
+    else:
+        print(result.to_text())
+        print(price_set_line(prices))
+    _warn_if_stale(prices)
+    return 0
 
 
 # --- report -----------------------------------------------------------------
@@ -135,6 +161,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 _COMMANDS: list[tuple[Callable, Callable[[argparse.Namespace], int]]] = [
     (_add_bill, _cmd_bill),
     (_add_compare, _cmd_compare),
+    (add_prices, cmd_prices),  # costmodel prices refresh|diff (costmodel.prices.cli)
     (_add_recommend, _cmd_recommend),
     (_add_report, _cmd_report),
 ]

@@ -14,6 +14,8 @@ __all__ = [
     "UnknownNameError",
     "TraceFormatError",
     "ScenarioError",
+    "PriceListError",
+    "MissingCredentialsError",
 ]
 
 
@@ -47,11 +49,12 @@ class UnknownNameError(CostModelError, KeyError):
     The message lists the names that do exist.
     """
 
-    def __init__(self, kind: str, name: Any, known: Any):
+    def __init__(self, kind: str, name: Any, known: Any, hint: str = ""):
         self.kind = kind
         self.name = name
         self.known = sorted(str(k) for k in known)
-        super().__init__(f"unknown {kind} {name!r}; known: {', '.join(self.known) or '(none)'}")
+        super().__init__(f"unknown {kind} {name!r}; known: {', '.join(self.known) or '(none)'}"
+                         + (f"; {hint}" if hint else ""))
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return self.args[0]
@@ -69,3 +72,11 @@ class TraceFormatError(CostModelError, ValueError):
 
 class ScenarioError(CostModelError, ValueError):
     """A scenario or usage file is invalid (unknown key, missing field, contradiction)."""
+
+
+class PriceListError(CostModelError):
+    """The AWS Price List (Query API response or bulk offer file) could not be read or used."""
+
+
+class MissingCredentialsError(PriceListError):
+    """The Price List Query API needs AWS credentials and none were found."""

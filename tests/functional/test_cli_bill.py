@@ -85,7 +85,7 @@ def test_text_output_shows_lines_and_total():
     out = proc.stdout
     assert "Lambda requests" in out and "2,000,000" in out and "0.40" in out
     assert "140,000" in out and "2.33" in out
-    assert re.search(r"TOTAL \(USD\)\s+2\.73\s*$", out)
+    assert re.search(r"TOTAL \(USD\)\s+2\.73\nPrices: us-east-1, price set \d{4}-\d{2}-\d{2} \(USD list prices\)\n$", out)
 
 
 def test_console_script_is_installed():

@@ -38,6 +38,7 @@ __all__ = [
     "Rate",
     "Prices",
     "load_prices",
+    "load_price_file",
     "list_price_sets",
     "PRICING_DIR",
     "STATUSES",
@@ -47,8 +48,9 @@ __all__ = [
 #: Directory holding the shipped price files. ``COSTMODEL_PRICING_DIR`` overrides it.
 PRICING_DIR = Path(os.environ.get("COSTMODEL_PRICING_DIR", data_path("pricing")))
 
-#: Allowed values of :attr:`Rate.status`.
-STATUSES = ("aws-published", "third-party", "derived", "assumption", "override")
+#: Allowed values of :attr:`Rate.status`. ``unconfirmed``: no source was read for this
+#: region; the value was carried over from another region's price set (the note says which).
+STATUSES = ("aws-published", "third-party", "derived", "assumption", "unconfirmed", "override")
 
 #: CPU architectures priced for Lambda and Fargate.
 ARCHITECTURES = ("x86_64", "arm64")
@@ -247,7 +249,10 @@ def load_prices(
     sets = list_price_sets(directory=folder)
     regions = sorted({r for r, _ in sets})
     if region not in regions:
-        raise UnknownNameError("region", region, regions)
+        raise UnknownNameError(
+            "region", region, regions,
+            hint=f"no price file aws-{region}-<date>.yaml in {folder}; make one with "
+                 f"`costmodel prices refresh --region {region}` or point COSTMODEL_PRICING_DIR at a folder that has one")
     names = [s for r, s in sets if r == region]
     if price_set is None:
         price_set = names[-1]
@@ -263,6 +268,24 @@ def load_prices(
             f"its name says {region!r}, {price_set!r}"
         )
     return prices.with_overrides(overrides)
+
+
+def load_price_file(path: str | os.PathLike) -> Prices:
+    """Load one price file by path (any folder), checking that its name matches its content.
+
+    The name must be ``aws-<region>-<price_set>.yaml`` as in ``data/pricing/``.
+    """
+    path = Path(path)
+    m = _FILE_RE.match(path.name)
+    if m is None or not path.is_file():
+        raise InvalidParameterError("price file", str(path), "an existing file named aws-<region>-<YYYY-MM-DD>.yaml")
+    prices = _load_file(path)
+    if (prices.region, prices.price_set) != (m["region"], m["price_set"]):
+        raise ScenarioError(
+            f"{path}: file says region {prices.region!r}, price_set {prices.price_set!r}; "
+            f"its name says {m['region']!r}, {m['price_set']!r}"
+        )
+    return prices
 
 
 _CACHE: dict[tuple[str, float], Prices] = {}

@@ -13,8 +13,9 @@ ALLOWED = {
     "scenario": {"models"},
     "analysis": {"models", "scenario"},
     "decision": {"models", "scenario", "analysis"},
-    "workbook": {"models", "scenario", "analysis", "decision"},
-    "cli": {"models", "scenario", "analysis", "decision", "workbook"},
+    "prices": {"models", "scenario", "analysis", "decision"},
+    "workbook": {"models", "scenario", "analysis", "decision", "prices"},
+    "cli": {"models", "scenario", "analysis", "decision", "prices", "workbook"},
     "__main__": {"cli"},
 }
 
