@@ -12,8 +12,8 @@ import yaml
 
 from costmodel.analysis.compare import OPTIONS, compare
 from costmodel.errors import InvalidParameterError
-from costmodel.prices.diff import diff_prices
 from costmodel.models.pricing import PRICING_DIR
+from costmodel.prices.diff import diff_prices
 
 ROOT = Path(__file__).resolve().parents[2]
 A = PRICING_DIR / "aws-us-east-1-2026-11-27.yaml"
@@ -98,16 +98,17 @@ def test_another_tier_ladder_gives_bills_without_a_verdict(tmp_path):
 def test_cli_diff_text_json_and_errors(tmp_path):
     b = _variant(tmp_path, "2027-01-05", lambda r: r["nat.hour"].update(value=0.05))
     base = [sys.executable, "-m", "costmodel", "prices", "diff", A.name, str(b)]
-    proc = subprocess.run(base + ["--no-scenarios"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(base + ["--no-scenarios"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "nat.hour" in proc.stdout and "+11.11%" in proc.stdout
     proc = subprocess.run(base + ["--scenario", str(DEFAULT), "--no-verdicts", "--json"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     doc = json.loads(proc.stdout)
     assert [r["key"] for r in doc["rates"]] == ["nat.hour"]
     (s,) = doc["scenarios"]
     assert s["monthly_usd_a"] == s["monthly_usd_b"]  # the default scenario uses no NAT gateway
-    bad = subprocess.run(base[:-1] + ["no-such-file.yaml"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(base[:-1] + ["no-such-file.yaml"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         check=False)
     assert bad.returncode == 2 and "no-such-file.yaml" in bad.stderr and "aws-us-east-1-2026-11-27.yaml" in bad.stderr
     with pytest.raises(InvalidParameterError):
         diff_prices(A, tmp_path / "aws-us-east-1-2027-13-01.yaml", scenarios=[])

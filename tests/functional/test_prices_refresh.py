@@ -17,17 +17,16 @@ import sys
 from pathlib import Path
 
 import boto3
+import pricelist_fixtures as fx
 import pytest
 from botocore.stub import Stubber
 
-from costmodel.models.bills import fargate_bill, lambda_bill
 from costmodel.errors import MissingCredentialsError, PriceListError
+from costmodel.models.bills import fargate_bill, lambda_bill
+from costmodel.models.pricing import PRICING_DIR, load_price_file
 from costmodel.prices.catalog import REGION_NAMES, sources_for
 from costmodel.prices.refresh import CREDENTIALS_HELP, pricing_client, refresh_prices
 from costmodel.prices.staleness import price_set_line
-from costmodel.models.pricing import PRICING_DIR, load_price_file
-
-import pricelist_fixtures as fx
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = PRICING_DIR / "aws-us-east-1-2026-11-27.yaml"
@@ -216,7 +215,6 @@ def test_ambiguous_or_missing_products_are_copied_with_the_reason(tmp_path):
     items = [i for i in items if i["product"]["attributes"]["usagetype"] != "Lambda-Storage-GB-Second"] + [twin]
     client = _client()
     with Stubber(client) as stubber:
-        code, filters = _queries(services=["lambda"])[0]
         stubber.add_response("get_products", fx.pages(items, 100)[0])
         result = refresh_prices("us-east-1", services=["lambda"], client=client, base=BASE, write=False)
     kept = dict(result.kept)
@@ -265,7 +263,7 @@ def _no_credentials_env(tmp_path) -> dict:
 def test_no_credentials_is_a_one_line_error_with_what_to_set(tmp_path, monkeypatch):
     proc = subprocess.run([sys.executable, "-m", "costmodel", "prices", "refresh", "--region", "us-east-1",
                            "--dry-run"], cwd=ROOT, env=_no_credentials_env(tmp_path), capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, check=False)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "AWS_PROFILE" in proc.stderr and "AWS_ACCESS_KEY_ID" in proc.stderr and "--offer-file" in proc.stderr
@@ -285,7 +283,7 @@ def test_cli_refresh_from_offer_files(tmp_path):
             "--output-dir", str(tmp_path / "out"), "--date", "2026-11-29", "--services", "lambda,fargate", "ec2"]
     for f in files:
         args += ["--offer-file", str(f)]
-    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     written = tmp_path / "out" / "aws-us-east-1-2026-11-29.yaml"
     assert f"written: {written}" in proc.stdout and "fargate.vcpu_x86_64" in proc.stdout
@@ -293,7 +291,7 @@ def test_cli_refresh_from_offer_files(tmp_path):
     assert p.rate("ec2.t3.medium").status == "aws-published"
     shipped = load_price_file(BASE)
     assert p.rate("alb.hour") == shipped.rate("alb.hour")  # elb not asked for: copied as shipped
-    again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode == 2 and "--force" in again.stderr
 
 

@@ -40,7 +40,7 @@ def _run(args, folder: Path | None = None, **env):
     if folder is not None:
         e["COSTMODEL_PRICING_DIR"] = str(folder)
     return subprocess.run([sys.executable, "-m", "costmodel", *args], cwd=ROOT, env=e, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, check=False)
 
 
 def test_a_usage_file_region_selects_that_regions_prices(tmp_path):

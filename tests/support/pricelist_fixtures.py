@@ -167,8 +167,8 @@ def _sqs(queue_type):
 def _dynamodb():
     f = "Amazon DynamoDB PayPerRequest Throughput"
     return [
-        product("AmazonDynamoDB", "CFKX7H2Y8A3T5WQM", f, {"group": "DDB-ReadUnits", "usagetype": "USE1-ReadRequestUnits"},
-                [("0", "Inf", 0.000000125)], "ReadRequestUnits"),
+        product("AmazonDynamoDB", "CFKX7H2Y8A3T5WQM", f, {"group": "DDB-ReadUnits",
+                "usagetype": "USE1-ReadRequestUnits"}, [("0", "Inf", 0.000000125)], "ReadRequestUnits"),
         product("AmazonDynamoDB", "8R5WB2QCN9X4JHZT", f, {"group": "DDB-WriteUnits",
                 "usagetype": "USE1-WriteRequestUnits"}, [("0", "Inf", 0.000000625)], "WriteRequestUnits"),
         # distractors: the Standard-IA table class and replicated writes
@@ -205,10 +205,12 @@ def _nat():
 
 def _vpc():
     return [
-        product("AmazonVPC", "5BM8WQ3XZ7K2TCNH", "VPC Public IPv4 Address", {"usagetype": "USE1-PublicIPv4:InUseAddress",
-                "group": "VPCPublicIPv4Address"}, [("0", "Inf", 0.005)], "Hrs"),
-        product("AmazonVPC", "8HC2X4ZQ9WJ7BTMK", "VPC Public IPv4 Address", {"usagetype": "USE1-PublicIPv4:IdleAddress",
-                "group": "VPCPublicIPv4Address"}, [("0", "Inf", 0.005)], "Hrs"),
+        product("AmazonVPC", "5BM8WQ3XZ7K2TCNH", "VPC Public IPv4 Address",
+                {"usagetype": "USE1-PublicIPv4:InUseAddress", "group": "VPCPublicIPv4Address"},
+                [("0", "Inf", 0.005)], "Hrs"),
+        product("AmazonVPC", "8HC2X4ZQ9WJ7BTMK", "VPC Public IPv4 Address",
+                {"usagetype": "USE1-PublicIPv4:IdleAddress", "group": "VPCPublicIPv4Address"},
+                [("0", "Inf", 0.005)], "Hrs"),
         product("AmazonVPC", "T6NQ2K8WZB5XC3JH", "VpcEndpoint", {"usagetype": "USE1-VpcEndpoint-Hours"},
                 [("0", "Inf", 0.01)], "Hrs"),
     ]

@@ -252,7 +252,8 @@ def load_prices(
         raise UnknownNameError(
             "region", region, regions,
             hint=f"no price file aws-{region}-<date>.yaml in {folder}; make one with "
-                 f"`costmodel prices refresh --region {region}` or point COSTMODEL_PRICING_DIR at a folder that has one")
+                 f"`costmodel prices refresh --region {region}` or point COSTMODEL_PRICING_DIR at a folder "
+                 "that has one")
     names = [s for r, s in sets if r == region]
     if price_set is None:
         price_set = names[-1]

@@ -14,10 +14,25 @@ it (``docs/architecture.md``).
 """
 from costmodel.prices.diff import PriceDiff, RateDiff, ScenarioEffect, diff_prices
 from costmodel.prices.refresh import RateChange, RefreshResult, refresh_prices
-from costmodel.prices.staleness import MAX_PRICE_AGE_DAYS, price_age_days, price_set_line, price_set_markdown, price_staleness
+from costmodel.prices.staleness import (
+    MAX_PRICE_AGE_DAYS,
+    price_age_days,
+    price_set_line,
+    price_set_markdown,
+    price_staleness,
+)
 
 __all__ = [
-    "refresh_prices", "RefreshResult", "RateChange",
-    "diff_prices", "PriceDiff", "RateDiff", "ScenarioEffect",
-    "price_staleness", "price_age_days", "price_set_line", "price_set_markdown", "MAX_PRICE_AGE_DAYS",
+    "MAX_PRICE_AGE_DAYS",
+    "PriceDiff",
+    "RateChange",
+    "RateDiff",
+    "RefreshResult",
+    "ScenarioEffect",
+    "diff_prices",
+    "price_age_days",
+    "price_set_line",
+    "price_set_markdown",
+    "price_staleness",
+    "refresh_prices",
 ]

@@ -32,8 +32,17 @@ from dataclasses import dataclass
 
 from costmodel.errors import UnknownNameError
 
-__all__ = ["RateSource", "SOURCES", "SERVICES", "NOT_MAPPED", "REGION_NAMES", "sources_for",
-           "ec2_source", "usagetype_matches", "PRICING_ENDPOINT_REGIONS"]
+__all__ = [
+    "NOT_MAPPED",
+    "PRICING_ENDPOINT_REGIONS",
+    "REGION_NAMES",
+    "SERVICES",
+    "SOURCES",
+    "RateSource",
+    "ec2_source",
+    "sources_for",
+    "usagetype_matches",
+]
 
 #: Region code -> the ``location`` attribute of its products (used for data transfer,
 #: whose products carry ``fromLocation``, and for offer files without ``regionCode``).
@@ -129,7 +138,7 @@ def _s(key, service, codes, usagetype=None, filters=(), mode="single", **kw) -> 
 
 _LAMBDA = (("productFamily", "Serverless"),)
 _ECS = (("productFamily", "Compute"),)
-_HOURLY = dict(per=3600.0, unit_pattern=r"(?i)^(?:.*-)?(?:hours?|hrs)$")
+_HOURLY = {"per": 3600.0, "unit_pattern": r"(?i)^(?:.*-)?(?:hours?|hrs)$"}
 
 SOURCES: tuple[RateSource, ...] = (
     # AWS Lambda

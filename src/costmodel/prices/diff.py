@@ -27,7 +27,7 @@ from costmodel.models.pricing import PRICING_DIR, Prices, list_price_sets, load_
 from costmodel.resources import data_path
 from costmodel.scenario import load_scenario
 
-__all__ = ["RateDiff", "ScenarioEffect", "PriceDiff", "diff_prices", "CANONICAL_SCENARIOS_DIR", "as_prices"]
+__all__ = ["CANONICAL_SCENARIOS_DIR", "PriceDiff", "RateDiff", "ScenarioEffect", "as_prices", "diff_prices"]
 
 #: Folder of the canonical scenarios.
 CANONICAL_SCENARIOS_DIR = data_path("scenarios")

@@ -30,8 +30,15 @@ from typing import Any
 
 from costmodel.errors import PriceListError
 
-__all__ = ["PriceDimension", "Term", "Product", "Offer", "parse_price_list_item", "read_offer_file",
-           "products_from_offer"]
+__all__ = [
+    "Offer",
+    "PriceDimension",
+    "Product",
+    "Term",
+    "parse_price_list_item",
+    "products_from_offer",
+    "read_offer_file",
+]
 
 
 @dataclass(frozen=True)

