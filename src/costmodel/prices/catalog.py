@@ -28,6 +28,7 @@ types). Rates whose product could not be identified that way are not mapped
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from costmodel.errors import UnknownNameError
@@ -204,7 +205,7 @@ def ec2_source(instance_type: str) -> RateSource:
                ("capacitystatus", "Used"), ("licenseModel", "No License required")))
 
 
-def sources_for(services: list[str] | tuple[str, ...] | None, instance_types: list[str]) -> list[RateSource]:
+def sources_for(services: Sequence[str] | None, instance_types: Sequence[str]) -> list[RateSource]:
     """The rate sources of some services (all when ``services`` is None or empty)."""
     services = list(services or SERVICES)
     for s in services:

@@ -9,8 +9,8 @@ import argparse
 import json
 
 from costmodel.prices.catalog import PRICING_ENDPOINT_REGIONS, SERVICES
-from costmodel.prices.diff import diff_prices
-from costmodel.prices.refresh import refresh_prices
+from costmodel.prices.diff import PriceDiff, diff_prices
+from costmodel.prices.refresh import RefreshResult, refresh_prices
 
 __all__ = ["add_prices", "cmd_prices"]
 
@@ -72,6 +72,7 @@ def add_prices(subparsers) -> argparse.ArgumentParser:
 
 def cmd_prices(args: argparse.Namespace) -> int:
     """Run ``costmodel prices refresh`` or ``costmodel prices diff``; print text or JSON."""
+    result: RefreshResult | PriceDiff
     if args.prices_command == "refresh":
         result = refresh_prices(
             args.region, services=_services(args.services), offer_files=args.offer_file or None,

@@ -121,8 +121,8 @@ class PriceDiff:
                 lines.append(f"  {'option':<22}{'A':>12}{'B':>12}{'change':>12}")
                 for opt, usd_a in e.monthly_usd_a.items():
                     usd_b = e.monthly_usd_b[opt]
-                    rel = f"{usd_b / usd_a - 1:+.1%}" if usd_a else ("0" if usd_b == 0 else "new")
-                    lines.append(f"  {opt:<22}{usd_a:>12,.2f}{usd_b:>12,.2f}{rel:>12}")
+                    change = f"{usd_b / usd_a - 1:+.1%}" if usd_a else ("0" if usd_b == 0 else "new")
+                    lines.append(f"  {opt:<22}{usd_a:>12,.2f}{usd_b:>12,.2f}{change:>12}")
                 lines += [f"  note: {n}" for n in e.notes]
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -148,10 +148,12 @@ def rate_diffs(a: Prices, b: Prices) -> tuple[RateDiff, ...]:
     out = []
     for key in sorted(set(a.rates) | set(b.rates)):
         ra, rb = a.rates.get(key), b.rates.get(key)
-        if ra is None:
+        if ra is None and rb is not None:
             out.append(RateDiff(key, "added", None, rb.value, rb.unit, None, rb.status))
-        elif rb is None:
+        elif rb is None and ra is not None:
             out.append(RateDiff(key, "removed", ra.value, None, ra.unit, ra.status, None))
+        elif ra is None or rb is None:
+            continue
         elif not math.isclose(ra.value, rb.value, rel_tol=1e-12, abs_tol=0.0):
             out.append(RateDiff(key, "changed", ra.value, rb.value, rb.unit, ra.status, rb.status))
         elif ra.status != rb.status:

@@ -223,6 +223,7 @@ def _resolve(source: RateSource, products: list[Product], region: str) -> _Found
     dims = term.dimensions
     if not dims:
         return f"SKU {product.sku} term {term.offer_term_code} has no price dimension"
+    chosen: tuple[PriceDimension, ...]
     if source.mode == "single":
         if len(dims) != 1:
             return (f"SKU {product.sku}: expected one price, found {len(dims)} tiers "
