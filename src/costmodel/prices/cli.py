@@ -65,7 +65,8 @@ def add_prices(subparsers) -> argparse.ArgumentParser:
     d.add_argument("--scenario", action="append", metavar="YAML",
                    help="scenario file(s) to evaluate instead of the canonical ones; repeatable")
     d.add_argument("--no-scenarios", action="store_true", help="rates only")
-    d.add_argument("--no-verdicts", action="store_true", help="bills only (recommend takes 1-5 s per scenario)")
+    d.add_argument("--no-verdicts", action="store_true",
+                   help="bills only (recommend takes 1-2 s per scenario and price set)")
     d.add_argument("--json", action="store_true", help="print the diff as JSON")
     return p
 

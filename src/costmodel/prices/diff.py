@@ -223,7 +223,7 @@ def diff_prices(a: Prices | str | os.PathLike, b: Prices | str | os.PathLike, *,
         Scenario files (default: every ``data/scenarios/*.yaml``); an empty list skips
         the scenario part.
     verdicts : bool
-        Also run :func:`costmodel.decision.recommend` under each set (about 1-5 s per
+        Also run :func:`costmodel.decision.recommend` under each set (about 1-2 s per
         scenario and set); False gives bills only.
 
     Returns
