@@ -91,6 +91,7 @@ NOT_MAPPED = {
     "lambda.snapstart_restore": "SnapStart's Price List usage type was not confirmed",
     "lambda.response_streaming": "response streaming's Price List usage type was not confirmed",
     "logs.lambda_tier*": "which Price List meter carries Lambda's volume-tiered logs was not confirmed",
+    "stepfunctions.*": "Step Functions is not mapped to Price List products (not among the refreshed services)",
 }
 
 _PREFIX = r"(?:[A-Z]{2,4}[0-9]|EU)-"

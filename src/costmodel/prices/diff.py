@@ -108,7 +108,10 @@ class PriceDiff:
                 rel = r.relative_change
                 a = "-" if r.old is None else f"{r.old:.6g}"
                 b = "-" if r.new is None else f"{r.new:.6g}"
-                status = r.old_status if r.old_status == r.new_status else f"{r.old_status} -> {r.new_status}"
+                if r.kind in ("added", "removed"):
+                    status = f"{r.new_status or r.old_status} ({r.kind})"
+                else:
+                    status = r.old_status if r.old_status == r.new_status else f"{r.old_status} -> {r.new_status}"
                 lines.append(f"{r.key:<40}{a:>14}{b:>14}{'' if rel is None else format(rel, '+.2%'):>10}  "
                              f"{r.unit}; {status}")
         if self.effects:
