@@ -2,7 +2,7 @@
 
 Run:  .venv/bin/python benchmarks/bench_fault_campaign.py [--n-messages 10000] [--seed 0]
 
-Runs ``handler_reference.faults.run_campaign`` twice on in-process moto (reference, then
+Runs ``handler_harness.faults.run_campaign`` twice on in-process moto (reference, then
 naive, the same seeded plan) and prints every count side by side, the invariant
 violations, and the wall time and messages/s of each run.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from handler_reference.faults import run_campaign
+from handler_harness.faults import run_campaign
 
 
 def main() -> None:

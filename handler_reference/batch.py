@@ -1,9 +1,8 @@
-"""SQS batch handling shared by the handler and the local event source mapping.
+"""SQS batch handling: the thin part of the handler.
 
-:func:`handle_sqs_batch` is the thin part of the handler: for each record, parse it,
-delegate to a record processor, log, and collect ``batchItemFailures``.
-:func:`failed_message_ids` applies AWS's rules for partial batch responses (used by
-the poller, and testable on its own).
+:func:`handle_sqs_batch`: for each record, parse it, delegate to a record processor,
+log, and collect ``batchItemFailures``. (What the event source mapping then does with
+the response is :func:`handler_harness.poller.failed_message_ids`.)
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from handler_reference.errors import HandlerError
@@ -126,50 +125,3 @@ def handle_sqs_batch(
         extra={"fields": {"requestId": request_id, "records": len(records), **counts}},
     )
     return {"batchItemFailures": failures}
-
-
-def failed_message_ids(
-    response: Any, message_ids: Sequence[str], raised: bool = False
-) -> frozenset[str]:
-    """Which messages of a batch failed, by AWS's rules for partial batch responses.
-
-    Success for the whole batch: a ``None`` response, an empty dict, or a missing,
-    ``None`` or empty ``batchItemFailures`` list. Failure of the whole batch: the
-    handler raised, the response is not a JSON object, or any entry has a missing,
-    ``None``, empty or unknown ``itemIdentifier`` (or a bad key name). Otherwise exactly
-    the listed messages failed.
-
-    Parameters
-    ----------
-    response : any
-        What the handler returned.
-    message_ids : sequence of str
-        The messageIds of the batch.
-    raised : bool
-        Whether the handler raised (or crashed).
-
-    Returns
-    -------
-    frozenset of str
-    """
-    everything = frozenset(message_ids)
-    if raised:
-        return everything
-    if response is None:
-        return frozenset()
-    if not isinstance(response, Mapping):
-        return everything
-    items = response.get("batchItemFailures")
-    if items is None:
-        return frozenset()
-    if not isinstance(items, list):
-        return everything
-    failed = set()
-    for item in items:
-        if not isinstance(item, Mapping):
-            return everything
-        identifier = item.get("itemIdentifier")
-        if not isinstance(identifier, str) or not identifier or identifier not in everything:
-            return everything
-        failed.add(identifier)
-    return frozenset(failed)

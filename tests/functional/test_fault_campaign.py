@@ -3,12 +3,12 @@ check-process-mark variant breaks "no effect twice" under the very same campaign
 
 from __future__ import annotations
 
-import pytest
-
 from collections import Counter
 
-from handler_reference.faults import FAULT_KINDS, plan_campaign, run_campaign
-from handler_reference.infra import DUMMY_AWS_ENV, patched_environ
+import pytest
+
+from handler_harness.faults import FAULT_KINDS, plan_campaign, run_campaign
+from handler_harness.infra import DUMMY_AWS_ENV, patched_environ
 
 N_MESSAGES = 200
 SEED = 11

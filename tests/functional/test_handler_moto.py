@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from handler_reference.infra import (
+from handler_harness.infra import (
     DUMMY_AWS_ENV,
     create_infrastructure,
     make_clients,
@@ -25,7 +25,7 @@ from handler_reference.infra import (
     patched_environ,
     receive_all,
 )
-from handler_reference.poller import LocalEventSourceMapping
+from handler_harness.poller import LocalEventSourceMapping
 from handler_reference.processor import parse_command, render_result
 
 MAX_RECEIVE_COUNT = 3

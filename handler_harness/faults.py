@@ -2,7 +2,7 @@
 
 ``run_campaign(n_messages=..., handler="reference"|"naive", random_state=...)`` creates
 the infrastructure (in-process moto by default, or any endpoint), sends a planned mix
-of messages, drains the queue through :class:`~handler_reference.poller.LocalEventSourceMapping`
+of messages, drains the queue through :class:`~handler_harness.poller.LocalEventSourceMapping`
 and the real batch handler while injecting faults, then checks the invariants against
 what is actually in S3, the queues and the logs.
 
@@ -57,17 +57,17 @@ from typing import Any
 import numpy as np
 from botocore.exceptions import ClientError
 
-from handler_reference.batch import handle_sqs_batch
-from handler_reference.errors import HandlerError
-from handler_reference.infra import (
+from handler_harness.infra import (
     create_infrastructure,
     local_aws,
     make_clients,
     object_versions,
     receive_all,
 )
-from handler_reference.naive import process_record_naive
-from handler_reference.poller import LocalEventSourceMapping
+from handler_harness.naive import CheckMarkPorts, DynamoDBCheckMarkStore, process_record_naive
+from handler_harness.poller import LocalEventSourceMapping
+from handler_reference.batch import handle_sqs_batch
+from handler_reference.errors import HandlerError
 from handler_reference.processor import Ports, parse_command, process_record, render_result
 from handler_reference.sink import S3ResultSink
 from handler_reference.store import DynamoDBIdempotencyStore
@@ -625,17 +625,28 @@ def run_campaign(
         clock = SimClock()
         injector = FaultInjector(plan, clients.sqs)
         config = infra.handler_config(idempotency_expiry_s=int(idempotency_expiry_s))
-        ports = Ports(
-            store=DynamoDBIdempotencyStore(
-                _FaultyDynamoDB(clients.dynamodb, injector), infra.table_name
-            ),
-            sink=_FaultySink(S3ResultSink(clients.s3, infra.bucket_name), injector),
-            result_prefix=config.result_prefix,
-            expires_after_s=config.idempotency_expiry_s,
-            clock_ms=clock,
-        )
-        inner = process_record if handler == "reference" else process_record_naive
-        process = injector.wrap_processor(lambda c, r, ctx: inner(c, r, ctx, ports))
+        faulty_dynamodb = _FaultyDynamoDB(clients.dynamodb, injector)
+        sink = _FaultySink(S3ResultSink(clients.s3, infra.bucket_name), injector)
+        if handler == "reference":
+            ports = Ports(
+                store=DynamoDBIdempotencyStore(faulty_dynamodb, infra.table_name),
+                sink=sink,
+                result_prefix=config.result_prefix,
+                expires_after_s=config.idempotency_expiry_s,
+                clock_ms=clock,
+            )
+            process = injector.wrap_processor(lambda c, r, ctx: process_record(c, r, ctx, ports))
+        else:
+            naive_ports = CheckMarkPorts(
+                store=DynamoDBCheckMarkStore(faulty_dynamodb, infra.table_name),
+                sink=sink,
+                result_prefix=config.result_prefix,
+                expires_after_s=config.idempotency_expiry_s,
+                clock_ms=clock,
+            )
+            process = injector.wrap_processor(
+                lambda c, r, ctx: process_record_naive(c, r, ctx, naive_ports)
+            )
         logger = logging.getLogger(f"handler_reference.campaign.{handler}")
         logger.propagate = False
         logger.setLevel(logging.ERROR)

@@ -10,7 +10,7 @@ so tests, benchmarks and the fault campaign use this one. For each batch it
    ``eventSourceARN``, ``awsRegion``) and a Lambda-like context whose
    ``get_remaining_time_in_millis()`` counts down from ``function_timeout_s``;
 3. calls the handler and applies AWS's partial-response rules
-   (:func:`handler_reference.batch.failed_message_ids`);
+   (:func:`failed_message_ids`);
 4. deletes the successes and returns the failures to the queue (``ChangeMessageVisibility``
    to ``retry_delay_s``, 0 by default for fast retries; ``None`` leaves them until their
    visibility timeout runs out, as Lambda does).
@@ -26,8 +26,6 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-from handler_reference.batch import failed_message_ids
 
 _LAMBDA_ATTRIBUTE_NAMES = (
     "ApproximateReceiveCount",
@@ -321,3 +319,50 @@ class LocalEventSourceMapping:
                     for i, h in enumerate(chunk)
                 ],
             )
+
+
+def failed_message_ids(
+    response: Any, message_ids: Sequence[str], raised: bool = False
+) -> frozenset[str]:
+    """Which messages of a batch failed, by AWS's rules for partial batch responses.
+
+    Success for the whole batch: a ``None`` response, an empty dict, or a missing,
+    ``None`` or empty ``batchItemFailures`` list. Failure of the whole batch: the
+    handler raised, the response is not a JSON object, or any entry has a missing,
+    ``None``, empty or unknown ``itemIdentifier`` (or a bad key name). Otherwise exactly
+    the listed messages failed.
+
+    Parameters
+    ----------
+    response : any
+        What the handler returned.
+    message_ids : sequence of str
+        The messageIds of the batch.
+    raised : bool
+        Whether the handler raised (or crashed).
+
+    Returns
+    -------
+    frozenset of str
+    """
+    everything = frozenset(message_ids)
+    if raised:
+        return everything
+    if response is None:
+        return frozenset()
+    if not isinstance(response, Mapping):
+        return everything
+    items = response.get("batchItemFailures")
+    if items is None:
+        return frozenset()
+    if not isinstance(items, list):
+        return everything
+    failed = set()
+    for item in items:
+        if not isinstance(item, Mapping):
+            return everything
+        identifier = item.get("itemIdentifier")
+        if not isinstance(identifier, str) or not identifier or identifier not in everything:
+            return everything
+        failed.add(identifier)
+    return frozenset(failed)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from handler_reference.errors import HandlerError, MalformedMessageError
-from handler_reference.faults import FAULT_KINDS, FaultRates, plan_campaign
+from handler_harness.faults import FAULT_KINDS, FaultRates, plan_campaign
 from handler_reference.processor import parse_command
 
 
@@ -63,7 +63,7 @@ def test_bad_rates():
 
 
 def _result(handler, **overrides):
-    from handler_reference.faults import CampaignResult
+    from handler_harness.faults import CampaignResult
 
     counts = dict(
         handler=handler, random_state=0, sent_messages=100, valid_documents=80,
@@ -93,7 +93,7 @@ def test_violations_group_the_counts_by_invariant():
 
 
 def test_campaign_table_puts_handlers_side_by_side():
-    from handler_reference.faults import campaign_table
+    from handler_harness.faults import campaign_table
 
     table = campaign_table([_result("reference"), _result("naive", messages_lost=2)])
     assert list(table.columns) == ["reference", "naive"]
