@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 import time
 from collections import Counter
@@ -624,7 +625,10 @@ def run_campaign(
         )
         clock = SimClock()
         injector = FaultInjector(plan, clients.sqs)
-        config = infra.handler_config(idempotency_expiry_s=int(idempotency_expiry_s))
+        config = infra.handler_config(
+            idempotency_expiry_s=int(idempotency_expiry_s),
+            function_timeout_s=math.ceil(function_timeout_s),
+        )
         faulty_dynamodb = _FaultyDynamoDB(clients.dynamodb, injector)
         sink = _FaultySink(S3ResultSink(clients.s3, infra.bucket_name), injector)
         if handler == "reference":

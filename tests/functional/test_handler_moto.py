@@ -206,3 +206,25 @@ def test_whole_batch_is_retried_by_the_poller(clients, infra, response):
     assert batch.failed_ids == set(batch.message_ids) and batch.deleted == 0
     assert batch.raised == (response == "raise")
     assert len(esm.receive()) == 3  # all three are back at once
+
+
+@pytest.mark.parametrize("poison_position", [0, 9], ids=["poison-first", "poison-last"])
+def test_poison_body_never_sends_its_batch_to_the_dlq(clients, infra, app, poison_position):
+    """1,000 '[' made json.loads raise RecursionError and crashed the whole batch, so with
+    maxReceiveCount=3 all ten messages ended in the DLQ. Only the poison may end there."""
+    bodies = [json.dumps({"documentId": f"doc-{i}", "text": "valid"}) for i in range(9)]
+    bodies.insert(poison_position, "[" * 1000)
+    response = clients.sqs.send_message_batch(
+        QueueUrl=infra.queue_url,
+        Entries=[{"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies)],
+    )
+    poison_id = next(s["MessageId"] for s in response["Successful"]
+                     if s["Id"] == str(poison_position))
+    result = esm_for(clients, infra, app).drain()
+    assert result.raised_invocations == 0
+    dead = receive_all(clients, infra.dlq_url)
+    assert [m["MessageId"] for m in dead] == [poison_id]
+    assert set(object_versions(clients, infra.bucket_name, "processed/")) == {
+        f"processed/doc-{i}.json" for i in range(9)
+    }
+    assert receive_all(clients, infra.queue_url) == []
