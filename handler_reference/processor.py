@@ -113,7 +113,7 @@ class _Decoder:
             for key, _ in pairs:
                 if key in seen and key not in self.duplicated:
                     self.duplicated.add(key)
-                    self.problems.append(f"duplicate key {key[:80]!r} in an object")
+                    self.problems.append(f"a duplicate key {key[:80]!r} in one object")
                 seen.add(key)
         return obj
 
@@ -129,11 +129,13 @@ class _Decoder:
     def number(self, text: str) -> float:
         value = float(text)
         if not math.isfinite(value):
-            self.problems.append(f"number {text[:40]} is out of range (not a finite float)")
+            self.problems.append(
+                f"a number out of range ({text[:40]}; numbers must be finite doubles)"
+            )
         return value
 
     def constant(self, name: str) -> None:
-        self.problems.append(f"{name} is not JSON (numbers must be finite)")
+        self.problems.append(f"{name}, which is not JSON (numbers must be finite)")
 
 
 def _nesting_depth(value: Any) -> int:
