@@ -64,7 +64,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from botocore.exceptions import ClientError
@@ -252,6 +252,7 @@ def plan_campaign(
     n_hostile = max(1, round(rates.hostile_fraction * n_messages)) if rates.hostile_fraction else 0
     n_documents = n_messages - n_malformed - n_duplicates - n_hostile
     messages: list[tuple[str, str | None, str]] = []  # (body, documentId, kind)
+    document_id: str | None
     for i in range(n_documents):
         document_id = f"doc-{i:06d}"
         words = " ".join(rng.choice(_WORDS, size=int(rng.integers(1, 12))))
@@ -285,7 +286,7 @@ def plan_campaign(
     seen: set[str] = set()
     first_deliveries = []
     duplicates = set()
-    for seq, (_, document_id, kind) in enumerate(sent):
+    for seq, (_, document_id, _kind) in enumerate(sent):
         if document_id is None:
             continue
         if document_id in seen:
@@ -431,10 +432,13 @@ class FaultInjector:
     def _after_first_store_call(self, ctx: _RecordContext) -> None:
         if not ctx.primary:
             episode = self._twin_episode
-            if episode is not None and episode.document_id == ctx.document_id:
-                if not episode.twin_reached.is_set():
-                    episode.twin_reached.set()
-                    episode.primary_done.wait(_EPISODE_TIMEOUT_S)
+            if (
+                episode is not None
+                and episode.document_id == ctx.document_id
+                and not episode.twin_reached.is_set()
+            ):
+                episode.twin_reached.set()
+                episode.primary_done.wait(_EPISODE_TIMEOUT_S)
             return
         for kind in ("concurrent_duplicate", "visibility_expiry"):
             if self._take(ctx, kind):
@@ -442,21 +446,24 @@ class FaultInjector:
                 return
 
     def _start_episode(self, ctx: _RecordContext, kind: str) -> None:
+        twin_esm = self.twin_esm
+        if twin_esm is None:
+            raise HandlerError("FaultInjector.twin_esm must be set before a two-thread episode")
         episode = _Episode(ctx.document_id)
         self._twin_episode = episode
         if kind == "visibility_expiry":
             # The visibility timeout runs out while we are still working: the message
             # becomes visible and another consumer receives it (new receipt handle).
             self.sqs.change_message_visibility(
-                QueueUrl=self.twin_esm.queue_url,
+                QueueUrl=twin_esm.queue_url,
                 ReceiptHandle=ctx.record["receiptHandle"],
                 VisibilityTimeout=0,
             )
-            work = self.twin_esm.poll_once
+            work = twin_esm.poll_once
         else:
             # SQS hands the same message to a second consumer at the same time.
             record = dict(ctx.record)
-            work = lambda: self.twin_esm.invoke([record])  # noqa: E731
+            work = lambda: twin_esm.invoke([record])  # noqa: E731
 
         def twin() -> None:
             self._local.twin = True
@@ -522,7 +529,7 @@ class _FailureLogAudit(logging.Handler):
         self.by_error_type: Counter[str] = Counter()
         self.missing_fields = 0
 
-    def emit(self, record: logging.LogRecord) -> None:  # noqa: D102
+    def emit(self, record: logging.LogRecord) -> None:
         fields = getattr(record, "fields", {}) or {}
         self.by_error_type[str(fields.get("errorType"))] += 1
         if any(name not in fields for name in self.REQUIRED) or not fields.get("errorType"):
@@ -568,7 +575,7 @@ class CampaignResult:
     simulated_s: int = 0
     elapsed_s: float = field(default=0.0, compare=False)
 
-    INVARIANTS = {
+    INVARIANTS: ClassVar[dict[str, tuple[str, ...]]] = {
         "every valid document has exactly its expected result": (
             "documents_without_expected_result",
             "documents_with_differing_versions",
@@ -626,7 +633,7 @@ def campaign_table(results: Sequence[CampaignResult]):
     pandas.DataFrame
         One row per count (``violation: <invariant>`` rows last), one column per handler.
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415  (deferred: only notebooks tabulate; the campaign does not need pandas)
 
     columns = {}
     for result in results:
@@ -667,7 +674,7 @@ def _seq_of(record: Mapping[str, Any]) -> int:
 
 
 def _expected_etag(body: str) -> str:
-    return hashlib.md5(render_result(parse_command(body))).hexdigest()  # noqa: S324
+    return hashlib.md5(render_result(parse_command(body))).hexdigest()
 
 
 def run_campaign(
@@ -709,7 +716,7 @@ def run_campaign(
         ``IDEMPOTENCY_EXPIRY_S`` allows). Simulated time runs ahead quickly (each
         crashed batch waits a whole visibility timeout), so a short expiry would let
         late producer duplicates be processed again *legitimately* - a redo after
-        expiry is by design, and tested in ``tests/unit/test_handler_processor.py``;
+        expiry is by design, and tested in ``tests/unit/handler/test_handler_processor.py``;
         the campaign checks behaviour within the window. ``simulated_s`` in the result
         says how much simulated time the run took.
 

@@ -70,7 +70,7 @@ class DynamoDBCheckMarkStore:
         self.client = client
         self.table_name = table_name
 
-    def get(self, key: str, now_ms: int) -> IdempotencyRecord | None:  # noqa: D102
+    def get(self, key: str, now_ms: int) -> IdempotencyRecord | None:
         try:
             response = self.client.get_item(
                 TableName=self.table_name, Key={"pk": {"S": key}}, ConsistentRead=True
@@ -83,7 +83,7 @@ class DynamoDBCheckMarkStore:
         record = record_from_item(item)
         return record if record.is_live(now_ms) else None
 
-    def put_completed_if_absent(  # noqa: D102
+    def put_completed_if_absent(
         self, key: str, payload_sha256: str, now_ms: int, expires_after_s: int
     ) -> bool:
         try:
@@ -124,12 +124,12 @@ class InMemoryCheckMarkStore:
         """The shared records, by key."""
         return self.store.records
 
-    def get(self, key: str, now_ms: int) -> IdempotencyRecord | None:  # noqa: D102
+    def get(self, key: str, now_ms: int) -> IdempotencyRecord | None:
         with self.store.lock:
             record = self.store.records.get(key)
         return record if record is not None and record.is_live(now_ms) else None
 
-    def put_completed_if_absent(  # noqa: D102
+    def put_completed_if_absent(
         self, key: str, payload_sha256: str, now_ms: int, expires_after_s: int
     ) -> bool:
         with self.store.lock:

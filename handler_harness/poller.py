@@ -217,13 +217,13 @@ class LocalEventSourceMapping:
 
     def receive(self) -> list[dict[str, Any]]:
         """One ``ReceiveMessage`` call, converted to Lambda records (may be empty)."""
-        kwargs = dict(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=self.batch_size,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-            WaitTimeSeconds=0,
-        )
+        kwargs: dict[str, Any] = {
+            "QueueUrl": self.queue_url,
+            "MaxNumberOfMessages": self.batch_size,
+            "AttributeNames": ["All"],
+            "MessageAttributeNames": ["All"],
+            "WaitTimeSeconds": 0,
+        }
         if self.visibility_timeout_s is not None:
             kwargs["VisibilityTimeout"] = int(self.visibility_timeout_s)
         messages = self.retry.call("ReceiveMessage", self.sqs.receive_message, **kwargs).get(

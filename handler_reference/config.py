@@ -121,23 +121,25 @@ class HandlerConfig:
         if invalid:
             raise ConfigError(invalid=invalid)
 
+    def _queue_path(self) -> re.Match[str]:
+        match = _QUEUE_PATH_RE.fullmatch(urlparse(self.queue_url).path)
+        if match is None:  # unreachable: __post_init__ checked the URL
+            raise ConfigError(invalid=[f"HandlerConfig.queue_url={self.queue_url!r} is not an SQS queue URL"])
+        return match
+
     @property
     def account_id(self) -> str:
         """AWS account id, taken from the queue URL path."""
-        return _QUEUE_PATH_RE.fullmatch(urlparse(self.queue_url).path).group(1)
+        return self._queue_path().group(1)
 
     @property
     def queue_name(self) -> str:
         """Queue name, taken from the queue URL path."""
-        return _QUEUE_PATH_RE.fullmatch(urlparse(self.queue_url).path).group(2)
+        return self._queue_path().group(2)
 
     def result_key(self, document_id: str) -> str:
         """S3 key of the result of ``document_id``."""
         return f"{self.result_prefix}{document_id}.json"
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def config_problems(values: Mapping[str, Any], label: Callable[[str], str]) -> list[str]:
@@ -193,7 +195,8 @@ def config_problems(values: Mapping[str, Any], label: Callable[[str], str]) -> l
           f"must be an integer number of seconds in [1, {MAX_IDEMPOTENCY_EXPIRY_S}]", int)
     expiry_s, timeout_s = values.get("idempotency_expiry_s"), values.get("function_timeout_s")
     if (
-        _is_int(expiry_s) and _is_int(timeout_s)
+        isinstance(expiry_s, int) and isinstance(timeout_s, int)
+        and not isinstance(expiry_s, bool) and not isinstance(timeout_s, bool)
         and 1 <= expiry_s <= MAX_IDEMPOTENCY_EXPIRY_S
         and 1 <= timeout_s <= MAX_FUNCTION_TIMEOUT_S
         and expiry_s < timeout_s + IDEMPOTENCY_EXPIRY_MARGIN_S

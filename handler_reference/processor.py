@@ -7,13 +7,14 @@ behind the :class:`~handler_reference.store.IdempotencyStore` and
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import json
 import math
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +145,7 @@ def _nesting_depth(value: Any) -> int:
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):
@@ -316,9 +318,7 @@ def process_record(
     except Exception:
         # A handled failure: free the claim so the retry need not wait for the lock to
         # expire. (A crash skips this; the lock then runs out with the invocation.)
-        try:
+        with contextlib.suppress(HandlerError):
             store.release(key, claim_id)
-        except HandlerError:
-            pass
         raise
     return RecordOutcome.PROCESSED

@@ -165,7 +165,7 @@ def test_missing_variables_fail_at_import_naming_each():
     env.update(DUMMY_AWS_ENV_STR, BUCKET_NAME="ft-results")
     proc = subprocess.run(
         [sys.executable, "-c", "import handler_reference.app"],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode != 0
     assert "ConfigError" in proc.stderr
@@ -177,9 +177,9 @@ def test_missing_variable_fails_at_import_in_process():
     from handler_reference.errors import ConfigError
 
     sys.modules.pop("handler_reference.app", None)
-    with patched_environ({**DUMMY_AWS_ENV, **GOOD_ENV, "IDEMPOTENCY_TABLE": None}):
-        with pytest.raises(ConfigError) as info:
-            importlib.import_module("handler_reference.app")
+    with (patched_environ({**DUMMY_AWS_ENV, **GOOD_ENV, "IDEMPOTENCY_TABLE": None}),
+          pytest.raises(ConfigError) as info):
+        importlib.import_module("handler_reference.app")
     assert info.value.missing == ("IDEMPOTENCY_TABLE",)
     assert "handler_reference.app" not in sys.modules
 

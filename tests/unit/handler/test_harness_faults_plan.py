@@ -77,19 +77,19 @@ def test_bad_rates():
 def _result(handler, **overrides):
     from handler_harness.faults import CampaignResult
 
-    counts = dict(
-        handler=handler, random_state=0, sent_messages=100, valid_documents=80,
-        producer_duplicates=12, malformed_messages=8,
-        faults_injected={k: 1 for k in FAULT_KINDS}, duplicate_deliveries=14, invocations=12,
-        hostile_messages=4,
-        crashed_invocations=3, record_attempts=130, failures_logged={"MalformedMessageError": 40},
-        result_versions=82, documents_written_twice_after_interruption=2,
-        documents_without_expected_result=0, documents_with_differing_versions=0,
-        unexpected_result_objects=0, documents_written_twice_without_interruption=0,
-        malformed_not_in_dlq=0, valid_messages_in_dlq=0, messages_left_in_queue=0,
-        messages_lost=0, failure_logs_missing_fields=0, valid_cobatched_with_poison=20,
-        valid_cobatched_with_poison_in_dlq=0, unplanned_crashed_invocations=0,
-    )
+    counts = {
+        "handler": handler, "random_state": 0, "sent_messages": 100, "valid_documents": 80,
+        "producer_duplicates": 12, "malformed_messages": 8,
+        "faults_injected": dict.fromkeys(FAULT_KINDS, 1), "duplicate_deliveries": 14, "invocations": 12,
+        "hostile_messages": 4,
+        "crashed_invocations": 3, "record_attempts": 130, "failures_logged": {"MalformedMessageError": 40},
+        "result_versions": 82, "documents_written_twice_after_interruption": 2,
+        "documents_without_expected_result": 0, "documents_with_differing_versions": 0,
+        "unexpected_result_objects": 0, "documents_written_twice_without_interruption": 0,
+        "malformed_not_in_dlq": 0, "valid_messages_in_dlq": 0, "messages_left_in_queue": 0,
+        "messages_lost": 0, "failure_logs_missing_fields": 0, "valid_cobatched_with_poison": 20,
+        "valid_cobatched_with_poison_in_dlq": 0, "unplanned_crashed_invocations": 0,
+    }
     counts.update(overrides)
     return CampaignResult(**counts)
 

@@ -163,7 +163,7 @@ def test_missing_optional_envelope_fields_are_tolerated(logger):
     """``attributes`` and ``messageAttributes`` absent (not wrong): the record is processed."""
     record = valid_record(1)
     del record["attributes"], record["messageAttributes"]
-    response, seen, lines = run_batch([record], logger)
+    response, seen, _ = run_batch([record], logger)
     assert response == {"batchItemFailures": []} and seen == ["doc-1"]
 
 

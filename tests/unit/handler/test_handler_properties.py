@@ -260,7 +260,7 @@ def not_sqs_events(draw):
     kind = draw(st.sampled_from(["not-an-object", "no-records", "records-not-a-list",
                                  "record-not-an-object", "message-id-bad"]))
     event(kind)
-    good = [dict(messageId=f"m{i}", body=json.dumps({"documentId": f"d{i}"}))
+    good = [{"messageId": f"m{i}", "body": json.dumps({"documentId": f"d{i}"})}
             for i in range(draw(st.integers(0, 4)))]
     if kind == "not-an-object":
         return draw(non_objects)

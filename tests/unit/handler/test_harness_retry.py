@@ -122,8 +122,8 @@ def test_non_retryable_error_is_raised_at_once():
     assert flaky.calls == 1 and clock.sleeps == []
 
 
-@pytest.mark.parametrize("kwargs", [dict(base_delay_s=0), dict(base_delay_s=3, max_delay_s=2),
-                                    dict(max_elapsed_s=-1)])
+@pytest.mark.parametrize("kwargs", [{"base_delay_s": 0}, {"base_delay_s": 3, "max_delay_s": 2},
+                                    {"max_elapsed_s": -1}])
 def test_bad_policy(kwargs):
     with pytest.raises(HandlerError):
         RetryPolicy(**kwargs)
