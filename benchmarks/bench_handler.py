@@ -30,9 +30,9 @@ import os
 import sys
 import time
 
+from handler_harness.infra import create_infrastructure, local_aws, make_clients, patched_environ
+from handler_harness.poller import LambdaContext, LocalEventSourceMapping
 from handler_reference.batch import handle_sqs_batch
-from handler_reference.infra import create_infrastructure, local_aws, make_clients, patched_environ
-from handler_reference.poller import LambdaContext, LocalEventSourceMapping
 from handler_reference.processor import Ports, process_record
 from handler_reference.sink import InMemoryResultSink
 from handler_reference.store import InMemoryIdempotencyStore

@@ -1,53 +1,170 @@
-"""SQS batch handling shared by the handler and the local event source mapping.
+"""SQS batch handling: the thin part of the handler.
 
-:func:`handle_sqs_batch` is the thin part of the handler: for each record, parse it,
-delegate to a record processor, log, and collect ``batchItemFailures``.
-:func:`failed_message_ids` applies AWS's rules for partial batch responses (used by
-the poller, and testable on its own).
+:func:`handle_sqs_batch`: check that the event is an SQS event, then for each record,
+inside one per-record guard, read its envelope, parse its body (once), delegate to a
+record processor, log, and collect ``batchItemFailures``. Whatever a record holds, only
+that record can fail; the whole batch fails only when the event is not an SQS event.
+(What the event source mapping then does with the response is
+:func:`handler_harness.poller.failed_message_ids`.)
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from handler_reference.errors import HandlerError
+from handler_reference.errors import (
+    HandlerError,
+    MalformedRecordError,
+    NotAnSqsEventError,
+    UnexpectedRecordError,
+)
 from handler_reference.processor import DocumentCommand, RecordOutcome, parse_command
 
 RecordProcessor = Callable[[DocumentCommand, Mapping[str, Any], Any], RecordOutcome]
+#: Longest id echoed into a log line [characters]; longer values are cut.
+_LOG_ID_CHARS = 256
 
 
-def trace_id_of(record: Mapping[str, Any]) -> str | None:
-    """X-Ray trace id (``Root=...``) of a record's ``AWSTraceHeader``, or of the invocation."""
-    header = (record.get("attributes") or {}).get("AWSTraceHeader") or os.environ.get(
-        "_X_AMZN_TRACE_ID", ""
-    )
+@dataclass(frozen=True)
+class RecordEnvelope:
+    """The SQS envelope fields of one record the handler reads (validated types).
+
+    Parameters
+    ----------
+    message_id : str
+    correlation_id : str
+        The producer's ``correlationId`` String attribute, else the trace id, else the
+        messageId.
+    trace_id : str or None
+        ``Root=`` part of the record's ``AWSTraceHeader`` (else of ``_X_AMZN_TRACE_ID``).
+    receive_count : str or None
+        ``attributes.ApproximateReceiveCount``.
+    """
+
+    message_id: str
+    correlation_id: str
+    trace_id: str | None
+    receive_count: str | None
+
+
+def _root_of(header: str) -> str | None:
     for part in header.split(";"):
         if part.startswith("Root="):
             return part[len("Root="):]
     return None
 
 
-def correlation_id_of(record: Mapping[str, Any]) -> str:
-    """The producer's ``correlationId`` message attribute, else the trace id, else the messageId."""
-    attribute = (record.get("messageAttributes") or {}).get("correlationId") or {}
-    return (
-        attribute.get("stringValue")
-        or trace_id_of(record)
-        or str(record.get("messageId", ""))
+def _optional(container: Mapping[str, Any], path: str, kind: type, expected: str) -> Any:
+    """``container[last part of path]`` or ``None``; :class:`MalformedRecordError` if present
+    with another type. ``None`` counts as absent."""
+    value = container.get(path.rsplit(".", 1)[-1])
+    if value is not None and not isinstance(value, kind):
+        raise MalformedRecordError(path, expected, value)
+    return value
+
+
+def read_envelope(record: Mapping[str, Any]) -> RecordEnvelope:
+    """Read and type-check the envelope fields of one record.
+
+    ``attributes`` and ``messageAttributes`` may be absent; when present they must be
+    objects, ``attributes.AWSTraceHeader`` and ``attributes.ApproximateReceiveCount``
+    strings, and ``messageAttributes.correlationId`` a String attribute (an object with
+    a string ``stringValue``), as in Lambda's SQS event.
+
+    Raises
+    ------
+    MalformedRecordError
+        Naming the field, what is allowed and the type received.
+    """
+    message_id = record["messageId"]
+    attributes = _optional(record, "attributes", Mapping, "an object") or {}
+    header = _optional(attributes, "attributes.AWSTraceHeader", str, "a string")
+    receive_count = _optional(attributes, "attributes.ApproximateReceiveCount", str, "a string")
+    message_attributes = _optional(record, "messageAttributes", Mapping, "an object") or {}
+    correlation = message_attributes.get("correlationId")
+    correlation_id = None
+    if correlation is not None:
+        if not isinstance(correlation, Mapping):
+            raise MalformedRecordError(
+                "messageAttributes.correlationId", "an SQS message attribute object", correlation
+            )
+        correlation_id = correlation.get("stringValue")
+        if not isinstance(correlation_id, str):
+            raise MalformedRecordError(
+                "messageAttributes.correlationId.stringValue", "a string", correlation_id
+            )
+    trace_id = _root_of(header or os.environ.get("_X_AMZN_TRACE_ID", ""))
+    return RecordEnvelope(
+        message_id=message_id,
+        correlation_id=correlation_id or trace_id or message_id,
+        trace_id=trace_id,
+        receive_count=receive_count,
     )
 
 
-def _peek_document_id(body: Any) -> str | None:
-    """documentId for the logs of a record that failed to parse, if recoverable."""
-    try:
-        value = json.loads(body).get("documentId")
-    except (TypeError, ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None
+def trace_id_of(record: Mapping[str, Any]) -> str | None:
+    """X-Ray trace id (``Root=...``) of a record's ``AWSTraceHeader``, or of the invocation."""
+    return read_envelope(record).trace_id
+
+
+def correlation_id_of(record: Mapping[str, Any]) -> str:
+    """The producer's ``correlationId`` message attribute, else the trace id, else the messageId."""
+    return read_envelope(record).correlation_id
+
+
+def sqs_records(event: Any) -> Sequence[Mapping[str, Any]]:
+    """The records of an SQS event, after checking that it is one.
+
+    Raises
+    ------
+    NotAnSqsEventError
+        If the event is not an object with a ``Records`` list, or a record is not an
+        object with a non-empty string ``messageId`` (its failure could not be reported).
+    """
+    if not isinstance(event, Mapping):
+        raise NotAnSqsEventError(
+            f"event must be an object with a 'Records' list, got {type(event).__name__}"
+        )
+    records = event.get("Records")
+    if not isinstance(records, list):
+        raise NotAnSqsEventError(
+            f"event['Records'] must be a list of SQS records, got {type(records).__name__}"
+        )
+    for index, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            raise NotAnSqsEventError(
+                f"event['Records'][{index}] must be an SQS record object, "
+                f"got {type(record).__name__}"
+            )
+        message_id = record.get("messageId")
+        if not isinstance(message_id, str) or not message_id:
+            raise NotAnSqsEventError(
+                f"event['Records'][{index}]['messageId'] must be a non-empty string "
+                f"(needed to report a partial failure), got {type(message_id).__name__}"
+            )
+    return records
+
+
+def _process_one(
+    record: Mapping[str, Any], context: Any, process: RecordProcessor, fields: dict[str, Any]
+) -> RecordOutcome:
+    """Envelope, parse (once), process; fills ``fields`` for the log as it learns them."""
+    envelope = read_envelope(record)
+    fields.update(
+        correlationId=envelope.correlation_id,
+        traceId=envelope.trace_id,
+        receiveCount=envelope.receive_count,
+    )
+    command = parse_command(record.get("body"))
+    fields["documentId"] = command.document_id
+    outcome = process(command, record, context)
+    if not isinstance(outcome, RecordOutcome):
+        raise TypeError(f"record processor returned {type(outcome).__name__}, not RecordOutcome")
+    return outcome
 
 
 def handle_sqs_batch(
@@ -71,55 +188,59 @@ def handle_sqs_batch(
     Returns
     -------
     dict
-        ``{"batchItemFailures": [{"itemIdentifier": messageId}, ...]}``.
+        ``{"batchItemFailures": [{"itemIdentifier": messageId}, ...]}``: exactly the
+        records that failed, each logged once at ERROR with its messageId and, as
+        ``errorType``, a :class:`HandlerError` subclass (anything else a record raises
+        is reported as :class:`UnexpectedRecordError`).
 
     Raises
     ------
-    HandlerError
-        If the event is not an SQS event (the whole batch then fails, as it should).
+    NotAnSqsEventError
+        If the event is not an SQS event (the whole batch then fails, as it should),
+        before any record is processed.
     """
-    records = event.get("Records") if isinstance(event, Mapping) else None
-    if not isinstance(records, list):
-        raise HandlerError("event is not an SQS event: expected a 'Records' list")
+    records = sqs_records(event)
     request_id = getattr(context, "aws_request_id", None)
     failures: list[dict[str, str]] = []
     counts = {"processed": 0, "duplicate": 0, "failed": 0}
     for record in records:
-        message_id = record.get("messageId")
-        if not isinstance(message_id, str) or not message_id:
-            raise HandlerError("record without a messageId: cannot report a partial failure")
-        fields = {
+        message_id = record["messageId"]
+        fields: dict[str, Any] = {
             "messageId": message_id,
             "documentId": None,
             "requestId": request_id,
-            "correlationId": correlation_id_of(record),
-            "traceId": trace_id_of(record),
-            "receiveCount": (record.get("attributes") or {}).get("ApproximateReceiveCount"),
+            "correlationId": message_id,
+            "traceId": None,
+            "receiveCount": None,
         }
         try:
-            command = parse_command(record.get("body"))
-            fields["documentId"] = command.document_id
-            outcome = process(command, record, context)
+            outcome = _process_one(record, context, process, fields)
         except Exception as exc:  # every failure is reported per record, never swallowed
+            error = exc if isinstance(exc, HandlerError) else UnexpectedRecordError(exc)
+            if error is not exc:
+                error.__cause__ = exc
             if fields["documentId"] is None:
-                fields["documentId"] = _peek_document_id(record.get("body"))
+                fields["documentId"] = getattr(error, "document_id", None)
             failures.append({"itemIdentifier": message_id})
             counts["failed"] += 1
             logger.error(
                 "record failed",
                 extra={
                     "fields": {
-                        **fields,
+                        **{k: _clip(v) for k, v in fields.items()},
                         "outcome": "failed",
-                        "errorType": type(exc).__name__,
-                        "error": str(exc),
+                        "errorType": type(error).__name__,
+                        "error": str(error),
                     }
                 },
             )
         else:
             counts[outcome.value] += 1
             logger.info(
-                "record %s", outcome.value, extra={"fields": {**fields, "outcome": outcome.value}}
+                "record %s",
+                outcome.value,
+                extra={"fields": {**{k: _clip(v) for k, v in fields.items()},
+                                  "outcome": outcome.value}},
             )
     logger.info(
         "batch done",
@@ -128,48 +249,8 @@ def handle_sqs_batch(
     return {"batchItemFailures": failures}
 
 
-def failed_message_ids(
-    response: Any, message_ids: Sequence[str], raised: bool = False
-) -> frozenset[str]:
-    """Which messages of a batch failed, by AWS's rules for partial batch responses.
-
-    Success for the whole batch: a ``None`` response, an empty dict, or a missing,
-    ``None`` or empty ``batchItemFailures`` list. Failure of the whole batch: the
-    handler raised, the response is not a JSON object, or any entry has a missing,
-    ``None``, empty or unknown ``itemIdentifier`` (or a bad key name). Otherwise exactly
-    the listed messages failed.
-
-    Parameters
-    ----------
-    response : any
-        What the handler returned.
-    message_ids : sequence of str
-        The messageIds of the batch.
-    raised : bool
-        Whether the handler raised (or crashed).
-
-    Returns
-    -------
-    frozenset of str
-    """
-    everything = frozenset(message_ids)
-    if raised:
-        return everything
-    if response is None:
-        return frozenset()
-    if not isinstance(response, Mapping):
-        return everything
-    items = response.get("batchItemFailures")
-    if items is None:
-        return frozenset()
-    if not isinstance(items, list):
-        return everything
-    failed = set()
-    for item in items:
-        if not isinstance(item, Mapping):
-            return everything
-        identifier = item.get("itemIdentifier")
-        if not isinstance(identifier, str) or not identifier or identifier not in everything:
-            return everything
-        failed.add(identifier)
-    return frozenset(failed)
+def _clip(value: Any) -> Any:
+    """Cut long strings (ids from the message) so one log line stays small."""
+    if isinstance(value, str) and len(value) > _LOG_ID_CHARS:
+        return value[:_LOG_ID_CHARS] + "..."
+    return value

@@ -37,6 +37,35 @@ class ConfigError(HandlerError):
         super().__init__("; ".join(parts) or "invalid configuration")
 
 
+class NotAnSqsEventError(HandlerError):
+    """The event is not an SQS event: the whole batch fails (nothing is processed).
+
+    Raised when the event is not an object with a ``Records`` list, or a record is not an
+    object with a non-empty string ``messageId`` (without one, a failure of that record
+    cannot be reported, so the only safe answer is to fail the batch).
+    """
+
+
+class MalformedRecordError(HandlerError):
+    """A field of one record's SQS envelope has the wrong type (only that record fails).
+
+    Parameters
+    ----------
+    field : str
+        Dotted path of the field inside the record, e.g. ``attributes.AWSTraceHeader``.
+    expected : str
+        What is allowed.
+    received : object
+        What the record holds there (only its type is reported).
+    """
+
+    def __init__(self, field: str, expected: str, received: object) -> None:
+        self.field = field
+        super().__init__(
+            f"malformed SQS record: '{field}' must be {expected}, got {type(received).__name__}"
+        )
+
+
 class MalformedMessageError(HandlerError):
     """An SQS message body is not a valid document command.
 
@@ -44,11 +73,27 @@ class MalformedMessageError(HandlerError):
     ----------
     reason : str
         What is wrong with the body and what is allowed.
+    document_id : str, optional
+        The body's ``documentId`` when it could be read (for the logs only).
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, document_id: str | None = None) -> None:
         self.reason = reason
+        self.document_id = document_id
         super().__init__(f"malformed message body: {reason}")
+
+
+class UnexpectedRecordError(HandlerError):
+    """Processing one record raised something that is not a ``HandlerError`` (a bug or an
+    untranslated library error); the original exception is the ``__cause__``."""
+
+    def __init__(self, cause: BaseException) -> None:
+        self.cause_type = type(cause).__name__
+        try:
+            text = str(cause)
+        except Exception:  # a broken __str__ must not break the report
+            text = "<unprintable>"
+        super().__init__(f"unexpected {self.cause_type} while processing the record: {text}")
 
 
 class AlreadyInProgressError(HandlerError):

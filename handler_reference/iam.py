@@ -4,7 +4,7 @@ Only the actions the code calls, only on the queue, table, result prefix and log
 it uses. The DynamoDB and S3 actions come from the ``REQUIRED_ACTIONS`` of the store
 and sink classes, so the policy cannot drift from the code. The SQS actions are the
 ones Lambda's event source mapping needs (``AWSLambdaSQSQueueExecutionRole``, scoped to
-one queue); the local poller also changes message visibility.
+one queue); the local poller of ``handler_harness`` also changes message visibility.
 
 Not included (add if you turn them on): ``xray:PutTraceSegments`` and
 ``xray:PutTelemetryRecords`` for active tracing (they do not support resource scoping),
@@ -21,7 +21,7 @@ from handler_reference.store import DynamoDBIdempotencyStore
 POLICY_VERSION = "2012-10-17"
 #: Actions of Lambda's SQS event source mapping (AWSLambdaSQSQueueExecutionRole).
 SQS_EVENT_SOURCE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
-#: Extra action of :class:`handler_reference.poller.LocalEventSourceMapping`.
+#: Extra action of the local poller (:class:`handler_harness.poller.LocalEventSourceMapping`).
 SQS_LOCAL_POLLER_ACTIONS = ("sqs:ChangeMessageVisibility",)
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 

@@ -19,7 +19,7 @@ class _StdoutHandler(logging.StreamHandler):
     """A stream handler that writes to whatever ``sys.stdout`` is at emit time."""
 
     @property
-    def stream(self):  # noqa: D102
+    def stream(self):
         return sys.stdout
 
     @stream.setter
@@ -30,7 +30,7 @@ class _StdoutHandler(logging.StreamHandler):
 class JsonFormatter(logging.Formatter):
     """Format a log record as one JSON object (keys sorted, so lines are diffable)."""
 
-    def format(self, record: logging.LogRecord) -> str:  # noqa: D102
+    def format(self, record: logging.LogRecord) -> str:
         entry = {
             "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",

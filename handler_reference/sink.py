@@ -37,7 +37,7 @@ class S3ResultSink:
         self.client = client
         self.bucket_name = bucket_name
 
-    def put(self, key: str, body: bytes) -> None:  # noqa: D102
+    def put(self, key: str, body: bytes) -> None:
         try:
             self.client.put_object(
                 Bucket=self.bucket_name, Key=key, Body=body, ContentType="application/json"
@@ -53,6 +53,6 @@ class InMemoryResultSink:
         self.versions: dict[str, list[bytes]] = {}
         self._lock = threading.Lock()
 
-    def put(self, key: str, body: bytes) -> None:  # noqa: D102
+    def put(self, key: str, body: bytes) -> None:
         with self._lock:
             self.versions.setdefault(key, []).append(bytes(body))

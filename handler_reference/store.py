@@ -92,7 +92,7 @@ class ClaimResult:
 
 
 class IdempotencyStore(Protocol):
-    """What the record processors need from an idempotency store."""
+    """What the record processor needs from an idempotency store: claim, complete, release."""
 
     def claim(
         self,
@@ -111,16 +111,9 @@ class IdempotencyStore(Protocol):
     def release(self, key: str, claim_id: str) -> bool:
         """Delete our ``IN_PROGRESS`` claim; ``False`` if it was not ours any more."""
 
-    def get(self, key: str, now_ms: int) -> IdempotencyRecord | None:
-        """The live record for ``key`` or ``None`` (used by the naive variant)."""
 
-    def put_completed_if_absent(
-        self, key: str, payload_sha256: str, now_ms: int, expires_after_s: int
-    ) -> bool:
-        """Write a ``COMPLETED`` record if none exists (the seed's ``markProcessed``)."""
-
-
-def _record_from_item(item: dict[str, Any]) -> IdempotencyRecord:
+def record_from_item(item: dict[str, Any]) -> IdempotencyRecord:
+    """The :class:`IdempotencyRecord` of a DynamoDB item (low-level attribute-value form)."""
     return IdempotencyRecord(
         key=item["pk"]["S"],
         status=item["status"]["S"],
@@ -131,7 +124,8 @@ def _record_from_item(item: dict[str, Any]) -> IdempotencyRecord:
     )
 
 
-def _translate(exc: Exception, operation: str, key: str) -> StoreError:
+def translate_store_error(exc: Exception, operation: str, key: str) -> StoreError:
+    """The domain error for a failed DynamoDB call (throttling -> :class:`StoreThrottledError`)."""
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         if code in THROTTLING_ERROR_CODES:
@@ -142,7 +136,8 @@ def _translate(exc: Exception, operation: str, key: str) -> StoreError:
     return StoreError(f"DynamoDB {operation} failed for key {key!r}: {exc}")
 
 
-def _is_condition_failure(exc: ClientError) -> bool:
+def is_condition_failure(exc: ClientError) -> bool:
+    """Whether a DynamoDB error is a failed ``ConditionExpression``."""
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
@@ -159,8 +154,6 @@ class DynamoDBIdempotencyStore:
 
     #: IAM actions this class calls; ``iam.py`` builds the policy from them.
     REQUIRED_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
-    #: Extra actions of the naive variant (its check is a read).
-    NAIVE_EXTRA_ACTIONS = ("dynamodb:GetItem",)
 
     def __init__(self, client: Any, table_name: str) -> None:
         self.client = client
@@ -189,12 +182,12 @@ class DynamoDBIdempotencyStore:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if is_condition_failure(exc):
                 old = exc.response.get("Item")
-                return ClaimResult(False, _record_from_item(old) if old else None)
-            raise _translate(exc, "PutItem (claim)", key) from exc
+                return ClaimResult(False, record_from_item(old) if old else None)
+            raise translate_store_error(exc, "PutItem (claim)", key) from exc
         except BotoCoreError as exc:
-            raise _translate(exc, "PutItem (claim)", key) from exc
+            raise translate_store_error(exc, "PutItem (claim)", key) from exc
         return ClaimResult(True)
 
     def complete(self, key, claim_id, now_ms):
@@ -213,11 +206,11 @@ class DynamoDBIdempotencyStore:
                 },
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if is_condition_failure(exc):
                 raise ClaimLostError(key) from exc
-            raise _translate(exc, "UpdateItem (complete)", key) from exc
+            raise translate_store_error(exc, "UpdateItem (complete)", key) from exc
         except BotoCoreError as exc:
-            raise _translate(exc, "UpdateItem (complete)", key) from exc
+            raise translate_store_error(exc, "UpdateItem (complete)", key) from exc
 
     def release(self, key, claim_id):
         try:
@@ -232,57 +225,26 @@ class DynamoDBIdempotencyStore:
                 },
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if is_condition_failure(exc):
                 return False
-            raise _translate(exc, "DeleteItem (release)", key) from exc
+            raise translate_store_error(exc, "DeleteItem (release)", key) from exc
         except BotoCoreError as exc:
-            raise _translate(exc, "DeleteItem (release)", key) from exc
-        return True
-
-    def get(self, key, now_ms):
-        try:
-            response = self.client.get_item(
-                TableName=self.table_name, Key={"pk": {"S": key}}, ConsistentRead=True
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise _translate(exc, "GetItem", key) from exc
-        item = response.get("Item")
-        if not item:
-            return None
-        record = _record_from_item(item)
-        return record if record.is_live(now_ms) else None
-
-    def put_completed_if_absent(self, key, payload_sha256, now_ms, expires_after_s):
-        try:
-            self.client.put_item(
-                TableName=self.table_name,
-                Item={
-                    "pk": {"S": key},
-                    "status": {"S": COMPLETED},
-                    "payload_sha256": {"S": payload_sha256},
-                    "claim_id": {"S": ""},
-                    "expiration": {"N": str(now_ms // 1000 + int(expires_after_s))},
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise _translate(exc, "PutItem (mark)", key) from exc
-        except BotoCoreError as exc:
-            raise _translate(exc, "PutItem (mark)", key) from exc
+            raise translate_store_error(exc, "DeleteItem (release)", key) from exc
         return True
 
 
 class InMemoryIdempotencyStore:
-    """Thread-safe in-memory :class:`IdempotencyStore` with the same conditions (for tests)."""
+    """Thread-safe in-memory :class:`IdempotencyStore` with the same conditions (for tests).
+
+    ``records`` and ``lock`` are public so a test adapter can work on the same records.
+    """
 
     def __init__(self) -> None:
         self.records: dict[str, IdempotencyRecord] = {}
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
 
     def claim(self, key, payload_sha256, claim_id, now_ms, expires_after_s, lock_for_ms):
-        with self._lock:
+        with self.lock:
             old = self.records.get(key)
             if old is not None and old.is_live(now_ms):
                 return ClaimResult(False, old)
@@ -297,7 +259,7 @@ class InMemoryIdempotencyStore:
             return ClaimResult(True)
 
     def complete(self, key, claim_id, now_ms):
-        with self._lock:
+        with self.lock:
             old = self.records.get(key)
             if old is None or old.status != IN_PROGRESS or old.claim_id != claim_id:
                 raise ClaimLostError(key)
@@ -307,23 +269,9 @@ class InMemoryIdempotencyStore:
             )
 
     def release(self, key, claim_id):
-        with self._lock:
+        with self.lock:
             old = self.records.get(key)
             if old is None or old.status != IN_PROGRESS or old.claim_id != claim_id:
                 return False
             del self.records[key]
-            return True
-
-    def get(self, key, now_ms):
-        with self._lock:
-            record = self.records.get(key)
-        return record if record is not None and record.is_live(now_ms) else None
-
-    def put_completed_if_absent(self, key, payload_sha256, now_ms, expires_after_s):
-        with self._lock:
-            if key in self.records:
-                return False
-            self.records[key] = IdempotencyRecord(
-                key, COMPLETED, payload_sha256, "", now_ms // 1000 + int(expires_after_s), 0
-            )
             return True

@@ -3,12 +3,12 @@ check-process-mark variant breaks "no effect twice" under the very same campaign
 
 from __future__ import annotations
 
-import pytest
-
 from collections import Counter
 
-from handler_reference.faults import FAULT_KINDS, plan_campaign, run_campaign
-from handler_reference.infra import DUMMY_AWS_ENV, patched_environ
+import pytest
+
+from handler_harness.faults import FAULT_KINDS, plan_campaign, run_campaign
+from handler_harness.infra import DUMMY_AWS_ENV, patched_environ
 
 N_MESSAGES = 200
 SEED = 11
@@ -52,7 +52,23 @@ def test_reference_keeps_every_invariant(reference):
         + reference.faults_injected["visibility_expiry"]
     )
     assert reference.failures_logged["StoreThrottledError"] >= 1
-    assert reference.failures_logged["MalformedMessageError"] == 5 * reference.malformed_messages
+    # every poison message failed on each of its 5 receives, with a typed error
+    poison = reference.malformed_messages + reference.hostile_messages
+    assert (reference.failures_logged["MalformedMessageError"]
+            + reference.failures_logged["MalformedRecordError"]) == 5 * poison
+    assert set(reference.failures_logged) <= {
+        "AlreadyInProgressError", "StoreThrottledError", "MalformedMessageError",
+        "MalformedRecordError"}
+
+
+def test_hostile_messages_never_take_valid_ones_with_them(reference):
+    assert reference.hostile_messages == 8  # 4 % of 200
+    assert reference.valid_cobatched_with_poison > 0  # the invariant was exercised
+    assert reference.valid_cobatched_with_poison_in_dlq == 0
+    assert reference.unplanned_crashed_invocations == 0
+    assert reference.crashed_invocations == sum(
+        reference.faults_injected[k]
+        for k in ("crash_before_effect", "crash_after_effect", "crash_after_mark"))
 
 
 def test_naive_breaks_no_effect_twice_under_the_same_campaign(naive, reference):

@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from handler_reference.infra import (
+from handler_harness.infra import (
     DUMMY_AWS_ENV,
     create_infrastructure,
     make_clients,
@@ -25,7 +25,7 @@ from handler_reference.infra import (
     patched_environ,
     receive_all,
 )
-from handler_reference.poller import LocalEventSourceMapping
+from handler_harness.poller import LocalEventSourceMapping
 from handler_reference.processor import parse_command, render_result
 
 MAX_RECEIVE_COUNT = 3
@@ -165,7 +165,7 @@ def test_missing_variables_fail_at_import_naming_each():
     env.update(DUMMY_AWS_ENV_STR, BUCKET_NAME="ft-results")
     proc = subprocess.run(
         [sys.executable, "-c", "import handler_reference.app"],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode != 0
     assert "ConfigError" in proc.stderr
@@ -177,9 +177,9 @@ def test_missing_variable_fails_at_import_in_process():
     from handler_reference.errors import ConfigError
 
     sys.modules.pop("handler_reference.app", None)
-    with patched_environ({**DUMMY_AWS_ENV, **GOOD_ENV, "IDEMPOTENCY_TABLE": None}):
-        with pytest.raises(ConfigError) as info:
-            importlib.import_module("handler_reference.app")
+    with (patched_environ({**DUMMY_AWS_ENV, **GOOD_ENV, "IDEMPOTENCY_TABLE": None}),
+          pytest.raises(ConfigError) as info):
+        importlib.import_module("handler_reference.app")
     assert info.value.missing == ("IDEMPOTENCY_TABLE",)
     assert "handler_reference.app" not in sys.modules
 
@@ -206,3 +206,25 @@ def test_whole_batch_is_retried_by_the_poller(clients, infra, response):
     assert batch.failed_ids == set(batch.message_ids) and batch.deleted == 0
     assert batch.raised == (response == "raise")
     assert len(esm.receive()) == 3  # all three are back at once
+
+
+@pytest.mark.parametrize("poison_position", [0, 9], ids=["poison-first", "poison-last"])
+def test_poison_body_never_sends_its_batch_to_the_dlq(clients, infra, app, poison_position):
+    """1,000 '[' made json.loads raise RecursionError and crashed the whole batch, so with
+    maxReceiveCount=3 all ten messages ended in the DLQ. Only the poison may end there."""
+    bodies = [json.dumps({"documentId": f"doc-{i}", "text": "valid"}) for i in range(9)]
+    bodies.insert(poison_position, "[" * 1000)
+    response = clients.sqs.send_message_batch(
+        QueueUrl=infra.queue_url,
+        Entries=[{"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies)],
+    )
+    poison_id = next(s["MessageId"] for s in response["Successful"]
+                     if s["Id"] == str(poison_position))
+    result = esm_for(clients, infra, app).drain()
+    assert result.raised_invocations == 0
+    dead = receive_all(clients, infra.dlq_url)
+    assert [m["MessageId"] for m in dead] == [poison_id]
+    assert set(object_versions(clients, infra.bucket_name, "processed/")) == {
+        f"processed/doc-{i}.json" for i in range(9)
+    }
+    assert receive_all(clients, infra.queue_url) == []

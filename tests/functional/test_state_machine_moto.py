@@ -20,13 +20,13 @@ from collections import Counter
 import pytest
 
 from costmodel.models.stepfunctions import standard_bill
+from handler_harness.state_machine import local_pipeline
 from handler_reference.errors import ConfigError
 from handler_reference.state_machine import (
     DEFINITION_PATH,
     PLACEHOLDERS,
     all_states,
     billable_transitions,
-    local_pipeline,
     render_definition,
 )
 

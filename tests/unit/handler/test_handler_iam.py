@@ -83,3 +83,70 @@ def test_policy_follows_configuration():
     assert by_sid["ConsumeSourceQueue"]["Resource"] == "arn:aws-cn:sqs:cn-north-1:210987654321:q2"
     assert by_sid["WriteResultObjects"]["Resource"] == "arn:aws-cn:s3:::other-bucket/out/v2/*"
     assert partition_of("us-gov-west-1") == "aws-us-gov"
+
+
+# -- no configuration value can put a wildcard or a path step into the policy -------------
+
+from hypothesis import event, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from handler_reference.errors import ConfigError  # noqa: E402
+
+#: Characters that mean something in an IAM resource or a path, plus ordinary ones.
+_HOSTILE = "ab1-_./*?$:{}#\n "
+segment = st.one_of(st.text(alphabet="ab1-_.#", min_size=1, max_size=6),
+                    st.text(alphabet=_HOSTILE, min_size=0, max_size=6))
+prefix_st = st.lists(segment, min_size=1, max_size=3).map(lambda parts: "/".join(parts) + "/")
+name_st = st.one_of(st.text(alphabet=_HOSTILE, min_size=1, max_size=12),
+                    st.lists(segment, min_size=1, max_size=4).map("/".join))
+#: One field at a time, so that acceptance is frequent enough to test the accepted side.
+overrides_st = st.one_of(
+    st.builds(lambda v: {"result_prefix": v}, prefix_st),
+    st.builds(lambda v: {"log_group_name": v}, name_st),
+    st.builds(lambda v: {"function_name": v}, name_st),
+    st.builds(lambda p, g: {"result_prefix": p, "log_group_name": g}, prefix_st, name_st),
+)
+
+
+def _policy_or_none(**overrides):
+    try:
+        config = HandlerConfig(
+            queue_url="https://sqs.eu-west-1.amazonaws.com/123456789012/documents",
+            bucket_name="doc-results", idempotency_table="doc-idempotency",
+            region="eu-west-1", **overrides)
+    except ConfigError:
+        return None, None
+    return config, statements(handler_policy(config, local_poller=True))
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(overrides=overrides_st)
+def test_configuration_never_puts_a_wildcard_or_path_step_into_the_policy(overrides):
+    config, by_sid = _policy_or_none(**overrides)
+    event("accepted" if config else "rejected")
+    if config is None:
+        return
+    prefix = config.result_prefix
+    results = by_sid["WriteResultObjects"]["Resource"]
+    logs = by_sid["WriteOwnLogs"]["Resource"]
+    # the only wildcards are the two the template puts at the very end
+    assert results == f"arn:aws:s3:::doc-results/{prefix}*" and results.count("*") == 1
+    assert logs.endswith(":*") and logs.count("*") == 1
+    for statement in by_sid.values():
+        resource = statement["Resource"]
+        assert "?" not in resource and "${" not in resource and "\n" not in resource
+    key_path = results[len("arn:aws:s3:::doc-results/"):-1].split("/")[:-1]
+    assert key_path and not {"", ".", ".."} & set(key_path)
+    assert not {".", ".."} & set(config.log_group_name.split("/"))
+    assert logs == (f"arn:aws:logs:eu-west-1:123456789012:log-group:{config.log_group_name}:*")
+    assert logs.count(":") == 7  # no ARN separator came from the log group name
+
+
+def test_the_property_sees_accepted_configurations():
+    """The strategies above reach accepted values too (not only rejections)."""
+    config, by_sid = _policy_or_none(result_prefix="a1/b-_/", log_group_name="/a/b#1",
+                                     function_name="a_1-b")
+    assert config is not None
+    assert by_sid["WriteResultObjects"]["Resource"] == "arn:aws:s3:::doc-results/a1/b-_/*"
+    for rejected in ("a/*/", "../", "a?/", "${x}/"):
+        assert _policy_or_none(result_prefix=rejected) == (None, None)

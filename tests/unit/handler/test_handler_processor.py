@@ -1,4 +1,4 @@
-"""Record processing with in-memory fakes (no I/O): claim-first vs the naive counter-example."""
+"""Record processing with in-memory fakes (no I/O): claim-first, and the store's errors."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from handler_reference.errors import (
     StoreError,
     StoreThrottledError,
 )
-from handler_reference.naive import process_record_naive
 from handler_reference.processor import (
     Ports,
     RecordOutcome,
@@ -71,9 +70,8 @@ def make_ports(store=None, sink=None, clock=None, expires_after_s=3600):
 BODY = json.dumps({"documentId": "doc-1", "text": "two words"})
 
 
-def run(body, ports, message_id="m-1", context=None, naive=False):
-    fn = process_record_naive if naive else process_record
-    return fn(parse_command(body), record(body, message_id), context or Context(), ports)
+def run(body, ports, message_id="m-1", context=None):
+    return process_record(parse_command(body), record(body, message_id), context or Context(), ports)
 
 
 # -- parsing --------------------------------------------------------------------------
@@ -209,7 +207,7 @@ def test_lost_claim_cannot_be_completed():
 
 
 class RendezvousStore(InMemoryIdempotencyStore):
-    """Both deliveries finish their first store call before either goes on."""
+    """Both deliveries finish their claim before either goes on."""
 
     def __init__(self):
         super().__init__()
@@ -221,20 +219,14 @@ class RendezvousStore(InMemoryIdempotencyStore):
         finally:
             self.barrier.wait()
 
-    def get(self, *args, **kwargs):
-        try:
-            return super().get(*args, **kwargs)
-        finally:
-            self.barrier.wait()
 
-
-def race(naive):
+def test_concurrent_duplicates_reference_writes_once():
     ports = make_ports(store=RendezvousStore())
     outcomes = []
 
     def deliver(message_id):
         try:
-            outcomes.append(run(BODY, ports, message_id=message_id, naive=naive))
+            outcomes.append(run(BODY, ports, message_id=message_id))
         except HandlerError as exc:
             outcomes.append(type(exc).__name__)
 
@@ -243,19 +235,19 @@ def race(naive):
         t.start()
     for t in threads:
         t.join(10)
-    return ports, sorted(str(o) for o in outcomes)
-
-
-def test_concurrent_duplicates_reference_writes_once():
-    ports, outcomes = race(naive=False)
     assert len(ports.sink.versions["processed/doc-1.json"]) == 1
-    assert outcomes == ["AlreadyInProgressError", "RecordOutcome.PROCESSED"]
+    assert sorted(str(o) for o in outcomes) == ["AlreadyInProgressError", "RecordOutcome.PROCESSED"]
 
 
-def test_concurrent_duplicates_naive_writes_twice():
-    ports, outcomes = race(naive=True)
-    assert len(ports.sink.versions["processed/doc-1.json"]) == 2
-    assert outcomes == ["RecordOutcome.PROCESSED", "RecordOutcome.PROCESSED"]
+def test_store_interface_is_claim_complete_release():
+    from handler_reference.store import IdempotencyStore
+
+    public = {name for name in vars(IdempotencyStore) if not name.startswith("_")}
+    assert public == {"claim", "complete", "release"}
+    for implementation in (InMemoryIdempotencyStore, DynamoDBIdempotencyStore):
+        methods = {name for name in vars(implementation)
+                   if callable(getattr(implementation, name)) and not name.startswith("_")}
+        assert methods == {"claim", "complete", "release"}, implementation
 
 
 # -- DynamoDB store: error translation with a stub client (no I/O) ----------------------

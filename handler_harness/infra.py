@@ -59,7 +59,7 @@ def local_aws(endpoint_url: str | None = None) -> Iterator[str | None]:
         with patched_environ({"AWS_ENDPOINT_URL": endpoint}):
             yield endpoint
         return
-    from moto import mock_aws
+    from moto import mock_aws  # noqa: PLC0415  (deferred: moto is needed only without an endpoint)
 
     with patched_environ(DUMMY_AWS_ENV), mock_aws():
         yield None
@@ -120,12 +120,12 @@ class Infrastructure:
 
     def handler_config(self, **overrides: Any) -> HandlerConfig:
         """A :class:`HandlerConfig` for this infrastructure (without touching ``os.environ``)."""
-        values = dict(
-            queue_url=self.queue_url,
-            bucket_name=self.bucket_name,
-            idempotency_table=self.table_name,
-            region=self.region,
-        )
+        values: dict[str, Any] = {
+            "queue_url": self.queue_url,
+            "bucket_name": self.bucket_name,
+            "idempotency_table": self.table_name,
+            "region": self.region,
+        }
         values.update(overrides)
         return HandlerConfig(**values)
 

@@ -2,7 +2,7 @@
 
 ``run_campaign(n_messages=..., handler="reference"|"naive", random_state=...)`` creates
 the infrastructure (in-process moto by default, or any endpoint), sends a planned mix
-of messages, drains the queue through :class:`~handler_reference.poller.LocalEventSourceMapping`
+of messages, drains the queue through :class:`~handler_harness.poller.LocalEventSourceMapping`
 and the real batch handler while injecting faults, then checks the invariants against
 what is actually in S3, the queues and the logs.
 
@@ -12,6 +12,12 @@ a message it is planned for; the counts of faults that actually fired are report
 * producer duplicates - the same body sent twice (``duplicate_fraction`` of all messages);
 * malformed bodies (``malformed_fraction``): not JSON, truncated JSON, a JSON array,
   missing / non-string / empty / path-like ``documentId``;
+* hostile messages (``hostile_fraction``, :data:`HOSTILE_KINDS`): deeply nested JSON,
+  an oversized body, numbers out of range, bad Unicode, control characters in ids,
+  duplicate keys - and envelope fields of the wrong type (``attributes`` or
+  ``messageAttributes`` not objects, a plain-string ``correlationId``, a numeric
+  ``AWSTraceHeader``, no ``body``), given to the handler on every delivery of the
+  planned message as if the event source had built them so;
 * ``concurrent_duplicate`` - SQS delivers the same message to a second invocation on
   another thread while the first is between its check/claim and its effect;
 * ``visibility_expiry`` - the message's visibility timeout runs out mid-processing
@@ -37,37 +43,43 @@ Invariants (counts of violations; all zero means the invariant holds):
 2. no document's effect runs twice unless a fault struck between its effect and its
    mark, and then the content is identical (``documents_written_twice_without_interruption``;
    the allowed cases are counted in ``documents_written_twice_after_interruption``);
-3. every malformed message is in the DLQ (``malformed_not_in_dlq``);
+3. every malformed or hostile ("poison") message is in the DLQ (``malformed_not_in_dlq``);
 4. nothing is lost (``valid_messages_in_dlq``, ``messages_left_in_queue``,
    ``messages_lost``), and every failure was logged with its error type
-   (``failure_logs_missing_fields``).
+   (``failure_logs_missing_fields``);
+5. no valid message co-batched with a poison message ends in the DLQ
+   (``valid_cobatched_with_poison_in_dlq``; ``valid_cobatched_with_poison`` counts how
+   many were exposed), and no invocation fails as a whole except by an injected crash
+   (``unplanned_crashed_invocations``).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
+import math
 import threading
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from botocore.exceptions import ClientError
 
-from handler_reference.batch import handle_sqs_batch
-from handler_reference.errors import HandlerError
-from handler_reference.infra import (
+from handler_harness.infra import (
     create_infrastructure,
     local_aws,
     make_clients,
     object_versions,
     receive_all,
 )
-from handler_reference.naive import process_record_naive
-from handler_reference.poller import LocalEventSourceMapping
+from handler_harness.naive import CheckMarkPorts, DynamoDBCheckMarkStore, process_record_naive
+from handler_harness.poller import LocalEventSourceMapping
+from handler_reference.batch import handle_sqs_batch
+from handler_reference.errors import HandlerError
 from handler_reference.processor import Ports, parse_command, process_record, render_result
 from handler_reference.sink import S3ResultSink
 from handler_reference.store import DynamoDBIdempotencyStore
@@ -95,6 +107,36 @@ _MALFORMED_KINDS = (
     "numeric documentId",
     "empty documentId",
     "path documentId",
+)
+#: Hostile bodies: (kind, body template with ``{j}`` for the message number). Each carries
+#: a readable documentId where it can, so a handler that let it through would leave an
+#: unexpected result object.
+_HOSTILE_BODIES = (
+    ("nesting: 1,000 '['", "[" * 1000),
+    ("nesting: 5,000 balanced levels",
+     '{{"documentId": "deep-{j}", "a": ' + "[" * 5000 + "]" * 5000 + "}}"),
+    ("nesting: 40 levels (over the 32 allowed)",
+     '{{"documentId": "deep40-{j}", "a": ' + "[" * 40 + "]" * 40 + "}}"),
+    ("oversized body (270,000 bytes)",
+     '{{"documentId": "huge-{j}", "text": "' + "x" * 270_000 + '"}}'),
+    ("integer of 5,000 digits", '{{"documentId": "big-{j}", "n": 1' + "0" * 4999 + "}}"),
+    ("float out of range", '{{"documentId": "inf-{j}", "x": 1e999}}'),
+    ("NaN literal", '{{"documentId": "nan-{j}", "x": NaN}}'),
+    ("lone surrogate", '{{"documentId": "sur-{j}", "text": "\\ud800"}}'),
+    ("newline ending the documentId", '{{"documentId": "nl-{j}\\n"}}'),
+    ("NUL in the documentId", '{{"documentId": "nul\\u0000{j}"}}'),
+    ("duplicate documentId key", '{{"documentId": "dup-{j}", "documentId": "dup2-{j}"}}'),
+)
+#: Envelope fields of the wrong type, applied to the event on every delivery.
+_HOSTILE_ENVELOPES = (
+    "attributes not an object",
+    "messageAttributes not an object",
+    "correlationId a plain string",
+    "AWSTraceHeader a number",
+    "no body",
+)
+HOSTILE_KINDS = tuple(kind for kind, _ in _HOSTILE_BODIES) + tuple(
+    f"envelope: {kind}" for kind in _HOSTILE_ENVELOPES
 )
 _WORDS = ("invoice", "order", "refund", "lambda", "queue", "ledger", "audit", "batch",
           "report", "shipment", "customer", "payment")
@@ -128,13 +170,15 @@ class SimClock:
 class FaultRates:
     """Shares of messages affected by each fault.
 
-    ``duplicate_fraction`` and ``malformed_fraction`` are shares of all messages sent;
+    ``duplicate_fraction``, ``malformed_fraction`` and ``hostile_fraction`` are shares of
+    all messages sent;
     the per-fault shares are of valid first deliveries (each gets at least one fault
     when its share is positive, so a small campaign still exercises every kind).
     """
 
     duplicate_fraction: float = 0.12
     malformed_fraction: float = 0.06
+    hostile_fraction: float = 0.04
     concurrent_duplicate: float = 0.02
     visibility_expiry: float = 0.02
     crash_before_effect: float = 0.005
@@ -151,13 +195,27 @@ class FaultRates:
 
 @dataclass(frozen=True)
 class CampaignPlan:
-    """What will be sent, in order (``seq`` = position), and which fault each seq carries."""
+    """What will be sent, in order (``seq`` = position), and which fault each seq carries.
+
+    ``malformed`` holds every poison seq (malformed and hostile); ``hostile`` maps the
+    hostile ones to their kind (one of :data:`HOSTILE_KINDS`).
+    """
 
     bodies: tuple[str, ...]
     document_ids: tuple[str | None, ...]
     malformed: frozenset[int]
     duplicates: frozenset[int]
     faults: Mapping[int, str]
+    hostile: Mapping[int, str] = field(default_factory=dict)
+
+    @property
+    def envelope_faults(self) -> dict[int, str]:
+        """Hostile seqs whose envelope is corrupted: ``{seq: kind}`` (kind without prefix)."""
+        return {
+            seq: kind[len("envelope: "):]
+            for seq, kind in self.hostile.items()
+            if kind.startswith("envelope: ")
+        }
 
     @property
     def valid_documents(self) -> frozenset[str]:
@@ -179,7 +237,7 @@ def plan_campaign(
     Parameters
     ----------
     n_messages : int
-        Messages sent in total (valid + producer duplicates + malformed), >= 20.
+        Messages sent in total (valid + producer duplicates + malformed + hostile), >= 20.
     rates : FaultRates
     random_state : int or numpy.random.Generator
 
@@ -191,8 +249,10 @@ def plan_campaign(
     rng = np.random.default_rng(random_state)
     n_malformed = max(1, round(rates.malformed_fraction * n_messages)) if rates.malformed_fraction else 0
     n_duplicates = round(rates.duplicate_fraction * n_messages)
-    n_documents = n_messages - n_malformed - n_duplicates
+    n_hostile = max(1, round(rates.hostile_fraction * n_messages)) if rates.hostile_fraction else 0
+    n_documents = n_messages - n_malformed - n_duplicates - n_hostile
     messages: list[tuple[str, str | None, str]] = []  # (body, documentId, kind)
+    document_id: str | None
     for i in range(n_documents):
         document_id = f"doc-{i:06d}"
         words = " ".join(rng.choice(_WORDS, size=int(rng.integers(1, 12))))
@@ -212,12 +272,21 @@ def plan_campaign(
             "path documentId": f'{{"documentId": "../../etc/bad-{j}"}}',
         }[kind]
         messages.append((body, None, "malformed"))
+    # every kind appears (round robin from a random start), so small campaigns cover them
+    first_kind = int(rng.integers(len(HOSTILE_KINDS))) if n_hostile else 0
+    for j in range(n_hostile):
+        kind = HOSTILE_KINDS[(first_kind + j) % len(HOSTILE_KINDS)]
+        if kind.startswith("envelope: "):
+            body = f'{{"documentId": "env-{j:06d}", "text": "valid body, broken envelope"}}'
+        else:
+            body = dict(_HOSTILE_BODIES)[kind].format(j=f"{j:06d}")
+        messages.append((body, None, kind))
     order = rng.permutation(len(messages))
     sent = [messages[int(k)] for k in order]
     seen: set[str] = set()
     first_deliveries = []
     duplicates = set()
-    for seq, (_, document_id, kind) in enumerate(sent):
+    for seq, (_, document_id, _kind) in enumerate(sent):
         if document_id is None:
             continue
         if document_id in seen:
@@ -245,6 +314,7 @@ def plan_campaign(
         malformed=frozenset(seq for seq, (_, d, _) in enumerate(sent) if d is None),
         duplicates=frozenset(duplicates),
         faults=faults,
+        hostile={seq: kind for seq, (_, _, kind) in enumerate(sent) if kind in HOSTILE_KINDS},
     )
 
 
@@ -362,10 +432,13 @@ class FaultInjector:
     def _after_first_store_call(self, ctx: _RecordContext) -> None:
         if not ctx.primary:
             episode = self._twin_episode
-            if episode is not None and episode.document_id == ctx.document_id:
-                if not episode.twin_reached.is_set():
-                    episode.twin_reached.set()
-                    episode.primary_done.wait(_EPISODE_TIMEOUT_S)
+            if (
+                episode is not None
+                and episode.document_id == ctx.document_id
+                and not episode.twin_reached.is_set()
+            ):
+                episode.twin_reached.set()
+                episode.primary_done.wait(_EPISODE_TIMEOUT_S)
             return
         for kind in ("concurrent_duplicate", "visibility_expiry"):
             if self._take(ctx, kind):
@@ -373,21 +446,24 @@ class FaultInjector:
                 return
 
     def _start_episode(self, ctx: _RecordContext, kind: str) -> None:
+        twin_esm = self.twin_esm
+        if twin_esm is None:
+            raise HandlerError("FaultInjector.twin_esm must be set before a two-thread episode")
         episode = _Episode(ctx.document_id)
         self._twin_episode = episode
         if kind == "visibility_expiry":
             # The visibility timeout runs out while we are still working: the message
             # becomes visible and another consumer receives it (new receipt handle).
             self.sqs.change_message_visibility(
-                QueueUrl=self.twin_esm.queue_url,
+                QueueUrl=twin_esm.queue_url,
                 ReceiptHandle=ctx.record["receiptHandle"],
                 VisibilityTimeout=0,
             )
-            work = self.twin_esm.poll_once
+            work = twin_esm.poll_once
         else:
             # SQS hands the same message to a second consumer at the same time.
             record = dict(ctx.record)
-            work = lambda: self.twin_esm.invoke([record])  # noqa: E731
+            work = lambda: twin_esm.invoke([record])  # noqa: E731
 
         def twin() -> None:
             self._local.twin = True
@@ -453,7 +529,7 @@ class _FailureLogAudit(logging.Handler):
         self.by_error_type: Counter[str] = Counter()
         self.missing_fields = 0
 
-    def emit(self, record: logging.LogRecord) -> None:  # noqa: D102
+    def emit(self, record: logging.LogRecord) -> None:
         fields = getattr(record, "fields", {}) or {}
         self.by_error_type[str(fields.get("errorType"))] += 1
         if any(name not in fields for name in self.REQUIRED) or not fields.get("errorType"):
@@ -475,6 +551,7 @@ class CampaignResult:
     valid_documents: int
     producer_duplicates: int
     malformed_messages: int
+    hostile_messages: int
     faults_injected: Mapping[str, int]
     duplicate_deliveries: int
     invocations: int
@@ -492,10 +569,13 @@ class CampaignResult:
     messages_left_in_queue: int
     messages_lost: int
     failure_logs_missing_fields: int
+    valid_cobatched_with_poison: int
+    valid_cobatched_with_poison_in_dlq: int
+    unplanned_crashed_invocations: int
     simulated_s: int = 0
     elapsed_s: float = field(default=0.0, compare=False)
 
-    INVARIANTS = {
+    INVARIANTS: ClassVar[dict[str, tuple[str, ...]]] = {
         "every valid document has exactly its expected result": (
             "documents_without_expected_result",
             "documents_with_differing_versions",
@@ -504,9 +584,15 @@ class CampaignResult:
         "no effect twice unless interrupted between effect and mark": (
             "documents_written_twice_without_interruption",
         ),
-        "every malformed message is in the DLQ": ("malformed_not_in_dlq",),
+        "every poison (malformed or hostile) message is in the DLQ": ("malformed_not_in_dlq",),
         "nothing is lost": ("valid_messages_in_dlq", "messages_left_in_queue", "messages_lost"),
         "every failure logged with its error type": ("failure_logs_missing_fields",),
+        "no valid message co-batched with a poison message ends in the DLQ": (
+            "valid_cobatched_with_poison_in_dlq",
+        ),
+        "no invocation fails as a whole except by an injected crash": (
+            "unplanned_crashed_invocations",
+        ),
     }
 
     def violations(self) -> dict[str, int]:
@@ -547,7 +633,7 @@ def campaign_table(results: Sequence[CampaignResult]):
     pandas.DataFrame
         One row per count (``violation: <invariant>`` rows last), one column per handler.
     """
-    import pandas as pd
+    import pandas as pd  # noqa: PLC0415  (deferred: only notebooks tabulate; the campaign does not need pandas)
 
     columns = {}
     for result in results:
@@ -557,8 +643,38 @@ def campaign_table(results: Sequence[CampaignResult]):
     return pd.DataFrame(columns).fillna(0).astype(int)
 
 
+def corrupt_envelope(record: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """A copy of a Lambda SQS record with one envelope field of the wrong type.
+
+    Parameters
+    ----------
+    record : mapping
+        A record as the event source mapping builds it.
+    kind : str
+        One of the envelope kinds of :data:`HOSTILE_KINDS` (without ``"envelope: "``).
+    """
+    corrupted = copy.deepcopy(dict(record))
+    if kind == "attributes not an object":
+        corrupted["attributes"] = sorted(corrupted.get("attributes") or {})
+    elif kind == "messageAttributes not an object":
+        corrupted["messageAttributes"] = "correlationId=campaign"
+    elif kind == "correlationId a plain string":
+        corrupted["messageAttributes"]["correlationId"] = "campaign"
+    elif kind == "AWSTraceHeader a number":
+        corrupted["attributes"]["AWSTraceHeader"] = 12345
+    elif kind == "no body":
+        corrupted.pop("body", None)
+    else:
+        raise HandlerError(f"kind={kind!r} is not an envelope kind of HOSTILE_KINDS")
+    return corrupted
+
+
+def _seq_of(record: Mapping[str, Any]) -> int:
+    return int(record["messageAttributes"][SEQ_ATTRIBUTE]["stringValue"])
+
+
 def _expected_etag(body: str) -> str:
-    return hashlib.md5(render_result(parse_command(body))).hexdigest()  # noqa: S324
+    return hashlib.md5(render_result(parse_command(body))).hexdigest()
 
 
 def run_campaign(
@@ -579,7 +695,7 @@ def run_campaign(
     Parameters
     ----------
     n_messages : int
-        Messages sent (valid, producer duplicates and malformed), >= 20.
+        Messages sent (valid, producer duplicates, malformed and hostile), >= 20.
     handler : {"reference", "naive"}
         Claim-first reference or the seed's check-process-mark counter-example.
     random_state : int or numpy.random.Generator
@@ -600,7 +716,7 @@ def run_campaign(
         ``IDEMPOTENCY_EXPIRY_S`` allows). Simulated time runs ahead quickly (each
         crashed batch waits a whole visibility timeout), so a short expiry would let
         late producer duplicates be processed again *legitimately* - a redo after
-        expiry is by design, and tested in ``tests/unit/test_handler_processor.py``;
+        expiry is by design, and tested in ``tests/unit/handler/test_handler_processor.py``;
         the campaign checks behaviour within the window. ``simulated_s`` in the result
         says how much simulated time the run took.
 
@@ -624,26 +740,47 @@ def run_campaign(
         )
         clock = SimClock()
         injector = FaultInjector(plan, clients.sqs)
-        config = infra.handler_config(idempotency_expiry_s=int(idempotency_expiry_s))
-        ports = Ports(
-            store=DynamoDBIdempotencyStore(
-                _FaultyDynamoDB(clients.dynamodb, injector), infra.table_name
-            ),
-            sink=_FaultySink(S3ResultSink(clients.s3, infra.bucket_name), injector),
-            result_prefix=config.result_prefix,
-            expires_after_s=config.idempotency_expiry_s,
-            clock_ms=clock,
+        config = infra.handler_config(
+            idempotency_expiry_s=int(idempotency_expiry_s),
+            function_timeout_s=math.ceil(function_timeout_s),
         )
-        inner = process_record if handler == "reference" else process_record_naive
-        process = injector.wrap_processor(lambda c, r, ctx: inner(c, r, ctx, ports))
+        faulty_dynamodb = _FaultyDynamoDB(clients.dynamodb, injector)
+        sink = _FaultySink(S3ResultSink(clients.s3, infra.bucket_name), injector)
+        if handler == "reference":
+            ports = Ports(
+                store=DynamoDBIdempotencyStore(faulty_dynamodb, infra.table_name),
+                sink=sink,
+                result_prefix=config.result_prefix,
+                expires_after_s=config.idempotency_expiry_s,
+                clock_ms=clock,
+            )
+            process = injector.wrap_processor(lambda c, r, ctx: process_record(c, r, ctx, ports))
+        else:
+            naive_ports = CheckMarkPorts(
+                store=DynamoDBCheckMarkStore(faulty_dynamodb, infra.table_name),
+                sink=sink,
+                result_prefix=config.result_prefix,
+                expires_after_s=config.idempotency_expiry_s,
+                clock_ms=clock,
+            )
+            process = injector.wrap_processor(
+                lambda c, r, ctx: process_record_naive(c, r, ctx, naive_ports)
+            )
         logger = logging.getLogger(f"handler_reference.campaign.{handler}")
         logger.propagate = False
         logger.setLevel(logging.ERROR)
         audit = _FailureLogAudit()
         logger.addHandler(audit)
 
+        envelope_faults = plan.envelope_faults
+
         def lambda_handler(event, context):
-            return handle_sqs_batch(event, context, process, logger)
+            records = [
+                corrupt_envelope(r, envelope_faults[_seq_of(r)])
+                if _seq_of(r) in envelope_faults else r
+                for r in event["Records"]
+            ]
+            return handle_sqs_batch({**event, "Records": records}, context, process, logger)
 
         def make_esm(size: int) -> LocalEventSourceMapping:
             return LocalEventSourceMapping(
@@ -680,16 +817,37 @@ class _DrainCounts:
     invocations: int = 0
     records: int = 0
     raised_invocations: int = 0
+    unplanned_crashes: int = 0
+    #: valid seqs that were in a batch together with at least one poison message
+    cobatched_with_poison: set[int] = field(default_factory=set)
+
+
+def cobatched_with_poison(batches: Sequence[Sequence[int]], poison: frozenset[int]) -> set[int]:
+    """Seqs of non-poison messages that shared a batch with at least one poison message.
+
+    Parameters
+    ----------
+    batches : sequence of sequences of int
+        The seqs of each invocation's records.
+    poison : frozenset of int
+        Seqs of malformed and hostile messages.
+    """
+    exposed: set[int] = set()
+    for seqs in batches:
+        if any(seq in poison for seq in seqs):
+            exposed.update(seq for seq in seqs if seq not in poison)
+    return exposed
 
 
 def _feed_and_drain(esm, injector, sqs, queue_url, plan, clock, visibility_timeout_s):
     """Send the plan in waves (the producer keeps the queue ~``_FEED_CHUNK`` deep: moto's
     receive cost grows with queue depth) and poll until everything is settled."""
     counts = _DrainCounts()
+    seq_of: dict[str, int] = {}
     next_seq, total, idle = 0, len(plan.bodies), 0
     while counts.invocations < 50 * total:
         if next_seq < total and esm.queue_depth() < _FEED_LOW_WATER:
-            _send(sqs, queue_url, plan, next_seq, min(total, next_seq + _FEED_CHUNK))
+            seq_of.update(_send(sqs, queue_url, plan, next_seq, min(total, next_seq + _FEED_CHUNK)))
             next_seq = min(total, next_seq + _FEED_CHUNK)
         batch = esm.poll_once()
         if batch is None:
@@ -704,14 +862,33 @@ def _feed_and_drain(esm, injector, sqs, queue_url, plan, clock, visibility_timeo
         counts.invocations += 1
         counts.records += len(batch.message_ids)
         counts.raised_invocations += int(batch.raised)
+        counts.unplanned_crashes += int(batch.raised and batch.error_type != "InvocationCrash")
+        counts.cobatched_with_poison |= cobatched_with_poison(
+            [[seq_of[m] for m in batch.message_ids]], plan.malformed
+        )
         clock.advance(1000)
         if batch.raised:  # a crashed batch reappears once its visibility timeout ends
             clock.advance(visibility_timeout_s * 1000)
     return counts, esm.queue_depth()
 
 
-def _send(sqs: Any, queue_url: str, plan: CampaignPlan, first: int, stop: int) -> None:
-    for start in range(first, stop, 10):
+#: Largest total of bodies in one SendMessageBatch [bytes] (SQS allows 1 MiB in all).
+_MAX_BATCH_BODY_BYTES = 900_000
+
+
+def _send(sqs: Any, queue_url: str, plan: CampaignPlan, first: int, stop: int) -> dict[str, int]:
+    """Send seqs ``first``..``stop - 1`` in batches of up to 10; returns ``{MessageId: seq}``."""
+    chunks: list[list[int]] = [[]]
+    size = 0
+    for seq in range(first, stop):
+        body_bytes = len(plan.bodies[seq].encode("utf-8", "surrogatepass"))
+        if len(chunks[-1]) == 10 or (chunks[-1] and size + body_bytes > _MAX_BATCH_BODY_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(seq)
+        size += body_bytes
+    seq_of: dict[str, int] = {}
+    for chunk in chunks:
         entries = [
             {
                 "Id": str(seq),
@@ -721,11 +898,13 @@ def _send(sqs: Any, queue_url: str, plan: CampaignPlan, first: int, stop: int) -
                     "correlationId": {"DataType": "String", "StringValue": f"campaign-{seq}"},
                 },
             }
-            for seq in range(start, min(start + 10, stop))
+            for seq in chunk
         ]
         response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
         if response.get("Failed"):
             raise HandlerError(f"could not send campaign messages: {response['Failed'][:3]}")
+        seq_of.update({ok["MessageId"]: int(ok["Id"]) for ok in response["Successful"]})
+    return seq_of
 
 
 def _assess(
@@ -765,7 +944,8 @@ def _assess(
         sent_messages=len(plan.bodies),
         valid_documents=len(plan.valid_documents),
         producer_duplicates=len(plan.duplicates),
-        malformed_messages=len(plan.malformed),
+        malformed_messages=len(plan.malformed) - len(plan.hostile),
+        hostile_messages=len(plan.hostile),
         faults_injected=fired,
         duplicate_deliveries=len(plan.duplicates) + injector.redeliveries,
         invocations=drained.invocations,
@@ -783,6 +963,9 @@ def _assess(
         messages_left_in_queue=left,
         messages_lost=lost,
         failure_logs_missing_fields=audit.missing_fields,
+        valid_cobatched_with_poison=len(drained.cobatched_with_poison),
+        valid_cobatched_with_poison_in_dlq=len(drained.cobatched_with_poison & dlq_seqs),
+        unplanned_crashed_invocations=drained.unplanned_crashes,
         simulated_s=int(simulated_s),
         elapsed_s=elapsed_s,
     )

@@ -10,13 +10,18 @@ so tests, benchmarks and the fault campaign use this one. For each batch it
    ``eventSourceARN``, ``awsRegion``) and a Lambda-like context whose
    ``get_remaining_time_in_millis()`` counts down from ``function_timeout_s``;
 3. calls the handler and applies AWS's partial-response rules
-   (:func:`handler_reference.batch.failed_message_ids`);
+   (:func:`failed_message_ids`);
 4. deletes the successes and returns the failures to the queue (``ChangeMessageVisibility``
    to ``retry_delay_s``, 0 by default for fast retries; ``None`` leaves them until their
    visibility timeout runs out, as Lambda does).
 
 Dead-lettering is left to the queue's ``RedrivePolicy``: a message received
 ``maxReceiveCount`` times moves to the DLQ on the next receive.
+
+Every SQS call goes through a :class:`~handler_harness.retry.RetryPolicy`: during an
+endpoint outage (connection refused, dropped, timed out, throttling, 5xx) the poller waits
+with capped exponential backoff and full jitter and carries on where it was, as Lambda's
+poller keeps polling; an outage delays messages and loses none.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from handler_reference.batch import failed_message_ids
+from handler_harness.retry import RetryPolicy
 
 _LAMBDA_ATTRIBUTE_NAMES = (
     "ApproximateReceiveCount",
@@ -137,12 +142,18 @@ class BatchResult:
 
 @dataclass
 class DrainResult:
-    """Totals of :meth:`LocalEventSourceMapping.drain`."""
+    """Totals of :meth:`LocalEventSourceMapping.drain`.
+
+    ``endpoint_retries`` and ``endpoint_wait_s`` [s] count the poller's own retries of
+    SQS calls during the drain (not the handler's).
+    """
 
     invocations: int = 0
     records: int = 0
     failed_records: int = 0
     raised_invocations: int = 0
+    endpoint_retries: int = 0
+    endpoint_wait_s: float = 0.0
     batches: list[BatchResult] = field(default_factory=list, repr=False)
 
 
@@ -166,6 +177,10 @@ class LocalEventSourceMapping:
     clock_ms : callable
         Current epoch time [ms] for the context (injected by the fault campaign).
     function_name : str
+    retry : RetryPolicy, optional
+        How SQS calls are retried through an endpoint outage (default
+        ``RetryPolicy()``: 0.05 s doubling to a 2 s cap, full jitter, give up after
+        300 s).
     """
 
     def __init__(
@@ -180,6 +195,7 @@ class LocalEventSourceMapping:
         retry_delay_s: int | None = 0,
         clock_ms: Callable[[], int] = _wall_clock_ms,
         function_name: str = "document-processor",
+        retry: RetryPolicy | None = None,
     ) -> None:
         if not 1 <= batch_size <= 10:
             raise ValueError(f"batch_size={batch_size!r} must be an integer in [1, 10]")
@@ -192,23 +208,27 @@ class LocalEventSourceMapping:
         self.retry_delay_s = retry_delay_s
         self.clock_ms = clock_ms
         self.function_name = function_name
+        self.retry = retry if retry is not None else RetryPolicy()
         self.region = sqs_client.meta.region_name
-        self.queue_arn = sqs_client.get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=["QueueArn"]
+        self.queue_arn = self.retry.call(
+            "GetQueueAttributes", sqs_client.get_queue_attributes,
+            QueueUrl=queue_url, AttributeNames=["QueueArn"],
         )["Attributes"]["QueueArn"]
 
     def receive(self) -> list[dict[str, Any]]:
         """One ``ReceiveMessage`` call, converted to Lambda records (may be empty)."""
-        kwargs = dict(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=self.batch_size,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-            WaitTimeSeconds=0,
-        )
+        kwargs: dict[str, Any] = {
+            "QueueUrl": self.queue_url,
+            "MaxNumberOfMessages": self.batch_size,
+            "AttributeNames": ["All"],
+            "MessageAttributeNames": ["All"],
+            "WaitTimeSeconds": 0,
+        }
         if self.visibility_timeout_s is not None:
             kwargs["VisibilityTimeout"] = int(self.visibility_timeout_s)
-        messages = self.sqs.receive_message(**kwargs).get("Messages", [])
+        messages = self.retry.call("ReceiveMessage", self.sqs.receive_message, **kwargs).get(
+            "Messages", []
+        )
         return [lambda_record(m, self.queue_arn, self.region) for m in messages]
 
     def make_context(self) -> LambdaContext:
@@ -250,7 +270,9 @@ class LocalEventSourceMapping:
 
     def queue_depth(self) -> int:
         """Visible plus in-flight messages (``ApproximateNumberOf...``)."""
-        attributes = self.sqs.get_queue_attributes(
+        attributes = self.retry.call(
+            "GetQueueAttributes",
+            self.sqs.get_queue_attributes,
             QueueUrl=self.queue_url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
@@ -277,8 +299,15 @@ class LocalEventSourceMapping:
             Give up after this many empty receives while messages are still in flight.
         idle_sleep_s : float
             [s] Pause between empty receives.
+
+        Raises
+        ------
+        EndpointUnavailableError
+            If an SQS call kept failing for longer than the retry policy allows
+            (nothing is lost: undeleted messages are received again later).
         """
         result = DrainResult()
+        retries_before, waited_before = self.retry.retries, self.retry.waited_s
         idle_polls = 0
         while result.invocations < max_invocations:
             batch = self.poll_once()
@@ -296,13 +325,17 @@ class LocalEventSourceMapping:
             result.batches.append(batch)
             if after_batch is not None:
                 after_batch(batch)
+        result.endpoint_retries = self.retry.retries - retries_before
+        result.endpoint_wait_s = self.retry.waited_s - waited_before
         return result
 
     def _delete(self, receipt_handles: list[str]) -> int:
         deleted = 0
         for start in range(0, len(receipt_handles), 10):
             chunk = receipt_handles[start:start + 10]
-            response = self.sqs.delete_message_batch(
+            response = self.retry.call(
+                "DeleteMessageBatch",
+                self.sqs.delete_message_batch,
                 QueueUrl=self.queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(chunk)],
             )
@@ -314,10 +347,59 @@ class LocalEventSourceMapping:
         for start in range(0, len(receipt_handles), 10):
             chunk = receipt_handles[start:start + 10]
             # Entries already deleted by another consumer come back as "Failed": fine.
-            self.sqs.change_message_visibility_batch(
+            self.retry.call(
+                "ChangeMessageVisibilityBatch",
+                self.sqs.change_message_visibility_batch,
                 QueueUrl=self.queue_url,
                 Entries=[
                     {"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": int(delay_s)}
                     for i, h in enumerate(chunk)
                 ],
             )
+
+
+def failed_message_ids(
+    response: Any, message_ids: Sequence[str], raised: bool = False
+) -> frozenset[str]:
+    """Which messages of a batch failed, by AWS's rules for partial batch responses.
+
+    Success for the whole batch: a ``None`` response, an empty dict, or a missing,
+    ``None`` or empty ``batchItemFailures`` list. Failure of the whole batch: the
+    handler raised, the response is not a JSON object, or any entry has a missing,
+    ``None``, empty or unknown ``itemIdentifier`` (or a bad key name). Otherwise exactly
+    the listed messages failed.
+
+    Parameters
+    ----------
+    response : any
+        What the handler returned.
+    message_ids : sequence of str
+        The messageIds of the batch.
+    raised : bool
+        Whether the handler raised (or crashed).
+
+    Returns
+    -------
+    frozenset of str
+    """
+    everything = frozenset(message_ids)
+    if raised:
+        return everything
+    if response is None:
+        return frozenset()
+    if not isinstance(response, Mapping):
+        return everything
+    items = response.get("batchItemFailures")
+    if items is None:
+        return frozenset()
+    if not isinstance(items, list):
+        return everything
+    failed = set()
+    for item in items:
+        if not isinstance(item, Mapping):
+            return everything
+        identifier = item.get("itemIdentifier")
+        if not isinstance(identifier, str) or not identifier or identifier not in everything:
+            return everything
+        failed.add(identifier)
+    return frozenset(failed)
