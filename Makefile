@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCENARIO ?= data/scenarios/default.yaml
 
-.PHONY: env report test test-fast lab bench browser clean
+.PHONY: env report test test-fast lab bench browser clean package lint-template deploy smoke
 
 env: $(STAMP)
 
@@ -45,5 +45,34 @@ lab: $(STAMP)
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+# The reference handler as a stack (deploy/template.yaml; docs/handler.md, "Deployable stack").
+# Needs the AWS CLI and credentials for the target account; never run by the tests.
+#   make deploy ARTIFACT_BUCKET=my-artifacts STACK=docs-dev REGION=eu-west-1 PARAMS="QueueType=fifo"
+#   make smoke STACK=docs-dev REGION=eu-west-1
+STACK ?= docs-dev
+REGION ?= us-east-1
+ARTIFACT_BUCKET ?=
+PARAMS ?=
+BUILD ?= build
+
+package: $(STAMP)
+	$(PY) -m handler_harness.stack package --out-dir $(BUILD)
+
+lint-template: $(STAMP)
+	$(VENV)/bin/cfn-lint --include-checks I -- deploy/template.yaml
+
+deploy: $(STAMP) lint-template
+	@test -n "$(ARTIFACT_BUCKET)" || { echo "usage: make deploy ARTIFACT_BUCKET=<bucket in $(REGION)> [STACK=$(STACK)] [REGION=$(REGION)] [PARAMS='Name=value ...']"; exit 2; }
+	key=$$($(PY) -m handler_harness.stack package --out-dir $(BUILD)) && \
+	aws s3 cp "$(BUILD)/$$key" "s3://$(ARTIFACT_BUCKET)/$$key" --region $(REGION) && \
+	aws cloudformation deploy --template-file deploy/template.yaml --stack-name $(STACK) \
+	  --region $(REGION) --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
+	  --parameter-overrides CodeS3Bucket=$(ARTIFACT_BUCKET) CodeS3Key=$$key $(PARAMS) && \
+	aws cloudformation describe-stacks --stack-name $(STACK) --region $(REGION) \
+	  --query "Stacks[0].Outputs" --output table
+
+smoke: $(STAMP)
+	$(PY) -m handler_harness.smoke --stack-name $(STACK) --region $(REGION)
+
 clean:
-	rm -rf $(VENV) reports/*.html reports/*.ipynb
+	rm -rf $(VENV) $(BUILD) reports/*.html reports/*.ipynb

@@ -8,4 +8,8 @@
 - ``naive``: the seed's check-process-mark variant - the COUNTER-EXAMPLE - with its own
   check/mark store adapters (the reference store is claim / complete / release only).
 - ``faults``: ``run_campaign`` (seeded fault campaign) and ``CampaignResult``.
+- ``stack``: ``deploy/template.yaml`` - ``function_zip`` (the deployment package),
+  ``deploy_stack`` / ``deploy_on_moto``, ``StackOutputs``, ``cold_start``,
+  ``local_event_source_mapping``; ``moto_cfn``: what moto's CloudFormation lacks.
+- ``smoke``: the smoke test of a deployed stack (``python -m handler_harness.smoke``).
 """
