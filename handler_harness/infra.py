@@ -1,12 +1,17 @@
-"""Create the handler's infrastructure: queue + DLQ (RedrivePolicy), idempotency table,
-versioned bucket - in moto in-process, or against any endpoint (``AWS_ENDPOINT_URL``:
-moto's server, LocalStack, or a real account when unset and credentials are present).
+"""Create the handler's infrastructure from ``deploy/template.yaml`` - in moto in-process,
+or against any endpoint (``AWS_ENDPOINT_URL``: moto's server, LocalStack, or a real
+account when unset and credentials are present).
+
+There is one description of the stack: :func:`create_infrastructure` deploys the
+template with CloudFormation (:func:`handler_harness.stack.deploy_stack`), with the event
+source mapping disabled because the local poller plays Lambda's poller, and reads the
+names it needs from the stack's outputs and the deployed function's environment.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import dataclasses
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -14,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from handler_reference.config import HandlerConfig
+from handler_reference.config import HandlerConfig, load_config
 
 #: Credentials that cannot reach AWS; set for in-process moto so nothing real is used.
 DUMMY_AWS_ENV = {
@@ -67,12 +72,17 @@ def local_aws(endpoint_url: str | None = None) -> Iterator[str | None]:
 
 @dataclass(frozen=True)
 class AwsClients:
-    """Low-level clients for the three services (one region, one endpoint)."""
+    """Low-level clients for the three services (one region, one endpoint).
+
+    ``endpoint_url`` is the endpoint they were made for (``None``: boto3's default or
+    ``AWS_ENDPOINT_URL``); CloudFormation and Lambda clients use the same.
+    """
 
     sqs: Any
     dynamodb: Any
     s3: Any
     region: str
+    endpoint_url: str | None = None
 
 
 def make_clients(region: str = "us-east-1", endpoint_url: str | None = None) -> AwsClients:
@@ -84,12 +94,13 @@ def make_clients(region: str = "us-east-1", endpoint_url: str | None = None) -> 
         dynamodb=session.client("dynamodb", **kwargs),
         s3=session.client("s3", **kwargs),
         region=region,
+        endpoint_url=endpoint_url,
     )
 
 
 @dataclass(frozen=True)
 class Infrastructure:
-    """Names and ARNs of what :func:`create_infrastructure` made.
+    """Names and ARNs of the stack :func:`create_infrastructure` deployed.
 
     Parameters
     ----------
@@ -97,6 +108,10 @@ class Infrastructure:
         [s] Source queue's visibility timeout.
     max_receive_count : int
         Receives before a message moves to the DLQ.
+    stack : StackOutputs
+        All outputs of the stack.
+    function_environment : mapping
+        The deployed function's environment, as Lambda sets it.
     """
 
     queue_url: str
@@ -108,26 +123,22 @@ class Infrastructure:
     region: str
     max_receive_count: int
     visibility_timeout_s: int
+    stack_name: str = ""
+    stack: Any = None
+    function_environment: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def is_fifo(self) -> bool:
+        """Whether the source queue is a FIFO queue."""
+        return self.queue_url.endswith(".fifo")
 
     def environment(self) -> dict[str, str]:
-        """The handler's environment variables for this infrastructure."""
-        return {
-            "QUEUE_URL": self.queue_url,
-            "BUCKET_NAME": self.bucket_name,
-            "IDEMPOTENCY_TABLE": self.table_name,
-            "AWS_REGION": self.region,
-        }
+        """The handler's environment variables: those of the deployed function."""
+        return dict(self.function_environment)
 
     def handler_config(self, **overrides: Any) -> HandlerConfig:
-        """A :class:`HandlerConfig` for this infrastructure (without touching ``os.environ``)."""
-        values: dict[str, Any] = {
-            "queue_url": self.queue_url,
-            "bucket_name": self.bucket_name,
-            "idempotency_table": self.table_name,
-            "region": self.region,
-        }
-        values.update(overrides)
-        return HandlerConfig(**values)
+        """The deployed function's :class:`HandlerConfig` (without touching ``os.environ``)."""
+        return dataclasses.replace(load_config(self.function_environment), **overrides)
 
 
 def create_infrastructure(
@@ -136,72 +147,71 @@ def create_infrastructure(
     name_prefix: str = "docs-local",
     max_receive_count: int = 5,
     visibility_timeout_s: int = 180,
+    queue_type: str = "standard",
+    content_based_deduplication: bool = False,
+    **parameters: Any,
 ) -> Infrastructure:
-    """Create DLQ, source queue with ``RedrivePolicy``, idempotency table and versioned bucket.
+    """Deploy ``deploy/template.yaml`` (stack ``<name_prefix>-stack``) for the local poller.
 
     Parameters
     ----------
     clients : AwsClients
     name_prefix : str
-        Lowercase prefix of every name (bucket names are global on real AWS).
+        ``NamePrefix`` of the stack: 2-20 lowercase letters, digits or hyphens.
     max_receive_count : int
         ``maxReceiveCount`` of the redrive policy.
     visibility_timeout_s : int
         [s] Visibility timeout of the source queue (AWS advises at least 6x the
         function timeout for Lambda event sources).
+    queue_type : {"standard", "fifo"}
+    content_based_deduplication : bool
+        FIFO only: let SQS derive deduplication ids from the body.
+    **parameters
+        Further template parameters by name (``FunctionTimeoutSeconds=20``...).
     """
-    sqs, dynamodb, s3 = clients.sqs, clients.dynamodb, clients.s3
-    dlq_url = sqs.create_queue(
-        QueueName=f"{name_prefix}-dlq", Attributes={"MessageRetentionPeriod": "1209600"}
-    )["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    queue_url = sqs.create_queue(
-        QueueName=f"{name_prefix}-queue",
-        Attributes={
-            "VisibilityTimeout": str(int(visibility_timeout_s)),
-            "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(int(max_receive_count))}
-            ),
+    from handler_harness import moto_cfn
+    from handler_harness.stack import (
+        LOCAL_POLLER_PARAMETERS,
+        client,
+        deploy_stack,
+        function_environment,
+    )
+
+    moto_cfn.install()  # only changes moto's backends in this process
+    stack_name = f"{name_prefix}-stack"
+    outputs = deploy_stack(
+        stack_name,
+        {
+            **LOCAL_POLLER_PARAMETERS,
+            "NamePrefix": name_prefix,
+            "MaxReceiveCount": int(max_receive_count),
+            "QueueVisibilityTimeoutSeconds": int(visibility_timeout_s),
+            "QueueType": queue_type,
+            "ContentBasedDeduplication": str(bool(content_based_deduplication)).lower(),
+            **parameters,
         },
-    )["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    table_name = f"{name_prefix}-idempotency"
-    dynamodb.create_table(
-        TableName=table_name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
+        region=clients.region,
+        endpoint_url=clients.endpoint_url,
     )
-    dynamodb.get_waiter("table_exists").wait(
-        TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    dlq_arn = clients.sqs.get_queue_attributes(
+        QueueUrl=outputs.dead_letter_queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    environment = function_environment(
+        client("lambda", clients.region, clients.endpoint_url), outputs.function_name
     )
-    dynamodb.update_time_to_live(
-        TableName=table_name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
-    )
-    bucket_name = f"{name_prefix}-results"
-    if clients.region == "us-east-1":
-        s3.create_bucket(Bucket=bucket_name)
-    else:
-        s3.create_bucket(
-            Bucket=bucket_name,
-            CreateBucketConfiguration={"LocationConstraint": clients.region},
-        )
-    s3.put_bucket_versioning(Bucket=bucket_name, VersioningConfiguration={"Status": "Enabled"})
     return Infrastructure(
-        queue_url=queue_url,
-        queue_arn=queue_arn,
-        dlq_url=dlq_url,
+        queue_url=outputs.queue_url,
+        queue_arn=outputs.queue_arn,
+        dlq_url=outputs.dead_letter_queue_url,
         dlq_arn=dlq_arn,
-        table_name=table_name,
-        bucket_name=bucket_name,
+        table_name=outputs.table_name,
+        bucket_name=outputs.bucket_name,
         region=clients.region,
         max_receive_count=int(max_receive_count),
         visibility_timeout_s=int(visibility_timeout_s),
+        stack_name=stack_name,
+        stack=outputs,
+        function_environment=environment,
     )
 
 
