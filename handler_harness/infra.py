@@ -19,6 +19,8 @@ from typing import Any
 
 import boto3
 
+from handler_harness import moto_cfn
+from handler_harness.stack import LOCAL_POLLER_PARAMETERS, client, deploy_stack, function_environment
 from handler_reference.config import HandlerConfig, load_config
 
 #: Credentials that cannot reach AWS; set for in-process moto so nothing real is used.
@@ -169,14 +171,6 @@ def create_infrastructure(
     **parameters
         Further template parameters by name (``FunctionTimeoutSeconds=20``...).
     """
-    from handler_harness import moto_cfn
-    from handler_harness.stack import (
-        LOCAL_POLLER_PARAMETERS,
-        client,
-        deploy_stack,
-        function_environment,
-    )
-
     moto_cfn.install()  # only changes moto's backends in this process
     stack_name = f"{name_prefix}-stack"
     outputs = deploy_stack(

@@ -35,10 +35,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from handler_harness.stack import StackOutputs, client, stack_outputs
 from handler_reference.errors import HandlerError
 from handler_reference.processor import parse_command, render_result
 from handler_reference.store import COMPLETED
-from handler_harness.stack import StackOutputs, client, stack_outputs
 
 
 class SmokeTestError(HandlerError):

@@ -20,25 +20,28 @@ outputs, which are all the tests, the fault campaign and the smoke test need to 
 
 from __future__ import annotations
 
+import argparse
 import ast
 import contextlib
 import hashlib
 import importlib
 import io
+import os
 import sys
 import threading
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+from unittest import mock
 
 import boto3
 import yaml
 
 import handler_reference
+from handler_harness import moto_cfn
 from handler_reference.errors import HandlerError
-from handler_harness.infra import patched_environ
 from handler_harness.poller import LocalEventSourceMapping
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +53,8 @@ HANDLER = "handler_reference.app.handler"
 #: Parameters for a stack polled by :class:`~handler_harness.poller.LocalEventSourceMapping`.
 LOCAL_POLLER_PARAMETERS = {"EventSourceMappingEnabled": "false"}
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+#: Most messages one ReceiveMessage call returns.
+MAX_RECEIVE_BATCH = 10
 
 
 class StackError(HandlerError):
@@ -81,7 +86,7 @@ _TemplateLoader.add_multi_constructor("!", _intrinsic)
 
 def load_template(path: str | Path = TEMPLATE_PATH) -> dict[str, Any]:
     """The template as a dict (``!Ref x`` -> ``{"Ref": "x"}``, ``!GetAtt a.b`` -> ``{"Fn::GetAtt": ["a", "b"]}``)."""
-    return yaml.load(Path(path).read_text(), Loader=_TemplateLoader)  # noqa: S506 (SafeLoader subclass)
+    return yaml.load(Path(path).read_text(), Loader=_TemplateLoader)
 
 
 def template_defaults(template: Mapping[str, Any] | None = None) -> dict[str, str]:
@@ -121,7 +126,7 @@ def deployed_modules(package_dir: Path = PACKAGE_DIR) -> tuple[str, ...]:
             if module not in seen:
                 seen.add(module)
                 todo.append(module)
-    return ("handler_reference",) + tuple(sorted(seen))
+    return ("handler_reference", *sorted(seen))
 
 
 def function_zip(package_dir: Path = PACKAGE_DIR) -> bytes:
@@ -167,7 +172,7 @@ class StackOutputs:
     event_source_mapping_id: str
     log_group_name: str
 
-    OUTPUT_KEYS = {
+    OUTPUT_KEYS: ClassVar[dict[str, str]] = {
         "queue_url": "QueueUrl",
         "queue_arn": "QueueArn",
         "dead_letter_queue_url": "DeadLetterQueueUrl",
@@ -279,8 +284,6 @@ def deploy_on_moto(
     The local poller plays Lambda's poller, so the template's event source mapping is
     created disabled (``EventSourceMappingEnabled=false``) unless ``parameters`` say otherwise.
     """
-    from handler_harness import moto_cfn
-
     moto_cfn.install()
     return deploy_stack(
         stack_name,
@@ -311,7 +314,7 @@ def function_environment(lambda_client: Any, function_name: str) -> dict[str, st
 def cold_start(environment: Mapping[str, str]) -> Iterator[Any]:
     """``handler_reference.app`` imported afresh with ``environment`` (a cold start)."""
     sys.modules.pop(ENTRY_MODULE, None)
-    with patched_environ(dict(environment)):
+    with mock.patch.dict(os.environ, {k: str(v) for k, v in environment.items()}):
         try:
             yield importlib.import_module(ENTRY_MODULE)
         finally:
@@ -337,13 +340,13 @@ def local_event_source_mapping(
             f"{mapping.get('FunctionResponseTypes')!r}; the handler needs ['ReportBatchItemFailures']"
         )
     function = lambda_client.get_function_configuration(FunctionName=outputs.function_name)
-    settings = dict(
-        batch_size=int(mapping["BatchSize"]),
-        function_timeout_s=float(function["Timeout"]),
-        function_name=outputs.function_name,
-    )
+    settings = {
+        "batch_size": int(mapping["BatchSize"]),
+        "function_timeout_s": float(function["Timeout"]),
+        "function_name": outputs.function_name,
+    }
     settings.update(overrides)
-    if not 1 <= settings["batch_size"] <= 10:
+    if not 1 <= settings["batch_size"] <= MAX_RECEIVE_BATCH:
         raise StackError(
             f"BatchSize={settings['batch_size']} of the deployed mapping is above 10; the local "
             "poller receives one ReceiveMessage batch (1-10) per invocation"
@@ -370,7 +373,7 @@ def polling_in_background(
                     stop.wait(idle_sleep_s)
                 else:
                     idle.clear()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+        except BaseException as exc:  # handed to the caller below
             errors.append(exc)
 
     thread = threading.Thread(target=run, name="local-event-source-mapping", daemon=True)
@@ -390,8 +393,6 @@ def main(argv: list[str] | None = None) -> int:
     Prints the content-addressed key (also the file's path under ``--out-dir``), which
     ``make deploy`` uploads and passes to the template as ``CodeS3Key``.
     """
-    import argparse
-
     parser = argparse.ArgumentParser(prog="python -m handler_harness.stack")
     commands = parser.add_subparsers(dest="command", required=True)
     package = commands.add_parser("package", help="build the function's deployment package")
