@@ -1,8 +1,9 @@
 """SQS batch handling: the thin part of the handler.
 
 :func:`handle_sqs_batch`: check that the event is an SQS event, then for each record,
-inside one per-record guard, read its envelope, parse its body (once), delegate to a
-record processor, log, and collect ``batchItemFailures``. Whatever a record holds, only
+inside one per-record guard, read its envelope, parse its body (once), hold it back if
+an earlier record of its FIFO message group failed (:mod:`handler_reference.fifo`),
+delegate to a record processor, log, and collect ``batchItemFailures``. Whatever a record holds, only
 that record can fail; the whole batch fails only when the event is not an SQS event.
 (What the event source mapping then does with the response is
 :func:`handler_harness.poller.failed_message_ids`.)
@@ -22,6 +23,7 @@ from handler_reference.errors import (
     NotAnSqsEventError,
     UnexpectedRecordError,
 )
+from handler_reference.fifo import GroupGate, is_fifo_record, message_group_of
 from handler_reference.processor import DocumentCommand, RecordOutcome, parse_command
 
 RecordProcessor = Callable[[DocumentCommand, Mapping[str, Any], Any], RecordOutcome]
@@ -150,9 +152,15 @@ def sqs_records(event: Any) -> Sequence[Mapping[str, Any]]:
 
 
 def _process_one(
-    record: Mapping[str, Any], context: Any, process: RecordProcessor, fields: dict[str, Any]
+    record: Mapping[str, Any],
+    context: Any,
+    process: RecordProcessor,
+    fields: dict[str, Any],
+    gate: GroupGate,
 ) -> RecordOutcome:
-    """Envelope, parse (once), process; fills ``fields`` for the log as it learns them."""
+    """Envelope, parse (once), FIFO gate, process; fills ``fields`` for the log as it
+    learns them (a record held back by its group is parsed, for its documentId, but not
+    processed)."""
     envelope = read_envelope(record)
     fields.update(
         correlationId=envelope.correlation_id,
@@ -161,6 +169,7 @@ def _process_one(
     )
     command = parse_command(record.get("body"))
     fields["documentId"] = command.document_id
+    gate.check(record)
     outcome = process(command, record, context)
     if not isinstance(outcome, RecordOutcome):
         raise TypeError(f"record processor returned {type(outcome).__name__}, not RecordOutcome")
@@ -203,6 +212,7 @@ def handle_sqs_batch(
     request_id = getattr(context, "aws_request_id", None)
     failures: list[dict[str, str]] = []
     counts = {"processed": 0, "duplicate": 0, "failed": 0}
+    gate = GroupGate()  # FIFO: a failure holds back the rest of its message group
     for record in records:
         message_id = record["messageId"]
         fields: dict[str, Any] = {
@@ -213,9 +223,12 @@ def handle_sqs_batch(
             "traceId": None,
             "receiveCount": None,
         }
+        if is_fifo_record(record):
+            fields["messageGroupId"] = message_group_of(record)
         try:
-            outcome = _process_one(record, context, process, fields)
+            outcome = _process_one(record, context, process, fields, gate)
         except Exception as exc:  # every failure is reported per record, never swallowed
+            gate.failed(record)
             error = exc if isinstance(exc, HandlerError) else UnexpectedRecordError(exc)
             if error is not exc:
                 error.__cause__ = exc

@@ -139,3 +139,7 @@ class StoreThrottledError(StoreError):
 
 class EffectError(HandlerError):
     """Writing the result object failed."""
+
+
+class MessageGroupBlockedError(HandlerError):
+    """A FIFO record was not processed: an earlier record of its message group failed in the batch."""

@@ -33,6 +33,6 @@ def test_handler_reference_never_imports_what_exercises_it():
 
 def test_the_harness_modules_left_the_deployable_package():
     assert {p.stem for p in PACKAGE.glob("*.py")} == {
-        "__init__", "app", "batch", "config", "errors", "iam", "logs", "processor", "sink",
+        "__init__", "app", "batch", "config", "errors", "fifo", "iam", "logs", "processor", "sink",
         "state_machine", "store",
     }

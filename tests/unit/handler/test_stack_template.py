@@ -109,6 +109,8 @@ def test_function_environment_is_what_the_handler_reads():
     assert set(REQUIRED_VARIABLES) <= set(variables)
     assert variables["QUEUE_URL"] == {"Ref": "SourceQueue"}  # Ref of a queue is its URL
     assert variables["IDEMPOTENCY_EXPIRY_S"] == {"Ref": "IdempotencyExpirySeconds"}
+    assert variables["FUNCTION_TIMEOUT_S"] == {"Ref": "FunctionTimeoutSeconds"}
+    assert function["Timeout"] == {"Ref": "FunctionTimeoutSeconds"}
     assert RESOURCES["Function"]["Properties"]["ReservedConcurrentExecutions"] == {
         "Ref": "ReservedConcurrency"
     }
@@ -137,7 +139,9 @@ def test_defaults_follow_aws_advice():
     # ScalingConfig.MaximumConcurrency is 2..1000
     assert TEMPLATE["Parameters"]["MaximumConcurrency"]["MinValue"] == 2
     assert int(DEFAULTS["BatchSize"]) <= 10  # FIFO maximum, and no batching window needed
-    assert DEFAULTS["ResultPrefix"] == HandlerConfig("q", "b", "t").result_prefix
+    assert DEFAULTS["ResultPrefix"] == HandlerConfig.result_prefix  # the handler's default
+    # a claim must not outlive its record: expiry > timeout + 60 s (the handler checks it)
+    assert int(DEFAULTS["IdempotencyExpirySeconds"]) >= int(DEFAULTS["FunctionTimeoutSeconds"]) + 60
 
 
 def _alarm(name):
