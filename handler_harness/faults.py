@@ -51,6 +51,30 @@ Invariants (counts of violations; all zero means the invariant holds):
    (``valid_cobatched_with_poison_in_dlq``; ``valid_cobatched_with_poison`` counts how
    many were exposed), and no invocation fails as a whole except by an injected crash
    (``unplanned_crashed_invocations``).
+
+FIFO campaigns (``queue_type="fifo"``) send every message with a ``MessageGroupId``
+(:func:`message_group_of_body`: the body decides the group, so a producer duplicate
+lands in its original's group) and an explicit ``MessageDeduplicationId`` per send (so
+producer duplicates reach the handler, which must deduplicate them). They add
+
+6. per message group, effects happen in send order (``effects_out_of_group_order``: an
+   effect of a message after an effect of a later message of its group);
+
+and two FIFO facts change the accounting. SQS hands a FIFO group's messages to one
+consumer at a time, so a concurrent duplicate delivery does not happen
+(:data:`FIFO_FAULT_RATES` plans none); a visibility timeout running out mid-batch does,
+and then another consumer receives the *whole batch* again (the twin is invoked with
+the primary's records). And a poison message holds back the messages behind it in its
+group and its batches, which are received - and counted towards ``maxReceiveCount`` -
+as often as it is: they reach the DLQ together with it. Those are counted in
+``valid_dead_lettered_behind_poison`` (expected, not lost: they wait in the DLQ for a
+redrive) and not in ``valid_messages_in_dlq`` or ``valid_cobatched_with_poison_in_dlq``;
+a document all of whose messages were held back that way does not count as missing
+its result.
+
+``handler="unordered"`` is the FIFO counter-example: the reference record processor,
+but each record handled as a batch of its own, so a failure cannot hold back the rest
+of its group (partial batch responses without AWS's FIFO rule).
 """
 
 from __future__ import annotations
@@ -62,7 +86,7 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
@@ -95,7 +119,8 @@ FAULT_KINDS = (
 )
 #: Faults that strike between the effect and the mark: a redo is allowed after them.
 INTERRUPTS_EFFECT_TO_MARK = frozenset({"crash_after_effect", "throttle_mark"})
-HANDLERS = ("reference", "naive")
+HANDLERS = ("reference", "naive", "unordered")
+QUEUE_TYPES = ("standard", "fifo")
 SEQ_ATTRIBUTE = "campaignSeq"
 #: Start of simulated time [ms] (2027-01-15T08:00:00Z) - fixed so runs are identical.
 SIM_EPOCH_MS = 1_800_000_000_000
@@ -191,6 +216,24 @@ class FaultRates:
         for name, value in asdict(self).items():
             if not 0.0 <= value < 0.5:
                 raise HandlerError(f"FaultRates.{name}={value!r} must be in [0, 0.5)")
+
+
+#: FIFO: SQS never gives a message to a second consumer while its group has messages in
+#: flight, so no concurrent duplicate delivery; everything else as for standard queues.
+FIFO_FAULT_RATES = FaultRates(concurrent_duplicate=0.0)
+
+
+def message_group_of_body(body: str, n_groups: int) -> str:
+    """The FIFO message group of a campaign message: decided by its body (``g00``...).
+
+    Parameters
+    ----------
+    body : str
+    n_groups : int
+        Number of message groups, >= 1.
+    """
+    digest = hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest()
+    return f"g{int.from_bytes(digest[:8], 'big') % n_groups:02d}"
 
 
 @dataclass(frozen=True)
@@ -346,9 +389,14 @@ class FaultInjector:
     the result sink (crashes around the effect).
     """
 
-    def __init__(self, plan: CampaignPlan, sqs_client: Any) -> None:
+    def __init__(self, plan: CampaignPlan, sqs_client: Any, fifo: bool = False) -> None:
         self.plan = plan
         self.sqs = sqs_client
+        self.fifo = fifo
+        #: seqs of the messages whose result was written, in the order of the writes
+        self.effects: list[int] = []
+        #: records of the primary consumer's current invocation
+        self.current_batch: list[Mapping[str, Any]] = []
         self.fired: Counter[str] = Counter()
         self.fired_by_document: dict[str, set[str]] = {}
         self.redeliveries = 0
@@ -451,7 +499,12 @@ class FaultInjector:
             raise HandlerError("FaultInjector.twin_esm must be set before a two-thread episode")
         episode = _Episode(ctx.document_id)
         self._twin_episode = episode
-        if kind == "visibility_expiry":
+        if kind == "visibility_expiry" and self.fifo:
+            # The batch's visibility timeout runs out while we are still working: FIFO
+            # unlocks the groups and another consumer receives the whole batch again.
+            batch = [dict(r) for r in self.current_batch]
+            work = lambda: self.twin_esm.invoke(batch)  # noqa: E731
+        elif kind == "visibility_expiry":
             # The visibility timeout runs out while we are still working: the message
             # becomes visible and another consumer receives it (new receipt handle).
             self.sqs.change_message_visibility(
@@ -489,6 +542,8 @@ class FaultInjector:
             raise InvocationCrash("injected crash after the claim, before the effect")
         sink.put(key, body)
         if ctx is not None:
+            with self._lock:
+                self.effects.append(ctx.seq)
             ctx.effect_done = True
             if self._take(ctx, "crash_after_effect"):
                 raise InvocationCrash("injected crash after the effect, before the mark")
@@ -573,7 +628,22 @@ class CampaignResult:
     valid_cobatched_with_poison_in_dlq: int
     unplanned_crashed_invocations: int
     simulated_s: int = 0
+    queue_type: str = "standard"
+    message_groups: int = 0
+    effects_out_of_group_order: int = 0
+    valid_dead_lettered_behind_poison: int = 0
     elapsed_s: float = field(default=0.0, compare=False)
+
+    #: Counts that only a FIFO campaign has (left out of a standard campaign's summary).
+    FIFO_COUNTS: ClassVar[tuple[str, ...]] = (
+        "queue_type",
+        "message_groups",
+        "effects_out_of_group_order",
+        "valid_dead_lettered_behind_poison",
+    )
+    FIFO_INVARIANTS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "per message group, effects in send order": ("effects_out_of_group_order",),
+    }
 
     INVARIANTS: ClassVar[dict[str, tuple[str, ...]]] = {
         "every valid document has exactly its expected result": (
@@ -597,9 +667,12 @@ class CampaignResult:
 
     def violations(self) -> dict[str, int]:
         """Violation count per invariant (0 means it holds)."""
+        invariants = dict(self.INVARIANTS)
+        if self.queue_type == "fifo":
+            invariants.update(self.FIFO_INVARIANTS)
         return {
             name: sum(getattr(self, attribute) for attribute in attributes)
-            for name, attributes in self.INVARIANTS.items()
+            for name, attributes in invariants.items()
         }
 
     @property
@@ -611,7 +684,7 @@ class CampaignResult:
         """Deterministic counts for display (everything except wall time)."""
         out: dict[str, int | str] = {}
         for name, value in asdict(self).items():
-            if name == "elapsed_s":
+            if name == "elapsed_s" or (self.queue_type != "fifo" and name in self.FIFO_COUNTS):
                 continue
             if isinstance(value, Mapping):
                 out.update({f"{name}.{k}": v for k, v in sorted(value.items())})
@@ -637,7 +710,9 @@ def campaign_table(results: Sequence[CampaignResult]):
 
     columns = {}
     for result in results:
-        row = {k: v for k, v in result.summary().items() if k not in ("handler", "random_state")}
+        row = {
+            k: v for k, v in result.summary().items() if k not in ("handler", "random_state", "queue_type")
+        }
         row.update({f"violation: {k}": v for k, v in result.violations().items()})
         columns[result.handler] = row
     return pd.DataFrame(columns).fillna(0).astype(int)
@@ -682,13 +757,15 @@ def run_campaign(
     handler: str = "reference",
     random_state: int | np.random.Generator = 0,
     *,
-    rates: FaultRates = FaultRates(),
+    rates: FaultRates | None = None,
     endpoint_url: str | None = None,
     max_receive_count: int = 5,
     visibility_timeout_s: int = 180,
     function_timeout_s: float = 30.0,
     batch_size: int = 10,
     idempotency_expiry_s: int = 2_592_000,
+    queue_type: str = "standard",
+    message_groups: int | None = None,
 ) -> CampaignResult:
     """Run one seeded fault campaign and check the invariants.
 
@@ -696,10 +773,12 @@ def run_campaign(
     ----------
     n_messages : int
         Messages sent (valid, producer duplicates, malformed and hostile), >= 20.
-    handler : {"reference", "naive"}
-        Claim-first reference or the seed's check-process-mark counter-example.
+    handler : {"reference", "naive", "unordered"}
+        Claim-first reference, the seed's check-process-mark counter-example, or the
+        reference without the FIFO rule (each record its own batch).
     random_state : int or numpy.random.Generator
-    rates : FaultRates
+    rates : FaultRates, optional
+        Default ``FaultRates()``, or :data:`FIFO_FAULT_RATES` for a FIFO queue.
     endpoint_url : str, optional
         AWS endpoint (moto server, LocalStack); default ``AWS_ENDPOINT_URL`` or, when
         unset, in-process moto.
@@ -719,6 +798,10 @@ def run_campaign(
         expiry is by design, and tested in ``tests/unit/handler/test_handler_processor.py``;
         the campaign checks behaviour within the window. ``simulated_s`` in the result
         says how much simulated time the run took.
+    queue_type : {"standard", "fifo"}
+        Source queue (and DLQ) type of the deployed stack.
+    message_groups : int, optional
+        FIFO only: number of message groups (default one per 25 messages, at least 2).
 
     Returns
     -------
@@ -726,8 +809,27 @@ def run_campaign(
     """
     if handler not in HANDLERS:
         raise HandlerError(f"handler={handler!r} must be one of {HANDLERS}")
+    if queue_type not in QUEUE_TYPES:
+        raise HandlerError(f"queue_type={queue_type!r} must be one of {QUEUE_TYPES}")
+    fifo = queue_type == "fifo"
+    if rates is None:
+        rates = FIFO_FAULT_RATES if fifo else FaultRates()
+    if fifo and rates.concurrent_duplicate:
+        raise HandlerError(
+            f"rates.concurrent_duplicate={rates.concurrent_duplicate!r} must be 0 for a FIFO "
+            "queue: SQS does not deliver a message group to two consumers at once"
+        )
+    if message_groups is None:
+        message_groups = max(2, n_messages // 25) if fifo else 0
+    elif not fifo or _check_count("message_groups", message_groups, 1) > 99:
+        raise HandlerError(
+            f"message_groups={message_groups!r} must be an integer in [1, 99], for a FIFO queue only"
+        )
     seed = int(random_state) if isinstance(random_state, (int, np.integer)) else None
     plan = plan_campaign(n_messages, rates, random_state)
+    groups = (
+        tuple(message_group_of_body(body, message_groups) for body in plan.bodies) if fifo else ()
+    )
     started = time.perf_counter()
     with local_aws(endpoint_url) as endpoint:
         clients = make_clients("us-east-1", endpoint)
@@ -737,16 +839,17 @@ def run_campaign(
             name_prefix=prefix,
             max_receive_count=max_receive_count,
             visibility_timeout_s=visibility_timeout_s,
+            queue_type=queue_type,
         )
         clock = SimClock()
-        injector = FaultInjector(plan, clients.sqs)
+        injector = FaultInjector(plan, clients.sqs, fifo=fifo)
         config = infra.handler_config(
             idempotency_expiry_s=int(idempotency_expiry_s),
             function_timeout_s=math.ceil(function_timeout_s),
         )
         faulty_dynamodb = _FaultyDynamoDB(clients.dynamodb, injector)
         sink = _FaultySink(S3ResultSink(clients.s3, infra.bucket_name), injector)
-        if handler == "reference":
+        if handler in ("reference", "unordered"):
             ports = Ports(
                 store=DynamoDBIdempotencyStore(faulty_dynamodb, infra.table_name),
                 sink=sink,
@@ -780,7 +883,15 @@ def run_campaign(
                 if _seq_of(r) in envelope_faults else r
                 for r in event["Records"]
             ]
-            return handle_sqs_batch({**event, "Records": records}, context, process, logger)
+            if not getattr(injector._local, "twin", False):
+                injector.current_batch = list(event["Records"])
+            if handler != "unordered":
+                return handle_sqs_batch({**event, "Records": records}, context, process, logger)
+            failures = []  # each record alone: no failure can hold back its group
+            for record in records:
+                response = handle_sqs_batch({"Records": [record]}, context, process, logger)
+                failures += response["batchItemFailures"]
+            return {"batchItemFailures": failures}
 
         def make_esm(size: int) -> LocalEventSourceMapping:
             return LocalEventSourceMapping(
@@ -796,19 +907,21 @@ def run_campaign(
         esm = make_esm(batch_size)
         # The second consumer of an episode receives one message: the one whose
         # visibility just ran out (everything before it in the queue is in flight).
+        # FIFO: the twin is handed the primary's whole batch instead.
         injector.twin_esm = make_esm(1)
         injector.twin_esm.retry_delay_s = None
         try:
             drained, left = _feed_and_drain(
-                esm, injector, clients.sqs, infra.queue_url, plan, clock, visibility_timeout_s
+                esm, injector, clients.sqs, infra.queue_url, plan, clock, visibility_timeout_s,
+                groups,
             )
-            dlq = receive_all(clients, infra.dlq_url)
+            dlq = receive_all(clients, infra.dlq_url, consume=fifo)
             versions = object_versions(clients, infra.bucket_name, config.result_prefix)
         finally:
             logger.removeHandler(audit)
     return _assess(
         plan, handler, seed, injector, drained, left, dlq, versions, config.result_prefix,
-        audit, time.perf_counter() - started, (clock() - SIM_EPOCH_MS) // 1000,
+        audit, time.perf_counter() - started, (clock() - SIM_EPOCH_MS) // 1000, groups,
     )
 
 
@@ -839,7 +952,7 @@ def cobatched_with_poison(batches: Sequence[Sequence[int]], poison: frozenset[in
     return exposed
 
 
-def _feed_and_drain(esm, injector, sqs, queue_url, plan, clock, visibility_timeout_s):
+def _feed_and_drain(esm, injector, sqs, queue_url, plan, clock, visibility_timeout_s, groups=()):
     """Send the plan in waves (the producer keeps the queue ~``_FEED_CHUNK`` deep: moto's
     receive cost grows with queue depth) and poll until everything is settled."""
     counts = _DrainCounts()
@@ -847,7 +960,9 @@ def _feed_and_drain(esm, injector, sqs, queue_url, plan, clock, visibility_timeo
     next_seq, total, idle = 0, len(plan.bodies), 0
     while counts.invocations < 50 * total:
         if next_seq < total and esm.queue_depth() < _FEED_LOW_WATER:
-            seq_of.update(_send(sqs, queue_url, plan, next_seq, min(total, next_seq + _FEED_CHUNK)))
+            seq_of.update(
+                _send(sqs, queue_url, plan, next_seq, min(total, next_seq + _FEED_CHUNK), groups)
+            )
             next_seq = min(total, next_seq + _FEED_CHUNK)
         batch = esm.poll_once()
         if batch is None:
@@ -876,8 +991,13 @@ def _feed_and_drain(esm, injector, sqs, queue_url, plan, clock, visibility_timeo
 _MAX_BATCH_BODY_BYTES = 900_000
 
 
-def _send(sqs: Any, queue_url: str, plan: CampaignPlan, first: int, stop: int) -> dict[str, int]:
-    """Send seqs ``first``..``stop - 1`` in batches of up to 10; returns ``{MessageId: seq}``."""
+def _send(
+    sqs: Any, queue_url: str, plan: CampaignPlan, first: int, stop: int, groups: Sequence[str] = ()
+) -> dict[str, int]:
+    """Send seqs ``first``..``stop - 1`` in batches of up to 10; returns ``{MessageId: seq}``.
+
+    FIFO (``groups`` given): each with its message group and a deduplication id of its
+    own, so producer duplicates reach the handler."""
     chunks: list[list[int]] = [[]]
     size = 0
     for seq in range(first, stop):
@@ -897,6 +1017,11 @@ def _send(sqs: Any, queue_url: str, plan: CampaignPlan, first: int, stop: int) -
                     SEQ_ATTRIBUTE: {"DataType": "Number", "StringValue": str(seq)},
                     "correlationId": {"DataType": "String", "StringValue": f"campaign-{seq}"},
                 },
+                **(
+                    {"MessageGroupId": groups[seq], "MessageDeduplicationId": f"campaign-{seq}"}
+                    if groups
+                    else {}
+                ),
             }
             for seq in chunk
         ]
@@ -907,11 +1032,54 @@ def _send(sqs: Any, queue_url: str, plan: CampaignPlan, first: int, stop: int) -
     return seq_of
 
 
+def held_back_by_poison(
+    dlq_seqs: Set[int], poison: Set[int], groups: Sequence[str]
+) -> set[int]:
+    """FIFO: valid seqs in the DLQ behind a poison message of their group that is there too.
+
+    Parameters
+    ----------
+    dlq_seqs : set of int
+        Seqs found in the DLQ.
+    poison : set of int
+        Seqs of poison (malformed) messages.
+    groups : sequence of str
+        Message group of every seq.
+    """
+    first_poison: dict[str, int] = {}
+    for seq in dlq_seqs & poison:
+        first_poison[groups[seq]] = min(seq, first_poison.get(groups[seq], seq))
+    return {
+        seq for seq in dlq_seqs - poison
+        if groups[seq] in first_poison and first_poison[groups[seq]] < seq
+    }
+
+
+def effects_out_of_group_order(effects: Sequence[int], groups: Sequence[str]) -> int:
+    """Effects (result writes, by message seq, in write order) that came after an effect
+    of a later message of the same group: 0 when every group's effects follow send order.
+    A rewrite of the same message (after an interruption) is in order."""
+    highest: dict[str, int] = {}
+    late = 0
+    for seq in effects:
+        group = groups[seq]
+        if seq < highest.get(group, -1):
+            late += 1
+        else:
+            highest[group] = seq
+    return late
+
+
 def _assess(
     plan, handler, seed, injector, drained, left, dlq, versions, prefix, audit, elapsed_s,
-    simulated_s,
+    simulated_s, groups=(),
 ):
     dlq_seqs = {int(m["MessageAttributes"][SEQ_ATTRIBUTE]["StringValue"]) for m in dlq}
+    held_back = held_back_by_poison(dlq_seqs, plan.malformed, groups) if groups else set()
+    seqs_of: dict[str, set[int]] = {}
+    for seq, document_id in enumerate(plan.document_ids):
+        if document_id is not None:
+            seqs_of.setdefault(document_id, set()).add(seq)
     expected = {}
     for seq, document_id in enumerate(plan.document_ids):
         if document_id is not None:
@@ -920,7 +1088,7 @@ def _assess(
     for key, (document_id, etag) in expected.items():
         etags = versions.get(key, [])
         if not etags:
-            missing += 1
+            missing += int(not seqs_of[document_id] <= held_back)
             continue
         if any(e != etag for e in etags):
             differing += 1
@@ -930,7 +1098,7 @@ def _assess(
                 twice_allowed += 1
             else:
                 twice_violation += 1
-    valid_in_dlq = len(dlq_seqs - plan.malformed)
+    valid_in_dlq = len(dlq_seqs - plan.malformed - held_back)
     lost = sum(
         1
         for seq, document_id in enumerate(plan.document_ids)
@@ -964,8 +1132,12 @@ def _assess(
         messages_lost=lost,
         failure_logs_missing_fields=audit.missing_fields,
         valid_cobatched_with_poison=len(drained.cobatched_with_poison),
-        valid_cobatched_with_poison_in_dlq=len(drained.cobatched_with_poison & dlq_seqs),
+        valid_cobatched_with_poison_in_dlq=len((drained.cobatched_with_poison & dlq_seqs) - held_back),
         unplanned_crashed_invocations=drained.unplanned_crashes,
         simulated_s=int(simulated_s),
+        queue_type="fifo" if groups else "standard",
+        message_groups=len(set(groups)),
+        effects_out_of_group_order=effects_out_of_group_order(injector.effects, groups) if groups else 0,
+        valid_dead_lettered_behind_poison=len(held_back),
         elapsed_s=elapsed_s,
     )

@@ -223,8 +223,15 @@ def object_versions(clients: AwsClients, bucket_name: str, prefix: str) -> dict[
     return versions
 
 
-def receive_all(clients: AwsClients, queue_url: str, visibility_timeout_s: int = 600) -> list[dict]:
-    """Receive every visible message of a queue (e.g. the DLQ) without deleting it."""
+def receive_all(
+    clients: AwsClients, queue_url: str, visibility_timeout_s: int = 600, consume: bool = False
+) -> list[dict]:
+    """Receive every visible message of a queue (e.g. the DLQ).
+
+    Without ``consume`` the messages stay in the queue (in flight). A FIFO queue hands
+    out no more messages of a group while some are in flight, so reading a whole FIFO
+    queue needs ``consume=True``: each batch is deleted once read.
+    """
     messages: list[dict] = []
     while True:
         batch = clients.sqs.receive_message(
@@ -238,3 +245,8 @@ def receive_all(clients: AwsClients, queue_url: str, visibility_timeout_s: int =
         if not batch:
             return messages
         messages.extend(batch)
+        if consume:
+            clients.sqs.delete_message_batch(
+                QueueUrl=queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
+            )

@@ -283,3 +283,59 @@ def test_make_deploy_then_smoke_test_against_the_moto_server(moto_server, tmp_pa
         assert outputs.is_fifo and outputs.function_name == "mk-processor"
         code, lines = _run_smoke("mk-dev", outputs, capsys)
     assert code == 0, lines
+
+
+def _depth(sqs, queue_url):
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+def test_fifo_stack_deduplicates_by_content_unless_ids_differ(aws):
+    outputs = deploy_on_moto(
+        "stack-dedup", {"NamePrefix": "dd", "QueueType": "fifo", "ContentBasedDeduplication": "true"}
+    )
+    sqs = client("sqs")
+    body = json.dumps({"documentId": "doc-1"})
+    for _ in range(2):  # the deduplication id is the SHA-256 of the body: sent once
+        sqs.send_message(QueueUrl=outputs.queue_url, MessageBody=body, MessageGroupId="g")
+    assert _depth(sqs, outputs.queue_url) == 1
+    for dedup_id in ("x-1", "x-2"):  # explicit ids override content-based deduplication
+        sqs.send_message(
+            QueueUrl=outputs.queue_url, MessageBody=body, MessageGroupId="g",
+            MessageDeduplicationId=dedup_id,
+        )
+    assert _depth(sqs, outputs.queue_url) == 3
+
+
+def test_fifo_stack_holds_a_failed_group_back_and_dead_letters_it_in_order(aws, capsys):
+    """Deployed handler + local poller on a FIFO stack: a poison message stops its group
+    (the message behind it is reported unprocessed), the other group goes on, and the
+    poison message takes the message held behind it to the DLQ after maxReceiveCount."""
+    outputs = deploy_on_moto("stack-fifo-e2e", {**PARAMETERS, "QueueType": "fifo"})
+    sqs, lam = client("sqs"), client("lambda")
+    ids = {}
+    for name, group in [("a1", "A"), ("a2", "A"), ("b1", "B"), ("a3", "A"), ("b2", "B")]:
+        body = "not json" if name == "a2" else json.dumps({"documentId": f"doc-{name}"})
+        ids[name] = sqs.send_message(
+            QueueUrl=outputs.queue_url, MessageBody=body, MessageGroupId=group,
+            MessageDeduplicationId=name,
+        )["MessageId"]
+    with cold_start(function_environment(lam, outputs.function_name)) as app:
+        esm = local_event_source_mapping(lam, sqs, outputs, app.handler, retry_delay_s=0)
+        first = esm.poll_once()
+        assert first.message_ids == tuple(ids.values())  # one batch, in send order
+        assert first.failed_ids == {ids["a2"], ids["a3"]}
+        drained = esm.drain()
+    # a2 and a3 come back together until the next receive after maxReceiveCount (3)
+    assert drained.invocations == PARAMETERS["MaxReceiveCount"] - 1
+    assert all(b.message_ids == (ids["a2"], ids["a3"]) for b in drained.batches)
+    listing = client("s3").list_objects_v2(Bucket=outputs.bucket_name)["Contents"]
+    assert {o["Key"] for o in listing} == {f"out/v1/doc-{n}.json" for n in ("a1", "b1", "b2")}
+    dead = sqs.receive_message(QueueUrl=outputs.dead_letter_queue_url, MaxNumberOfMessages=10)
+    assert [m["MessageId"] for m in dead["Messages"]] == [ids["a2"], ids["a3"]]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    blocked = [line for line in lines if line.get("errorType") == "MessageGroupBlockedError"]
+    assert len(blocked) == PARAMETERS["MaxReceiveCount"]  # a3, once per receive
+    assert all(b["documentId"] == "doc-a3" and b["messageGroupId"] == "A" for b in blocked)
