@@ -339,3 +339,26 @@ def test_fifo_stack_holds_a_failed_group_back_and_dead_letters_it_in_order(aws, 
     blocked = [line for line in lines if line.get("errorType") == "MessageGroupBlockedError"]
     assert len(blocked) == PARAMETERS["MaxReceiveCount"]  # a3, once per receive
     assert all(b["documentId"] == "doc-a3" and b["messageGroupId"] == "A" for b in blocked)
+
+
+def test_fifo_batch_size_one_keeps_the_followers_out_of_the_dlq(inprocess):
+    """With BatchSize 1 nothing is received behind a failing message (its group is in
+    flight), so only the poison message reaches the DLQ and its follower is processed."""
+    outputs = deploy_on_moto("stack-fifo-one", {**PARAMETERS, "QueueType": "fifo", "BatchSize": 1})
+    sqs, lam = client("sqs"), client("lambda")
+    ids = {}
+    for name in ("a1", "a2", "a3"):
+        body = "not json" if name == "a2" else json.dumps({"documentId": f"doc-{name}"})
+        ids[name] = sqs.send_message(
+            QueueUrl=outputs.queue_url, MessageBody=body, MessageGroupId="A", MessageDeduplicationId=name
+        )["MessageId"]
+    with cold_start(function_environment(lam, outputs.function_name)) as app:
+        drained = local_event_source_mapping(lam, sqs, outputs, app.handler, retry_delay_s=0).drain()
+    # a1 once, a2 MaxReceiveCount times, a3 once after a2 went to the DLQ
+    assert [b.message_ids for b in drained.batches] == (
+        [(ids["a1"],)] + [(ids["a2"],)] * PARAMETERS["MaxReceiveCount"] + [(ids["a3"],)]
+    )
+    dead = sqs.receive_message(QueueUrl=outputs.dead_letter_queue_url, MaxNumberOfMessages=10)
+    assert [m["MessageId"] for m in dead["Messages"]] == [ids["a2"]]
+    listing = client("s3").list_objects_v2(Bucket=outputs.bucket_name)["Contents"]
+    assert {o["Key"] for o in listing} == {"out/v1/doc-a1.json", "out/v1/doc-a3.json"}
