@@ -24,6 +24,7 @@ from handler_harness.stack import (
     function_zip,
     function_zip_key,
     load_template,
+    main,
     template_defaults,
 )
 from handler_reference import batch
@@ -286,3 +287,10 @@ def test_unzipped_package_cold_starts_and_handles_an_empty_batch(tmp_path):
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result == {"response": {"batchItemFailures": []}, "heavy": []}
+
+
+def test_package_command_writes_the_zip_under_its_key(tmp_path, capsys):
+    assert main(["package", "--out-dir", str(tmp_path)]) == 0
+    key = capsys.readouterr().out.strip()
+    assert key == function_zip_key(function_zip())
+    assert (tmp_path / key).read_bytes() == function_zip()
