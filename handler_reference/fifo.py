@@ -10,9 +10,11 @@ being processed - while other groups go on (the per-group variant of AWS's advic
 
 A record counts as FIFO when its ``eventSourceARN`` ends in ``.fifo``; standard queues
 can carry a ``MessageGroupId`` too (fair queues) without any ordering, so the attribute
-alone does not make a batch FIFO. A FIFO record without a ``MessageGroupId`` (which SQS
-never sends) cannot be placed in a group: it is held back by any earlier failure, and
-once it fails or is held back, so is every later record (it may belong to any group).
+alone does not make a batch FIFO. A FIFO record whose ``MessageGroupId`` cannot be read
+(SQS always sends it; only a corrupted event lacks it) is processed on its own: it
+neither holds back nor is held back, as in Powertools. Stopping every later record
+instead would let one corrupted record stall - and, over ``maxReceiveCount`` receives,
+dead-letter - the messages of every other group in its batches.
 """
 
 from __future__ import annotations
@@ -45,20 +47,13 @@ class GroupGate:
 
     def __init__(self) -> None:
         self._failed: dict[str, str] = {}  # group -> messageId of its first failure
-        self._ungrouped_failure: str | None = None
 
     def check(self, record: Mapping[str, Any]) -> None:
         """Raise :class:`MessageGroupBlockedError` if an earlier record blocks this one."""
         if not is_fifo_record(record):
             return
         group = message_group_of(record)
-        first = self._ungrouped_failure
-        if first is None:
-            first = (
-                self._failed.get(group)
-                if group is not None
-                else next(iter(self._failed.values()), None)
-            )
+        first = self._failed.get(group) if group is not None else None
         if first is not None:
             raise MessageGroupBlockedError(
                 f"not processed: message {first} of message group {group!r} failed earlier "
@@ -67,11 +62,6 @@ class GroupGate:
 
     def failed(self, record: Mapping[str, Any]) -> None:
         """Record that ``record`` failed: later records of its group are blocked."""
-        if not is_fifo_record(record):
-            return
-        group = message_group_of(record)
-        message_id = str(record.get("messageId"))
-        if group is None:
-            self._ungrouped_failure = self._ungrouped_failure or message_id
-        else:
-            self._failed.setdefault(group, message_id)
+        group = message_group_of(record) if is_fifo_record(record) else None
+        if group is not None:
+            self._failed.setdefault(group, str(record.get("messageId")))

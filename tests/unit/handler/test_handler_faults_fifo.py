@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from handler_reference.errors import HandlerError
@@ -50,7 +52,7 @@ def test_message_groups_follow_the_body():
 
 
 def test_fifo_only_counts_stay_out_of_a_standard_summary():
-    fields = {name: 0 for name in CampaignResult.__dataclass_fields__}
+    fields = dict.fromkeys((f.name for f in dataclasses.fields(CampaignResult)), 0)
     fields.update(handler="reference", random_state=0, faults_injected={}, failures_logged={})
     standard = CampaignResult(**{**fields, "queue_type": "standard", "elapsed_s": 0.0})
     fifo = CampaignResult(**{**fields, "queue_type": "fifo", "elapsed_s": 0.0})

@@ -113,13 +113,15 @@ def test_standard_queue_groups_do_not_order_anything():
     assert "messageGroupId" not in lines[0]
 
 
-def test_a_fifo_record_without_a_group_blocks_and_is_blocked_by_everything_later():
-    records = [record("a1", "A"), record("x1", None), record("b1", "B")]
+def test_a_fifo_record_whose_group_cannot_be_read_is_processed_on_its_own():
+    # SQS always sends MessageGroupId; only a corrupted event lacks it. Such a record
+    # neither holds back nor is held back (as Powertools does): stopping everything after
+    # it would let one corrupted record dead-letter other groups' messages.
+    records = [record("a1", "A"), record("x1", None), record("a2", "A"), record("b1", "B")]
     failures, processed, _ = run(records, failing={"x1"})
-    assert failures == ["x1", "b1"] and processed == ["a1", "x1"]
-    # x1 is held back by a1, and since x1 may belong to any group, so is everything after it
+    assert failures == ["x1"] and processed == ["a1", "x1", "a2", "b1"]
     failures, processed, _ = run(records, failing={"a1"})
-    assert failures == ["a1", "x1", "b1"] and processed == ["a1"]
+    assert failures == ["a1", "a2"] and processed == ["a1", "x1", "b1"]
 
 
 def test_gate_helpers():
@@ -140,7 +142,7 @@ def test_gate_helpers():
 
 
 batches = st.lists(
-    st.tuples(st.sampled_from("ABC"), st.booleans()), min_size=1, max_size=10
+    st.tuples(st.sampled_from(["A", "B", "C", None]), st.booleans()), min_size=1, max_size=10
 )
 
 
@@ -151,10 +153,13 @@ def test_same_failures_and_processing_order_as_powertools(spec):
     failing = {f"m{i}" for i, (_, fails) in enumerate(spec) if fails}
     ours = run(records, failing)[:2]
     assert ours == powertools(records, failing)
-    # and the rule itself: per group, everything from the first failure on is reported
+    # and the rule itself: per group, everything from the first failure on is reported;
+    # a record without a group fails alone, if at all
     failures, processed = ours
+    ungrouped = [r["messageId"] for r in records if "MessageGroupId" not in r["attributes"]]
+    assert [i for i in ungrouped if i in failures] == [i for i in ungrouped if i in failing]
     for group in "ABC":
-        ids = [r["messageId"] for r in records if r["attributes"]["MessageGroupId"] == group]
+        ids = [r["messageId"] for r in records if r["attributes"].get("MessageGroupId") == group]
         first = next((k for k, i in enumerate(ids) if i in failing), len(ids))
         assert [i for i in ids if i in failures] == ids[first:]
         assert [i for i in processed if i in ids] == ids[: first + 1][: len(ids)]
