@@ -86,7 +86,7 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
@@ -221,6 +221,8 @@ class FaultRates:
 #: FIFO: SQS never gives a message to a second consumer while its group has messages in
 #: flight, so no concurrent duplicate delivery; everything else as for standard queues.
 FIFO_FAULT_RATES = FaultRates(concurrent_duplicate=0.0)
+#: Default number of message groups of a FIFO campaign.
+FIFO_MESSAGE_GROUPS = 8
 
 
 def message_group_of_body(body: str, n_groups: int) -> str:
@@ -467,17 +469,26 @@ class FaultInjector:
                 },
                 operation.__name__,
             )
+        completed_already = False
         try:
             result = operation(**kwargs)
+            completed_already = bool(result.get("Item")) if isinstance(result, Mapping) else False
+        except ClientError as exc:
+            old = exc.response.get("Item") or {}
+            completed_already = (old.get("status") or {}).get("S") == "COMPLETED"
+            raise
         finally:
             if is_first:
                 ctx.first_store_call_done = True
-                self._after_first_store_call(ctx)
+                self._after_first_store_call(ctx, completed_already)
         if is_mark and self._take(ctx, "crash_after_mark"):
             raise InvocationCrash("injected crash after the mark, before the delete")
         return result
 
-    def _after_first_store_call(self, ctx: _RecordContext) -> None:
+    def _after_first_store_call(self, ctx: _RecordContext, completed_already: bool = False) -> None:
+        """Rendezvous of an episode's twin; or start a planned episode. FIFO: not on a
+        document that is already completed (the whole-batch twin of an earlier episode can
+        have processed it), where a second delivery could not overlap anything."""
         if not ctx.primary:
             episode = self._twin_episode
             if (
@@ -487,6 +498,8 @@ class FaultInjector:
             ):
                 episode.twin_reached.set()
                 episode.primary_done.wait(_EPISODE_TIMEOUT_S)
+            return
+        if self.fifo and completed_already:
             return
         for kind in ("concurrent_duplicate", "visibility_expiry"):
             if self._take(ctx, kind):
@@ -499,11 +512,12 @@ class FaultInjector:
             raise HandlerError("FaultInjector.twin_esm must be set before a two-thread episode")
         episode = _Episode(ctx.document_id)
         self._twin_episode = episode
+        work: Callable[[], Any]
         if kind == "visibility_expiry" and self.fifo:
             # The batch's visibility timeout runs out while we are still working: FIFO
             # unlocks the groups and another consumer receives the whole batch again.
             batch = [dict(r) for r in self.current_batch]
-            work = lambda: self.twin_esm.invoke(batch)  # noqa: E731
+            work = lambda: twin_esm.invoke(batch)  # noqa: E731
         elif kind == "visibility_expiry":
             # The visibility timeout runs out while we are still working: the message
             # becomes visible and another consumer receives it (new receipt handle).
@@ -801,7 +815,8 @@ def run_campaign(
     queue_type : {"standard", "fifo"}
         Source queue (and DLQ) type of the deployed stack.
     message_groups : int, optional
-        FIFO only: number of message groups (default one per 25 messages, at least 2).
+        FIFO only: number of message groups (default :data:`FIFO_MESSAGE_GROUPS`, 8, so a
+        batch of 10 usually holds several messages of one group and the FIFO rule matters).
 
     Returns
     -------
@@ -820,7 +835,7 @@ def run_campaign(
             "queue: SQS does not deliver a message group to two consumers at once"
         )
     if message_groups is None:
-        message_groups = max(2, n_messages // 25) if fifo else 0
+        message_groups = FIFO_MESSAGE_GROUPS if fifo else 0
     elif not fifo or _check_count("message_groups", message_groups, 1) > 99:
         raise HandlerError(
             f"message_groups={message_groups!r} must be an integer in [1, 99], for a FIFO queue only"

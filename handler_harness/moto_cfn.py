@@ -25,14 +25,14 @@ import threading
 from typing import Any
 
 _LOCK = threading.Lock()
-_INSTALLED = False
+_STATE = {"installed": False}
 #: Strong references: ``CloudFormationModel.__subclasses__()`` only holds weak ones.
 _MODELS: list[type] = []
 
 
 def _metric_data_queries(metrics: list[dict[str, Any]]) -> list[Any]:
     """CloudFormation ``Metrics`` -> moto's ``MetricDataQuery`` objects (as its API does)."""
-    from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat
+    from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat  # noqa: PLC0415 (moto loads on install only)
 
     queries = []
     for query in metrics:
@@ -52,23 +52,23 @@ def _metric_data_queries(metrics: list[dict[str, Any]]) -> list[Any]:
                 stat=stat["Stat"],
                 unit=stat.get("Unit"),
             )
-        queries.append(
-            MetricDataQuery(
-                query_id=query["Id"],
-                label=query.get("Label"),
-                period=query.get("Period"),
-                return_data=str(query.get("ReturnData", True)).lower(),
-                expression=query.get("Expression"),
-                metric_stat=metric_stat,
-            )
-        )
+        # as moto's own PutMetricAlarm passes them (absent label and period as None)
+        fields: dict[str, Any] = {
+            "query_id": query["Id"],
+            "label": query.get("Label"),
+            "period": query.get("Period"),
+            "return_data": str(query.get("ReturnData", True)).lower(),
+            "expression": query.get("Expression"),
+            "metric_stat": metric_stat,
+        }
+        queries.append(MetricDataQuery(**fields))
     return queries
 
 
 def _define_models() -> tuple[type, type]:
-    from moto.cloudwatch.models import cloudwatch_backends
-    from moto.core.common_models import CloudFormationModel
-    from moto.logs.models import logs_backends
+    from moto.cloudwatch.models import cloudwatch_backends  # noqa: PLC0415 (moto loads on install only)
+    from moto.core.common_models import CloudFormationModel  # noqa: PLC0415 (moto loads on install only)
+    from moto.logs.models import logs_backends  # noqa: PLC0415 (moto loads on install only)
 
     class CloudFormationAlarm(CloudFormationModel):
         """``AWS::CloudWatch::Alarm`` -> ``PutMetricAlarm`` on moto's CloudWatch backend."""
@@ -168,9 +168,9 @@ def _define_models() -> tuple[type, type]:
 
 def _wrap_existing_models(model_map: dict[str, type]) -> None:
     """Bucket versioning and table TTL right after moto creates them; role policies as JSON."""
-    from moto.dynamodb.models import dynamodb_backends
-    from moto.s3.models import s3_backends
-    from moto.utilities.utils import get_partition
+    from moto.dynamodb.models import dynamodb_backends  # noqa: PLC0415 (moto loads on install only)
+    from moto.s3.models import s3_backends  # noqa: PLC0415 (moto loads on install only)
+    from moto.utilities.utils import get_partition  # noqa: PLC0415 (moto loads on install only)
 
     bucket_model = model_map["AWS::S3::Bucket"]
     table_model = model_map["AWS::DynamoDB::Table"]
@@ -242,7 +242,7 @@ def _wrap_existing_models(model_map: dict[str, type]) -> None:
 
 
 def _refresh_outputs_after_change_sets() -> None:
-    from moto.cloudformation.models import ChangeSet
+    from moto.cloudformation.models import ChangeSet  # noqa: PLC0415 (moto loads on install only)
 
     apply = ChangeSet.apply
 
@@ -256,15 +256,14 @@ def _refresh_outputs_after_change_sets() -> None:
 
 def install() -> None:
     """Teach moto's CloudFormation the resources and properties the template needs (idempotent)."""
-    global _INSTALLED
     with _LOCK:
-        if _INSTALLED:
+        if _STATE["installed"]:
             return
-        from moto.cloudformation import parsing
+        from moto.cloudformation import parsing  # noqa: PLC0415 (moto loads on install only)
 
         _MODELS.extend(_define_models())  # subclassing registers them with moto
         parsing.get_model_map.cache_clear()
         parsing.get_name_type_map.cache_clear()
         _wrap_existing_models(parsing.get_model_map())
         _refresh_outputs_after_change_sets()
-        _INSTALLED = True
+        _STATE["installed"] = True

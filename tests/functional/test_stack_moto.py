@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from handler_harness import moto_cfn, smoke
+from handler_harness.infra import DUMMY_AWS_ENV, patched_environ
 from handler_harness.stack import (
     client,
     cold_start,
@@ -27,7 +28,6 @@ from handler_harness.stack import (
 )
 from handler_reference.config import load_config
 from handler_reference.iam import handler_policy
-from handler_harness.infra import DUMMY_AWS_ENV, patched_environ
 from handler_reference.processor import parse_command, render_result
 
 REPO = Path(__file__).resolve().parents[2]

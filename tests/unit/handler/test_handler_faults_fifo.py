@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 
-from handler_reference.errors import HandlerError
 from handler_harness.faults import (
     CampaignResult,
     FaultRates,
@@ -15,6 +14,7 @@ from handler_harness.faults import (
     message_group_of_body,
     run_campaign,
 )
+from handler_reference.errors import HandlerError
 
 #          seq: 0    1    2    3    4    5    6
 GROUPS = ("a", "a", "b", "a", "b", "b", "a")
