@@ -40,13 +40,12 @@ def test_bad_pattern_and_missing_traffic():
         load_scenario({"traffic": {"pattern": "steady", "mean_rps": 1}, "lambda": {"front_door": "cloudfront"}})
 
 
-def test_bad_traffic_values_become_scenario_errors():
-    sc = load_scenario({"traffic": {"pattern": "steady", "mean_rps": -3}})
-    with pytest.raises(ScenarioError, match="mean_rps"):
-        sc.traffic_series()
-    sc = load_scenario({"traffic": {"pattern": "steady", "mean_rps": 1, "step_s": 7}})
-    with pytest.raises(ScenarioError, match="step_s"):
-        sc.traffic_series()
+def test_bad_traffic_values_are_refused_when_the_scenario_is_loaded():
+    # the schema refuses them before any series is built (they used to fail in traffic_series())
+    with pytest.raises(ScenarioError, match=r"traffic\.mean_rps=-3 is not allowed"):
+        load_scenario({"traffic": {"pattern": "steady", "mean_rps": -3}})
+    with pytest.raises(ScenarioError, match=r"traffic\.step_s=7 is not allowed: expected a step that divides"):
+        load_scenario({"traffic": {"pattern": "steady", "mean_rps": 1, "step_s": 7}})
 
 
 def test_workload_and_team_pass_through():
@@ -70,6 +69,7 @@ def test_sum_growth_and_scale():
 
 
 def test_dotted_overrides():
-    sc = load_scenario(small(), overrides={"traffic.mean_rps": 7.5, "containers.fargate.vcpu": 1})
+    sc = load_scenario(small(), overrides={"traffic.mean_rps": 7.5, "containers.fargate.vcpu": 1,
+                                           "containers.fargate.memory_gb": 2})  # a valid task size
     assert sc.traffic["mean_rps"] == 7.5 and sc.containers["fargate"]["vcpu"] == 1
     assert sc.with_overrides({"work.memory_mb": 2048}).work.memory_mb == 2048
