@@ -106,6 +106,7 @@ def build_traffic(block: Mapping[str, Any], *, base_dir: str | Path | None = Non
     pattern = block.pop("pattern")
     horizon_days = float(block.pop("horizon_days", horizon_days or tr.DEFAULT_HORIZON_DAYS))
     step = block.pop("step_s", None)
+    inherited_step = step_s  # a component of a sum takes the sum's step (a trace is resampled to it)
     step_s = float(step if step is not None else (step_s or tr.DEFAULT_STEP_S))
     random_state = block.pop("random_state", None)
     factor = block.pop("scale", None)
@@ -115,7 +116,8 @@ def build_traffic(block: Mapping[str, Any], *, base_dir: str | Path | None = Non
         start = start.tz_localize("UTC")
     try:
         if pattern == "trace":
-            rate, step_s, start = _load_trace(block, base_dir, horizon_days, step, step_s)
+            rate, step_s, start = _load_trace(block, base_dir, horizon_days,
+                                              step if step is not None else inherited_step, step_s)
         elif pattern == "sum":
             seeds = np.random.SeedSequence(random_state).spawn(len(block["components"]))
             parts = []
@@ -161,7 +163,12 @@ def _load_trace(block: Mapping[str, Any], base_dir: Any, horizon_days: float, st
         t = tr.load_csv_trace(path)
     rate, s = t.rate_rps, t.step_s
     if step_given is not None and float(step_given) != s:
-        rate, s = tr.resample(rate, s, float(step_given)), float(step_given)
+        try:
+            rate, s = tr.resample(rate, s, float(step_given)), float(step_given)
+        except CostModelError:
+            raise ScenarioError(f"traffic.step_s={step_given:g} is not allowed: expected a whole multiple or divisor "
+                                f"of the step of trace {path.name} ({s:g} s) that divides its {rate.size} steps"
+                                ) from None
     if block.get("repeat", True):
         rate = tr.tile_to_horizon(rate, s, horizon_days)
     return rate, s, t.start

@@ -183,6 +183,13 @@ class GrowthPattern(_Common):
     end_rps: _RPS_POSITIVE
     kind: choice("linear", "exponential") = None
 
+    @model_validator(mode="after")
+    def _ratio(self) -> GrowthPattern:
+        ratio = self.end_rps / self.start_rps
+        if not 1e-6 <= ratio <= 1e6:
+            raise rule_error("end_rps", self.end_rps, f"between 1e-6 and 1e6 times start_rps ({self.start_rps:g})")
+        return self
+
 
 class Trace(_Common):
     """A CSV or Azure Functions trace file."""
@@ -207,6 +214,14 @@ class Sum(_Common):
     components: list_of(Annotated[Union[Steady, Diurnal, Weekly, Bursty, Spikes, Sparse, GrowthPattern, Trace],
                                   Field(discriminator="pattern")], min_items=1, max_items=20,
                         what="traffic blocks")
+
+    @model_validator(mode="after")
+    def _traces_fill(self) -> Sum:
+        for i, comp in enumerate(self.components):
+            if comp.pattern == "trace" and comp.repeat is False:
+                raise rule_error(f"components[{i}].repeat", False, "true (the default) for a trace in a sum: every "
+                                 "component fills the sum's horizon")
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -407,6 +422,18 @@ class ContainersSetup(InputModel):
     request_timeout_s: number(gt=0, le=4000, unit="s", description="the front door's request timeout (ALB idle "
                                                                    "timeout, default 60, at most 4,000; null: none)"
                               ) | None = 60.0
+
+    @model_validator(mode="after")
+    def _tasks_fit(self, info: ValidationInfo) -> ContainersSetup:
+        prices = _prices(info)
+        spec = prices.ec2_instance_types.get(self.ec2.instance_type) if prices is not None else None
+        if spec is not None:
+            fit = int(float(spec["vcpu"]) / float(self.fargate.vcpu) + 1e-9)
+            if self.ec2.tasks_per_instance > fit:
+                raise rule_error("ec2.tasks_per_instance", self.ec2.tasks_per_instance,
+                                 f"at most {fit} tasks of {self.fargate.vcpu:g} vCPU (containers.fargate.vcpu) on "
+                                 f"{self.ec2.instance_type} ({spec['vcpu']} vCPU)")
+        return self
 
 
 class GlueSetup(InputModel):

@@ -445,9 +445,9 @@ class FunctionUrl(InputModel):
 class FrontDoor(InputModel):
     """Front doors."""
 
-    api_gateway: ApiGateway = None
-    alb: Alb = None
-    function_url: FunctionUrl = None
+    api_gateway: ApiGateway = Field(None, description="API Gateway calls: api, requests, payload_kb, free_tier")
+    alb: Alb = Field(None, description="an Application Load Balancer: hours and the four LCU dimensions")
+    function_url: FunctionUrl = Field(None, description="function URL calls: requests")
 
     @model_validator(mode="after")
     def _something(self) -> FrontDoor:
@@ -507,12 +507,12 @@ class DataTransfer(InputModel):
 class Glue(InputModel):
     """Services around the compute."""
 
-    sqs: Sqs = None
-    dynamodb: DynamoDb = None
-    logs: Logs = None
-    nat: Nat = None
-    public_ipv4: PublicIpv4 = None
-    data_transfer: DataTransfer = None
+    sqs: Sqs = Field(None, description="SQS API requests: requests, payload_kb, fifo, free_tier")
+    dynamodb: DynamoDb = Field(None, description="DynamoDB on-demand: write_request_units, read_request_units")
+    logs: Logs = Field(None, description="CloudWatch Logs: ingested_gb, stored_gb, lambda_tiers")
+    nat: Nat = Field(None, description="NAT gateways: gateway_hours, processed_gb")
+    public_ipv4: PublicIpv4 = Field(None, description="public IPv4 addresses: address_hours")
+    data_transfer: DataTransfer = Field(None, description="data transfer out: out_gb, free_tier")
 
     @model_validator(mode="after")
     def _something(self) -> Glue:
@@ -553,10 +553,13 @@ class UsageFile(InputModel):
     def _rules(self) -> UsageFile:
         present = [k for k in _PRICED if getattr(self, "lambda_" if k == "lambda" else k) is not None]
         if not present:
-            raise rule_error("", "nothing to price", "at least one of " + ", ".join(_PRICED))
-        if self.price_overrides is not None and not isinstance(self.price_overrides, (dict, str)):
+            given = sorted(self.model_fields_set - {"lambda_"})
+            raise rule_error("", f"only {', '.join(given)}" if given else "nothing",
+                             "at least one block to price: " + ", ".join(_PRICED))
+        if self.price_overrides is not None and (not isinstance(self.price_overrides, (dict, str))
+                                                 or self.price_overrides == "" or self.price_overrides == {}):
             raise rule_error("price_overrides", self.price_overrides,
-                             "a mapping {rate key: value} or the path of a YAML file")
+                             "a mapping {rate key: value} or the path of a YAML file (leave the key out for none)")
         for block in ("lambda", "lambda_managed_instances", "event_source_mappings", "fargate", "ec2"):
             items = getattr(self, "lambda_" if block == "lambda" else block) or []
             seen: set[str] = set()
