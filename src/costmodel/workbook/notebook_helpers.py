@@ -123,8 +123,9 @@ AZURE_FIXTURE = data_path("traces", "azure_resampled_3fn.csv")
 def load_report_scenario(scenario_path: str | Path, overrides: Mapping[str, Any] | None = None):
     """Load and fully validate the report's scenario (its parameters) or raise.
 
-    The file is validated as it is, then again with ``overrides`` applied (see
-    :func:`apply_overrides`) by :func:`costmodel.scenario.load.load_scenario`, and its traffic
+    The file is validated as it is, then again with ``overrides`` applied (the one override
+    function, :func:`costmodel.scenario.overrides.apply_overrides`) by
+    :func:`costmodel.scenario.load.load_scenario`, and its traffic
     series is built, so that every bad parameter fails here, in the report's first cell,
     with the library's message (parameter, value, what is allowed).
 
@@ -144,7 +145,7 @@ def load_report_scenario(scenario_path: str | Path, overrides: Mapping[str, Any]
     if not path.is_file():
         raise ScenarioError(f"scenario_path={str(scenario_path)!r} is not a file: expected a scenario YAML file")
     base = load_scenario(path)
-    scenario = load_scenario(apply_overrides(base.raw, overrides), base_dir=base.base_dir) if overrides else base
+    scenario = load_scenario(path, overrides=overrides) if overrides else base  # apply_overrides, then the schema
     scenario.traffic_series()
     return scenario
 

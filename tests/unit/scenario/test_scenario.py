@@ -70,6 +70,26 @@ def test_sum_growth_and_scale():
 
 def test_dotted_overrides():
     sc = load_scenario(small(), overrides={"traffic.mean_rps": 7.5, "containers.fargate.vcpu": 1,
-                                           "containers.fargate.memory_gb": 2})  # a valid task size
+                                           "containers.fargate.memory_gb": 2,  # a valid task size
+                                           "containers.ec2.tasks_per_instance": 2})  # that fits m7g.large
     assert sc.traffic["mean_rps"] == 7.5 and sc.containers["fargate"]["vcpu"] == 1
     assert sc.with_overrides({"work.memory_mb": 2048}).work.memory_mb == 2048
+
+
+def test_one_override_function_for_every_caller():
+    """``price_overrides.lambda.request`` means the price key ``lambda.request`` in
+    load_scenario, Scenario.with_overrides and the notebooks' apply_overrides alike (the
+    scenario loader used to nest it as price_overrides -> lambda -> request and fail)."""
+    from costmodel.scenario.overrides import apply_overrides
+    from costmodel.workbook.notebook_helpers import apply_overrides as notebook_apply
+
+    assert notebook_apply is apply_overrides
+    sc = load_scenario(small(), overrides={"price_overrides.lambda.request": 3e-7})
+    assert sc.price_overrides == {"lambda.request": 3e-7}
+    assert sc.prices().usd("lambda.request") == 3e-7
+    assert load_scenario(small()).with_overrides({"price_overrides.lambda.request": 3e-7}).price_overrides == {
+        "lambda.request": 3e-7}
+    with pytest.raises(ScenarioError, match=r"price_overrides\.lambda\.request=20000 is not allowed: expected "
+                                            r"USD per request from 0 to 10,000"):
+        load_scenario(small(), overrides={"price_overrides.lambda.request": 20000})
+
