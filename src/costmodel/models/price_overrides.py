@@ -21,6 +21,7 @@ After the overrides are applied, each tier ladder must still rise (checked by
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -39,13 +40,9 @@ RATE_FIELDS = ("value", "unit", "source_url", "retrieved", "status", "note")
 #: the value was carried over from another region's price set (the note says which).
 STATUSES = ("aws-published", "third-party", "derived", "assumption", "unconfirmed", "override")
 
-#: Rates used as divisors or billing increments: they must stay above 0.
-_POSITIVE = {
-    "lambda.provisioned_rounding_s", "lambda.async_chunk_kb", "api_gateway.http_metering_kb", "sqs.chunk_kb",
-    "alb.lcu_new_connections_per_s", "alb.lcu_active_connections_per_min", "alb.lcu_processed_gb_per_h",
-    "alb.lcu_processed_gb_per_h_lambda", "alb.lcu_rule_evaluations_per_s", "lambda.esm_kafka_pollers_per_epu",
-    "lambda.durable_days_per_month",
-}
+#: Rates used as divisors or billing increments (by name: rounding steps, chunk and metering
+#: sizes, pollers per EPU, days per month, the ALB's LCU dimensions): they must stay above 0.
+_POSITIVE = re.compile(r"rounding|chunk|metering|_per_epu|days_per_month|\.lcu_(?!hour)")
 
 
 def value_rule(key: str, unit: str) -> tuple[dict[str, float], str]:
@@ -54,7 +51,7 @@ def value_rule(key: str, unit: str) -> tuple[dict[str, float], str]:
         return {"ge": 0.0, "lt": 1.0}, "a fraction from 0 to below 1"
     if key == "ec2.hours_per_month":
         return {"gt": 0.0, "le": 744.0}, "hours > 0 and <= 744 (31 days)"
-    if key in _POSITIVE or key.endswith("_limit"):
+    if _POSITIVE.search(key) or key.endswith("_limit"):
         return {"gt": 0.0, "le": 1e15}, f"a number of {unit} > 0 and <= 1e15"
     if unit.startswith("USD"):
         return {"ge": 0.0, "le": 1e4}, f"{unit} from 0 to 10,000"

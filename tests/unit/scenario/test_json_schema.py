@@ -12,7 +12,7 @@ from costmodel.cli import main
 from costmodel.scenario.json_schema import SCHEMA_KINDS, json_schema, schema_path, schema_text
 from costmodel.strict_yaml import load_yaml_file
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("kind", sorted(SCHEMA_KINDS))

@@ -16,7 +16,7 @@ import pytest
 
 from costmodel.scenario.usage import bill_usage
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "docs" / "examples"
 
 # file -> (AWS's lines as printed, AWS's total). Line names are the bill's.
 EXACT = {

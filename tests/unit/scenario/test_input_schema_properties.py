@@ -27,7 +27,7 @@ from costmodel.scenario.usage import bill_usage
 from costmodel.strict_yaml import load_yaml_file
 from costmodel.analysis.compare import compare
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 USAGE_SCHEMA = json_schema("usage")
 SCENARIO_SCHEMA = json_schema("scenario")
 USAGE_EXAMPLES = [load_yaml_file(p) for p in sorted((ROOT / "docs" / "examples").glob("*.yaml"))]
@@ -110,7 +110,7 @@ def mutated(draw, base: st.SearchStrategy) -> Any:
         action = draw(st.sampled_from(["junk", "junk", "delete", "typo", "scale"]))
         last = path[-1]
         if action == "junk":
-            parent[last] = draw(JUNK)
+            parent[last] = copy.deepcopy(draw(JUNK))  # never share a junk list or mapping
         elif action == "delete" and isinstance(parent, dict):
             del parent[last]
         elif action == "typo" and isinstance(parent, dict):
