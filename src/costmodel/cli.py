@@ -21,6 +21,7 @@ from costmodel.errors import CostModelError
 from costmodel.prices.cli import add_prices, cmd_prices
 from costmodel.prices.staleness import price_set_line, price_staleness
 from costmodel.scenario import load_scenario
+from costmodel.scenario.json_schema import SCHEMA_KINDS, schema_text
 from costmodel.scenario.usage import bill_usage, load_usage
 from costmodel.workbook.report import parse_cli_parameters, run_report
 
@@ -157,6 +158,24 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- schema ------------------------------------------------------------------------------
+def _add_schema(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "schema",
+        help="print the JSON Schema of an input file kind",
+        description="Print the JSON Schema (draft 2020-12) of usage files, scenario files or price "
+        "overrides, generated from the validation models; point your editor's YAML language server at "
+        "it for completion and errors as you type (see docs/usage-format.md).",
+    )
+    p.add_argument("kind", choices=tuple(SCHEMA_KINDS), help="which input kind")
+    return p
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(schema_text(args.kind))
+    return 0
+
+
 # --- registry ----------------------------------------------------------------------------
 _COMMANDS: list[tuple[Callable, Callable[[argparse.Namespace], int]]] = [
     (_add_bill, _cmd_bill),
@@ -164,6 +183,7 @@ _COMMANDS: list[tuple[Callable, Callable[[argparse.Namespace], int]]] = [
     (add_prices, cmd_prices),  # costmodel prices refresh|diff (costmodel.prices.cli)
     (_add_recommend, _cmd_recommend),
     (_add_report, _cmd_report),
+    (_add_schema, _cmd_schema),
 ]
 
 
@@ -189,11 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args._handler(args) or 0)
-    except CostModelError as exc:
-        print(f"costmodel {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"costmodel {args.command}: error: {exc}", file=sys.stderr)
+    except (CostModelError, FileNotFoundError) as exc:
+        message = " ".join(str(exc).split())  # one line, whatever the message holds
+        print(f"costmodel {args.command}: error: {message}", file=sys.stderr)
         return 2
 
 

@@ -16,6 +16,9 @@ __all__ = [
     "ScenarioError",
     "PriceListError",
     "MissingCredentialsError",
+
+    "InputError",
+    "UnknownKeyError",
 ]
 
 
@@ -80,3 +83,50 @@ class PriceListError(CostModelError):
 
 class MissingCredentialsError(PriceListError):
     """The Price List Query API needs AWS credentials and none were found."""
+
+
+class InputError(InvalidParameterError, ScenarioError):
+    """A value in an input file or mapping (usage file, scenario, price overrides) that the
+    input schema does not allow.
+
+    One line: the source, the full dotted path of the field, the value received and what
+    is allowed (``"u.yaml: lambda[api].memory_mb=64 is not allowed: expected a whole number
+    of MB from 128 to 10,240"``). It is both an :class:`InvalidParameterError` (``name``,
+    ``value``, ``allowed``) and a :class:`ScenarioError`.
+
+    Parameters
+    ----------
+    message : str
+        The complete one-line message.
+    name : str
+        Full dotted path of the field (``"lambda[0].memory_mb"``); ``""`` for the document.
+    value : Any
+        The value received (``None`` when the field is missing).
+    allowed : str
+        What is allowed.
+    source : str
+        File name (or ``"<dict>"``).
+    """
+
+    def __init__(self, message: str, *, name: str = "", value: Any = None, allowed: str = "",
+                 source: str = ""):
+        self.name = name
+        self.value = value
+        self.allowed = allowed
+        self.source = source
+        Exception.__init__(self, message)
+
+
+class UnknownKeyError(InputError, UnknownNameError):
+    """An unknown key in an input file or mapping (a typo): the message names it with its
+    full dotted path and lists the allowed keys. Both an :class:`InputError` and an
+    :class:`UnknownNameError`."""
+
+    def __init__(self, message: str, *, name: str = "", value: Any = None, allowed: str = "",
+                 source: str = "", known: Any = ()):
+        InputError.__init__(self, message, name=name, value=value, allowed=allowed, source=source)
+        self.kind = "key"
+        self.known = [str(k) for k in known]
+
+    def __str__(self) -> str:
+        return str(self.args[0])

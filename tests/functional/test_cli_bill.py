@@ -67,6 +67,32 @@ PUBLISHED = {
     "docs/examples/fargate-f-4.yaml": (
         {"Fargate vCPU Windows x86_64": 27.45, "Fargate Windows OS licence": 13.80,
          "Fargate memory Windows x86_64": 6.00}, 47.25),
+    "docs/examples/lambda-streaming.yaml": (
+        {"Lambda requests": 0.40, "Lambda duration x86_64 tier 1": 30.83, "Lambda response streaming": 7.81}, 39.04),
+    "docs/examples/lambda-edge.yaml": ({"Lambda requests": 6.00, "Lambda duration x86_64 tier 1": 0.63}, 6.63),
+    "docs/examples/lambda-durable.yaml": (
+        {"claims: Lambda requests": 0.20, "claims: Lambda duration arm64 tier 1": 421.34,
+         "claims: Lambda durable operations": 32.00, "claims: Lambda durable data written": 26.00,
+         "claims: Lambda durable data retained": 10.92}, 490.46),
+    "docs/examples/lambda-esm-sqs.yaml": (
+        {"Lambda requests": 6.00, "Lambda duration x86_64 tier 1": 500.00,
+         "Lambda provisioned ESM SQS EPU-hours": 74.00}, 580.00),
+    "docs/examples/lambda-esm-kafka-poller-group.yaml": (
+        {"Lambda requests": 60.00, "Lambda duration x86_64 tier 1": 1000.00,
+         "poller-group: Lambda provisioned ESM Kafka EPU-hours": 133.20}, 1193.20),
+    # AWS's arithmetic differs from its own inputs (tests/unit/test_aws_examples_usage.py says how):
+    # tenant isolation $368.74 (333.334 rounded up), Managed Instances $160.36 (rate rounded to
+    # $0.0457), ESM 1 $1,153.3 (60M requests billed for 30M invocations).
+    "docs/examples/lambda-tenant-isolation.yaml": (
+        {"Lambda requests": 2.00, "Lambda duration x86_64 tier 1": 333.33, "Lambda tenant isolation x86_64": 33.40},
+        368.73),
+    "docs/examples/lambda-managed-instances.yaml": (
+        {"api: Lambda Managed Instances requests": 20.00,
+         "api: EC2 m7g.xlarge (savings plan) for Lambda Managed Instances": 91.39,
+         "api: Lambda Managed Instances management fee": 48.96}, 160.35),
+    "docs/examples/lambda-esm-kafka.yaml": (
+        {"Lambda requests": 5.80, "Lambda duration x86_64 tier 1": 993.34,
+         "Lambda provisioned ESM Kafka EPU-hours": 148.00}, 1147.14),
 }
 
 
@@ -134,7 +160,7 @@ def test_bad_value_is_an_error_with_exit_2(tmp_path):
     f.write_text("fargate:\n  vcpu: 1\n  memory_gb: 1\n  task_seconds: 60\n")
     proc = run_cli("bill", str(f))
     assert proc.returncode == 2
-    assert "memory_gb" in proc.stderr and "2, 3, 4, 5, 6, 7, 8" in proc.stderr
+    assert "fargate.memory_gb=1 is not allowed" in proc.stderr and "2, 3, 4, 5, 6, 7, 8" in proc.stderr
     missing = run_cli("bill", str(tmp_path / "missing.yaml"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
 

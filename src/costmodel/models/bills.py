@@ -84,7 +84,16 @@ __all__ = [
     "LAMBDA_PURCHASES",
     "FARGATE_PURCHASES",
     "FARGATE_OPERATING_SYSTEMS",
+    "FARGATE_WINDOWS_VCPUS",
     "EC2_PURCHASES",
+    "ESM_SOURCES",
+    "lambda_tenant_isolation_bill",
+    "durable_retained_gb_months",
+    "lambda_durable_bill",
+    "esm_epu_hours",
+    "lambda_esm_bill",
+    "lambda_managed_instances_bill",
+    "LMI_PURCHASES",
 ]
 
 #: Configurable Lambda memory [MB] (1 MB steps).
@@ -99,6 +108,10 @@ LAMBDA_PURCHASES = ("on_demand", "savings_plan")
 FARGATE_PURCHASES = ("on_demand", "spot", "savings_plan")
 #: Fargate operating systems.
 FARGATE_OPERATING_SYSTEMS = ("linux", "windows")
+#: Task vCPU sizes Fargate offers for Windows containers (memory as for Linux at the same
+#: vCPU); 0.25, 0.5, 8 and 16 vCPU are Linux only. AWS ECS Developer Guide, "Troubleshoot
+#: Amazon ECS task definition invalid CPU or memory errors" (task-cpu-memory-error.html).
+FARGATE_WINDOWS_VCPUS = (1.0, 2.0, 4.0)
 #: EC2 purchase options; discounts are price-set parameters.
 EC2_PURCHASES = ("on_demand", "savings_plan", "reserved", "spot")
 #: Lambda async payloads are capped at 1 MB [KB].
@@ -346,10 +359,11 @@ class LambdaUsage:
 # ==========================================================================================
 # Vectorised building blocks (unrounded)
 # ==========================================================================================
-def lambda_gb_s(requests, duration_ms, memory_mb):
+def lambda_gb_s(requests, duration_ms, memory_mb, *, minimum_ms: float = 1.0):
     """Billed Lambda compute [GB-s] of ``requests`` each lasting ``duration_ms``.
 
-    ``requests * ceil(duration_ms) / 1000 * memory_mb / 1024`` element-wise.
+    ``requests * max(ceil(duration_ms), minimum_ms) / 1000 * memory_mb / 1024`` element-wise:
+    AWS rounds each invocation up to the next 1 ms and bills at least 1 ms.
 
     Parameters
     ----------
@@ -359,6 +373,9 @@ def lambda_gb_s(requests, duration_ms, memory_mb):
         Duration of each invocation [ms]; rounded up to the next whole ms.
     memory_mb : float or array_like
         Configured memory [MB] (not range-checked here; the bills check it).
+    minimum_ms : float
+        Least billed duration per request [ms]: 1 for invocations, 0 for INIT (a cold start
+        with no INIT duration bills nothing).
 
     Returns
     -------
@@ -370,7 +387,7 @@ def lambda_gb_s(requests, duration_ms, memory_mb):
     check_non_negative("memory_mb", memory_mb)
     r = np.asarray(requests, dtype=float)
     d = np.ceil(np.asarray(duration_ms, dtype=float) - 1e-9)  # 120.0000000001 from float noise stays 120
-    d = np.maximum(d, 0.0)
+    d = np.maximum(d, float(minimum_ms))
     m = np.asarray(memory_mb, dtype=float)
     try:
         np.broadcast_shapes(r.shape, d.shape, m.shape)
@@ -615,7 +632,7 @@ def lambda_usage(
         od_requests = float(np.sum(lambda_async_requests(requests, async_payload_kb, prices)))
     od_gb_s = float(np.sum(lambda_gb_s(requests, duration_ms, memory_mb)))
     od_s = od_gb_s / memory_gb
-    init_gb_s = float(np.sum(lambda_gb_s(cold_starts, init_duration_ms, memory_mb)))
+    init_gb_s = float(np.sum(lambda_gb_s(cold_starts, init_duration_ms, memory_mb, minimum_ms=0.0)))
     init_s = init_gb_s / memory_gb
 
     pc_requests = sum(w.requests for w in windows)
@@ -949,6 +966,9 @@ def _fargate_rates(vcpu, memory_gb, architecture, ephemeral_storage_gb, purchase
     check_fargate_task_size(vcpu, memory_gb, prices)
     keep = 1.0 - _discount(prices, "fargate", purchase)
     if operating_system == "windows":
+        if not any(math.isclose(float(vcpu), v) for v in FARGATE_WINDOWS_VCPUS):
+            raise InvalidParameterError("vcpu", vcpu, "1, 2 or 4 for Windows tasks (0.25, 0.5, 8 and 16 vCPU are "
+                                        "Linux only)")
         if architecture != "x86_64":
             raise InvalidParameterError("architecture", architecture, "'x86_64' for Windows tasks")
         if purchase == "spot":
@@ -1234,6 +1254,152 @@ def data_transfer_bill(out_gb, *, free_tier: bool = True, prices: Prices | None 
     gb = float(np.sum(out_gb))
     free = min(gb, prices.value("data_transfer.free_gb")) if free_tier else 0.0
     return Bill(_tiered_lines("Data transfer out", gb, free, "GB", prices.tiers("data_transfer.out")))
+
+
+# ==========================================================================================
+# Lambda features billed beside requests and duration
+# ==========================================================================================
+#: Event sources of provisioned-mode event source mappings (Kafka: Amazon MSK or self-managed).
+ESM_SOURCES = ("kafka", "sqs")
+#: EC2 purchase options for the instances under Lambda Managed Instances.
+LMI_PURCHASES = ("on_demand", "savings_plan", "reserved")
+
+
+def lambda_tenant_isolation_bill(environments: float, memory_mb: float, architecture: str = "x86_64", *,
+                                 prices: Prices | None = None) -> Bill:
+    """Tenant isolation: a charge per new tenant-isolated execution environment, per GB of memory.
+
+    Parameters
+    ----------
+    environments : float
+        Tenant-isolated execution environments Lambda created in the month [count].
+    memory_mb : float
+        The function's memory [MB]; the rate is per GB (MB / 1024).
+    architecture : {"x86_64", "arm64"}
+        AWS prints only the x86_64 rate; the arm64 rate is an assumption (see the price file).
+    """
+    prices = _prices(prices)
+    _check_arch(architecture)
+    _check_memory_mb(memory_mb)
+    check_non_negative("environments", environments)
+    memory_gb = float(memory_mb) / _MB_PER_GB
+    rate = prices.usd(f"lambda.tenant_isolation_{architecture}")
+    return Bill((line_item(f"Lambda tenant isolation {architecture}", float(environments), "environments",
+                           rate * memory_gb, f"{_fmt_rate(rate)} USD per GB x {memory_gb:g} GB"),))
+
+
+def durable_retained_gb_months(data_written_gb, running_days, retention_days, *, prices: Prices | None = None):
+    """Durable-function data retained [GB-month]: the data written, kept while executions run
+    and for the retention period after they complete, prorated over a 30-day month.
+
+    ``data_written_gb * (running_days + retention_days) / lambda.durable_days_per_month``
+    (AWS's durable-functions example: 104 GB x (7 + 14) / 30 = 72.8 GB-month).
+    """
+    prices = _prices(prices)
+    check_non_negative("data_written_gb", data_written_gb)
+    check_non_negative("running_days", running_days)
+    check_non_negative("retention_days", retention_days)
+    out = (np.asarray(data_written_gb, dtype=float) * (np.asarray(running_days, dtype=float)
+                                                      + np.asarray(retention_days, dtype=float))
+           / prices.value("lambda.durable_days_per_month"))
+    return out.item() if out.ndim == 0 else out
+
+
+def lambda_durable_bill(operations: float, data_written_gb: float, retained_gb_months: float, *,
+                        prices: Prices | None = None) -> Bill:
+    """Durable functions: durable operations, data written and data retained (the Lambda
+    compute of the invocations, replays included, is billed by :func:`lambda_bill`).
+
+    Parameters
+    ----------
+    operations : float
+        Durable operations (start execution, each step, each wait, callbacks...) [count].
+    data_written_gb : float
+        Data written by those operations [GB].
+    retained_gb_months : float
+        Data retained [GB-month] (:func:`durable_retained_gb_months`).
+    """
+    prices = _prices(prices)
+    check_non_negative("operations", operations)
+    check_non_negative("data_written_gb", data_written_gb)
+    check_non_negative("retained_gb_months", retained_gb_months)
+    return Bill((
+        line_item("Lambda durable operations", float(operations), "operations",
+                  prices.usd("lambda.durable_operation")),
+        line_item("Lambda durable data written", float(data_written_gb), "GB", prices.usd("lambda.durable_data_written")),
+        line_item("Lambda durable data retained", float(retained_gb_months), "GB-month",
+                  prices.usd("lambda.durable_data_retained")),
+    ))
+
+
+def esm_epu_hours(event_pollers: float, hours: float, source: str = "kafka", *, prices: Prices | None = None) -> float:
+    """Event Poller Unit hours of a provisioned-mode event source mapping (or Kafka poller group).
+
+    ``ceil(event_pollers / pollers_per_epu) * max(hours, 1 minute)``: an SQS EPU carries one
+    poller, a Kafka EPU ten (``lambda.esm_kafka_pollers_per_epu``; ESMs grouped in one
+    poller group share EPUs); billed per second with a 1-minute minimum.
+
+    Parameters
+    ----------
+    event_pollers : float
+        Event pollers provisioned (the minimum, or the average the ESM scaled to) [count].
+    hours : float
+        Hours they run in the month [h].
+    source : {"kafka", "sqs"}
+    """
+    prices = _prices(prices)
+    check_choice("source", source, ESM_SOURCES)
+    check_non_negative("event_pollers", event_pollers)
+    check_non_negative("hours", hours)
+    per_epu = prices.value("lambda.esm_kafka_pollers_per_epu") if source == "kafka" else 1.0
+    epus = math.ceil(float(event_pollers) / per_epu - 1e-9)
+    minimum_h = prices.value("lambda.esm_minimum_s") / 3600.0
+    return float(epus * max(float(hours), minimum_h)) if hours and epus else 0.0
+
+
+def lambda_esm_bill(epu_hours: float, *, source: str = "kafka", prices: Prices | None = None) -> Bill:
+    """Provisioned mode for an event source mapping: EPU-hours at the source's rate."""
+    prices = _prices(prices)
+    check_choice("source", source, ESM_SOURCES)
+    check_non_negative("epu_hours", epu_hours)
+    label = "Kafka" if source == "kafka" else "SQS"
+    return Bill((line_item(f"Lambda provisioned ESM {label} EPU-hours", float(epu_hours), "EPU-h",
+                           prices.usd(f"lambda.esm_epu_hour_{source}")),))
+
+
+def lambda_managed_instances_bill(requests: float, instance_type: str, instance_hours: float, *,
+                                  purchase: str = "on_demand", prices: Prices | None = None) -> Bill:
+    """Lambda Managed Instances: requests, the EC2 instances Lambda runs, and the management fee.
+
+    No per-request duration charge. The management fee is a fraction
+    (``lambda.managed_instances_management_fee``, 15 %) of the instances' **on-demand** price,
+    whatever the purchase option of the instances themselves.
+
+    Parameters
+    ----------
+    requests : float
+        Requests in the month [count] (no free tier).
+    instance_type : str
+        EC2 instance type of the capacity provider (from the catalogue).
+    instance_hours : float
+        Instance-hours in the month, summed over instances [h].
+    purchase : {"on_demand", "savings_plan", "reserved"}
+        Price of the instances (discounts ``ec2.*_discount``).
+    """
+    prices = _prices(prices)
+    check_non_negative("requests", requests)
+    check_non_negative("instance_hours", instance_hours)
+    check_choice("purchase", purchase, LMI_PURCHASES)
+    on_demand = ec2_usd_per_hour(instance_type, "on_demand", prices)
+    rate = ec2_usd_per_hour(instance_type, purchase, prices)
+    fee = prices.value("lambda.managed_instances_management_fee")
+    return Bill((
+        line_item("Lambda Managed Instances requests", float(requests), "requests", prices.usd("lambda.request")),
+        line_item(f"EC2 {instance_type} ({purchase.replace('_', ' ')}) for Lambda Managed Instances",
+                  float(instance_hours), "h", rate),
+        line_item("Lambda Managed Instances management fee", float(instance_hours), "h", on_demand * fee,
+                  f"{fee:g} x on-demand {_fmt_rate(on_demand)} USD/h"),
+    ))
 
 
 # ==========================================================================================

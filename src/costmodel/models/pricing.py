@@ -33,6 +33,8 @@ import yaml
 from costmodel._validate import check_finite
 from costmodel.resources import data_path
 from costmodel.errors import InvalidParameterError, ScenarioError, UnknownNameError
+from costmodel.models.price_overrides import RATE_FIELDS, STATUSES, check_price_overrides, check_tier_limits
+from costmodel.strict_yaml import load_yaml_file
 
 __all__ = [
     "Rate",
@@ -48,15 +50,11 @@ __all__ = [
 #: Directory holding the shipped price files. ``COSTMODEL_PRICING_DIR`` overrides it.
 PRICING_DIR = Path(os.environ.get("COSTMODEL_PRICING_DIR", data_path("pricing")))
 
-#: Allowed values of :attr:`Rate.status`. ``unconfirmed``: no source was read for this
-#: region; the value was carried over from another region's price set (the note says which).
-STATUSES = ("aws-published", "third-party", "derived", "assumption", "unconfirmed", "override")
-
 #: CPU architectures priced for Lambda and Fargate.
 ARCHITECTURES = ("x86_64", "arm64")
 
 _FILE_RE = re.compile(r"^aws-(?P<region>[a-z0-9-]+?)-(?P<price_set>\d{4}-\d{2}-\d{2})\.ya?ml$")
-_RATE_FIELDS = ("value", "unit", "source_url", "retrieved", "status", "note")
+_RATE_FIELDS = RATE_FIELDS
 
 
 @dataclass(frozen=True)
@@ -168,38 +166,30 @@ class Prices:
         """
         if overrides is None:
             return self
+        source = ""
         if isinstance(overrides, (str, os.PathLike)):
+            source = str(overrides)
             overrides = _read_override_file(Path(overrides))
-        if not isinstance(overrides, Mapping):
-            raise InvalidParameterError("overrides", overrides, "a mapping {key: value} or a YAML file path")
+        checked = check_price_overrides(overrides, self.rates, source=source, prefix="overrides")
         rates = dict(self.rates)
-        for key, spec in overrides.items():
-            old = self.rate(key)  # unknown -> UnknownNameError with the valid keys
+        today = _dt.date.today().isoformat()
+        for key, spec in checked.items():
+            old = self.rate(key)
             if isinstance(spec, Mapping):
-                unknown = set(spec) - set(_RATE_FIELDS)
-                if unknown:
-                    raise UnknownNameError(f"field of override {key!r}", sorted(unknown)[0], _RATE_FIELDS)
-                if "value" not in spec:
-                    raise InvalidParameterError(f"overrides[{key!r}]", dict(spec), "a mapping with a 'value'")
                 new = replace(
                     old,
-                    value=_number(f"overrides[{key!r}].value", spec["value"]),
-                    unit=str(spec.get("unit", old.unit)),
-                    source_url=str(spec.get("source_url", "user override")),
-                    retrieved=str(spec.get("retrieved", _dt.date.today().isoformat())),
-                    status=_status(key, spec.get("status", "override")),
-                    note=str(spec.get("note", f"overrides {old.value!r} ({old.status})")),
+                    value=float(spec["value"]),
+                    unit=str(spec.get("unit") or old.unit),
+                    source_url=str(spec.get("source_url") or "user override"),
+                    retrieved=str(spec.get("retrieved") or today),
+                    status=str(spec.get("status") or "override"),
+                    note=str(spec.get("note") or f"overrides {old.value!r} ({old.status})"),
                 )
             else:
-                new = replace(
-                    old,
-                    value=_number(f"overrides[{key!r}]", spec),
-                    source_url="user override",
-                    retrieved=_dt.date.today().isoformat(),
-                    status="override",
-                    note=f"overrides {old.value!r} ({old.status}, {old.source_url})",
-                )
+                new = replace(old, value=float(spec), source_url="user override", retrieved=today, status="override",
+                              note=f"overrides {old.value!r} ({old.status}, {old.source_url})")
             rates[key] = new
+        check_tier_limits(rates, checked, source=source, prefix="overrides")
         return replace(self, rates=MappingProxyType(rates))
 
     def to_frame(self):
@@ -337,15 +327,17 @@ def _load_file(path: Path) -> Prices:
     return prices
 
 
-def _read_override_file(path: Path) -> Mapping[str, Any]:
-    if not path.is_file():
-        raise InvalidParameterError("overrides", str(path), "an existing YAML file or a mapping")
-    with open(path, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh) or {}
-    if not isinstance(doc, Mapping):
-        raise InvalidParameterError("overrides", str(path), "a YAML mapping with a 'rates:' block")
-    if "rates" in doc:
-        return doc["rates"] or {}
+def _read_override_file(path: Path) -> Any:
+    doc = load_yaml_file(path, what="price override file")
+    if doc is None:
+        raise ScenarioError(f"price override file {str(path)!r} is empty: expected a 'rates:' block "
+                            "{rate key: value}")
+    if isinstance(doc, Mapping) and "rates" in doc:
+        extra = sorted(str(k) for k in doc if k not in ("rates", "schema_version", "region", "price_set", "currency"))
+        if extra:
+            raise ScenarioError(f"{path}: unknown top-level key {extra[0]!r}; allowed: rates (and the price file's "
+                                "schema_version, region, price_set, currency)")
+        return doc["rates"]
     return doc
 
 

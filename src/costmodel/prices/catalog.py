@@ -92,6 +92,10 @@ NOT_MAPPED = {
     "lambda.response_streaming": "response streaming's Price List usage type was not confirmed",
     "logs.lambda_tier*": "which Price List meter carries Lambda's volume-tiered logs was not confirmed",
     "stepfunctions.*": "Step Functions is not mapped to Price List products (not among the refreshed services)",
+    "lambda.tenant_isolation_*": "tenant isolation's Price List usage type was not confirmed",
+    "lambda.durable_*": "durable functions' Price List usage types were not confirmed",
+    "lambda.esm_*": "provisioned-mode event source mappings' Price List usage types were not confirmed",
+    "lambda.managed_instances_*": "the Managed Instances fee is a fraction of the EC2 price, not a Price List rate",
 }
 
 _PREFIX = r"(?:[A-Z]{2,4}[0-9]|EU)-"

@@ -30,18 +30,32 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from costmodel._schema import validate
 from costmodel.resources import data_path
 from costmodel.errors import CostModelError, ScenarioError
 from costmodel.models import traffic as tr
+from costmodel.models.price_overrides import check_price_overrides
 from costmodel.models.pricing import Prices, load_prices
 from costmodel.models.workload import Work, work_from_dict
+from costmodel.scenario.overrides import apply_overrides
+from costmodel.scenario.scenario_schema import (
+    CONTAINER_FRONT_DOORS,
+    FRONT_DOORS,
+    PATTERNS,
+    ContainersSetup,
+    GlueSetup,
+    LambdaSetup,
+    ScenarioFile,
+    WorkSetup,
+)
+from costmodel.strict_yaml import load_yaml_file
 
 __all__ = [
     "DEFAULT_SCENARIO_PATH",
     "PATTERNS",
     "FRONT_DOORS",
+    "CONTAINER_FRONT_DOORS",
     "Scenario",
     "load_scenario",
     "build_traffic",
@@ -49,9 +63,6 @@ __all__ = [
 ]
 
 DEFAULT_SCENARIO_PATH = data_path("scenarios", "default.yaml")
-
-FRONT_DOORS = ("api_gateway_rest", "api_gateway_http", "alb", "function_url", "none")
-CONTAINER_FRONT_DOORS = ("alb", "none")
 
 _GENERATORS = {
     "steady": tr.steady,
@@ -62,87 +73,14 @@ _GENERATORS = {
     "sparse": tr.sparse,
     "growth": tr.growth,
 }
-PATTERNS = tuple(_GENERATORS) + ("trace", "sum")
-_COMMON_TRAFFIC = ("pattern", "horizon_days", "step_s", "random_state", "start", "scale", "growth")
-_TRACE_KEYS = ("path", "format", "function", "aggregate", "repeat")
-_GROWTH_KEYS = ("end_factor", "kind")
+if PATTERNS != tuple(_GENERATORS) + ("trace", "sum"):  # pragma: no cover - the schema lists the generators
+    raise RuntimeError(f"scenario schema patterns {PATTERNS} differ from the traffic generators")
 
-TOP_KEYS = ("name", "description", "region", "price_overrides", "traffic", "work", "lambda", "containers",
-            "glue", "workload", "team", "batch_job", "pipeline")
-WORK_DEFAULTS = {"duration_ms": {"mean": 120, "p99": 400}, "cpu_ms_per_request": 80, "memory_mb": 512,
-                 "architecture": "x86_64"}
-LAMBDA_DEFAULTS = {"front_door": "api_gateway_http", "free_tier": True, "keep_alive_s": 600,
-                   "init_duration_ms": 250, "provisioned_concurrency": {"count": 0, "schedule": "business_hours"},
-                   "concurrency_limit": 1000, "reserved_concurrency": None, "ephemeral_storage_mb": 512,
-                   "api_gateway_free_tier": False}
-PC_DEFAULTS = {"count": 0, "schedule": "business_hours", "timezone": "UTC"}
-FARGATE_DEFAULTS = {"vcpu": 0.5, "memory_gb": 1, "target_utilisation": 0.6, "min_tasks": 2, "max_tasks": 50,
-                    "scale_out_cooldown_s": 60, "scale_in_cooldown_s": 300, "task_start_s": 60,
-                    "metric": "cpu", "metric_period_s": 60, "evaluation_delay_s": 0, "architecture": None,
-                    "scale_out_evaluation_periods": 3, "scale_in_evaluation_periods": 15}
-EC2_DEFAULTS = {"instance_type": "m7g.large", "min_instances": 2, "max_instances": None, "boot_s": 180,
-                "tasks_per_instance": 4, "target_utilisation": None, "scale_out_cooldown_s": None,
-                "scale_in_cooldown_s": None, "scale_out_evaluation_periods": None,
-                "scale_in_evaluation_periods": None}
-#: ``request_timeout_s``: the front door's request timeout for the container latency model
-#: (ALB idle timeout default 60 s; null: an unbounded queue, e.g. a queue-fed worker).
-CONTAINERS_DEFAULTS = {"fargate": FARGATE_DEFAULTS, "ec2": EC2_DEFAULTS, "front_door": "alb",
-                       "request_timeout_s": 60.0}
-GLUE_DEFAULTS = {"payload_kb": 4, "log_kb_per_request": 1, "nat_gb_per_month": 0, "data_out_gb_per_month": 0}
-
-
-def _check_keys(where: str, block: Any, allowed: Any) -> dict:
-    if block is None:
-        return {}
-    if not isinstance(block, Mapping):
-        raise ScenarioError(f"{where}: expected a mapping of keys, got {type(block).__name__} {block!r}")
-    allowed = list(allowed)
-    for key in block:
-        if key not in allowed:
-            raise ScenarioError(f"unknown key {where + '.' if where else ''}{key!s} in scenario; "
-                                f"allowed keys{' in ' + where if where else ''}: {', '.join(allowed)}")
-    return dict(block)
-
-
-def _merge(where: str, block: Any, defaults: Mapping[str, Any]) -> dict:
-    given = _check_keys(where, block, defaults)
-    out = copy.deepcopy(dict(defaults))
-    out.update(given)
-    return out
-
-
-def _pattern_keys(pattern: str) -> tuple[str, ...]:
-    if pattern == "trace":
-        return _TRACE_KEYS
-    if pattern == "sum":
-        return ("components",)
-    params = inspect.signature(_GENERATORS[pattern]).parameters
-    return tuple(p for p in params if p not in ("horizon_days", "step_s", "random_state"))
-
-
-def _check_traffic(block: Any, where: str = "traffic", nested: bool = False) -> dict:
-    if not isinstance(block, Mapping):
-        raise ScenarioError(f"{where}: expected a mapping with a 'pattern' key, got {block!r}")
-    pattern = block.get("pattern")
-    if pattern not in PATTERNS:
-        raise ScenarioError(f"{where}.pattern={pattern!r} is not allowed: expected one of {', '.join(PATTERNS)}")
-    common = ("pattern", "random_state", "scale", "growth", "start") if nested else _COMMON_TRAFFIC
-    allowed = tuple(common) + _pattern_keys(pattern)
-    out = _check_keys(where, block, allowed)
-    if "growth" in out:
-        _check_keys(f"{where}.growth", out["growth"], _GROWTH_KEYS)
-    if pattern == "sum":
-        comps = out.get("components")
-        if not isinstance(comps, list) or not comps:
-            raise ScenarioError(f"{where}.components: expected a non-empty list of traffic blocks")
-        out["components"] = [_check_traffic(c, f"{where}.components[{i}]", nested=True) for i, c in enumerate(comps)]
-    if pattern == "trace":
-        if "path" not in out:
-            raise ScenarioError(f"{where}.path is required for pattern 'trace'")
-        fmt = out.get("format", "csv")
-        if fmt not in ("csv", "azure"):
-            raise ScenarioError(f"{where}.format={fmt!r} is not allowed: expected 'csv' or 'azure'")
-    return out
+#: Defaults of each block, as the schema fills them in (``docs/traffic-and-comparison.md``).
+WORK_DEFAULTS = WorkSetup().work_block()
+LAMBDA_DEFAULTS = LambdaSetup().model_dump()
+CONTAINERS_DEFAULTS = ContainersSetup().model_dump()
+GLUE_DEFAULTS = GlueSetup().model_dump()
 
 
 def build_traffic(block: Mapping[str, Any], *, base_dir: str | Path | None = None,
@@ -168,6 +106,7 @@ def build_traffic(block: Mapping[str, Any], *, base_dir: str | Path | None = Non
     pattern = block.pop("pattern")
     horizon_days = float(block.pop("horizon_days", horizon_days or tr.DEFAULT_HORIZON_DAYS))
     step = block.pop("step_s", None)
+    inherited_step = step_s  # a component of a sum takes the sum's step (a trace is resampled to it)
     step_s = float(step if step is not None else (step_s or tr.DEFAULT_STEP_S))
     random_state = block.pop("random_state", None)
     factor = block.pop("scale", None)
@@ -177,7 +116,8 @@ def build_traffic(block: Mapping[str, Any], *, base_dir: str | Path | None = Non
         start = start.tz_localize("UTC")
     try:
         if pattern == "trace":
-            rate, step_s, start = _load_trace(block, base_dir, horizon_days, step, step_s)
+            rate, step_s, start = _load_trace(block, base_dir, horizon_days,
+                                              step if step is not None else inherited_step, step_s)
         elif pattern == "sum":
             seeds = np.random.SeedSequence(random_state).spawn(len(block["components"]))
             parts = []
@@ -223,23 +163,20 @@ def _load_trace(block: Mapping[str, Any], base_dir: Any, horizon_days: float, st
         t = tr.load_csv_trace(path)
     rate, s = t.rate_rps, t.step_s
     if step_given is not None and float(step_given) != s:
-        rate, s = tr.resample(rate, s, float(step_given)), float(step_given)
+        try:
+            rate, s = tr.resample(rate, s, float(step_given)), float(step_given)
+        except CostModelError:
+            raise ScenarioError(f"traffic.step_s={step_given:g} is not allowed: expected a whole multiple or divisor "
+                                f"of the step of trace {path.name} ({s:g} s) that divides its {rate.size} steps"
+                                ) from None
     if block.get("repeat", True):
         rate = tr.tile_to_horizon(rate, s, horizon_days)
     return rate, s, t.start
 
 
 def set_dotted(raw: Mapping[str, Any], dotted: str, value: Any) -> dict:
-    """A copy of ``raw`` with ``a.b.c`` set to ``value`` (intermediate blocks created)."""
-    out = copy.deepcopy(dict(raw))
-    node = out
-    parts = dotted.split(".")
-    for p in parts[:-1]:
-        if not isinstance(node.get(p), dict):
-            node[p] = {}
-        node = node[p]
-    node[parts[-1]] = value
-    return out
+    """A copy of ``raw`` with ``a.b.c`` set to ``value`` (:func:`costmodel.scenario.overrides.apply_overrides`)."""
+    return apply_overrides(raw, {dotted: value})
 
 
 _T = TypeVar("_T")
@@ -322,10 +259,7 @@ class Scenario:
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """A new scenario with dotted keys replaced, e.g. ``{"traffic.mean_rps": 20}``."""
-        raw = self.raw
-        for k, v in overrides.items():
-            raw = set_dotted(raw, k, v)
-        return load_scenario(raw, base_dir=self.base_dir)
+        return load_scenario(apply_overrides(self.raw, overrides), base_dir=self.base_dir)
 
 
 def load_scenario(source: str | Path | Mapping[str, Any] | Scenario | None = None, *,
@@ -352,65 +286,53 @@ def load_scenario(source: str | Path | Mapping[str, Any] | Scenario | None = Non
         source = DEFAULT_SCENARIO_PATH
     if isinstance(source, (str, Path)):
         path = Path(source)
-        try:
-            with path.open() as fh:
-                raw = yaml.safe_load(fh)
-        except yaml.YAMLError as exc:
-            raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
+        name = str(path)
+        raw = load_yaml_file(path, what="scenario file")
         base_dir = base_dir if base_dir is not None else path.resolve().parent
         if raw is None:
-            raise ScenarioError(f"{path}: empty scenario file")
+            raise ScenarioError(f"{path}: the scenario file is empty: expected a mapping with at least a "
+                                "'traffic' block (e.g. {pattern: steady, mean_rps: 5})")
+    elif isinstance(source, Mapping):
+        raw, name = copy.deepcopy(dict(source)), "<dict>"
     else:
-        raw = copy.deepcopy(dict(source))
-    for k, v in (overrides or {}).items():
-        raw = set_dotted(raw, k, v)
-    raw = _check_keys("", raw, TOP_KEYS)
-    if "traffic" not in raw:
-        raise ScenarioError("scenario has no 'traffic' block (e.g. {pattern: steady, mean_rps: 5})")
-    traffic = _check_traffic(raw["traffic"])
-    work_block = _merge("work", raw.get("work"), WORK_DEFAULTS)
+        raise ScenarioError(f"a scenario is a file path, a mapping or a Scenario, got {type(source).__name__}")
+    if overrides:
+        raw = apply_overrides(raw if isinstance(raw, Mapping) else {}, overrides)
+    return _from_document(raw, name, base_dir)
+
+
+def _from_document(raw: Any, name: str, base_dir: str | Path | None) -> Scenario:
+    """Validate a parsed scenario document and build the :class:`Scenario` (defaults filled in)."""
+    model = validate(ScenarioFile, raw, source=name)
+    base = load_prices(region=model.region)  # unknown region: UnknownNameError listing the shipped ones
+    check_price_overrides(model.price_overrides, base.rates, source=name)
+    prices = base.with_overrides(model.price_overrides or None)
+    model = validate(ScenarioFile, raw, source=name, context={"prices": prices})  # task sizes, instance types
     try:
-        work = work_from_dict(work_block)
+        work = work_from_dict(model.work.work_block())
     except CostModelError as exc:
-        raise ScenarioError(f"work: {exc}") from exc
-    lam = _merge("lambda", raw.get("lambda"), LAMBDA_DEFAULTS)
-    pc = lam["provisioned_concurrency"]
-    lam["provisioned_concurrency"] = _merge("lambda.provisioned_concurrency",
-                                            pc if isinstance(pc, Mapping) else {"count": pc}, PC_DEFAULTS)
-    if lam["front_door"] not in FRONT_DOORS:
-        raise ScenarioError(f"lambda.front_door={lam['front_door']!r} is not allowed: expected one of "
-                            f"{', '.join(FRONT_DOORS)}")
-    cont = _check_keys("containers", raw.get("containers"), CONTAINERS_DEFAULTS)
-    containers = {
-        "fargate": _merge("containers.fargate", cont.get("fargate"), FARGATE_DEFAULTS),
-        "ec2": _merge("containers.ec2", cont.get("ec2"), EC2_DEFAULTS),
-        "front_door": cont.get("front_door", "alb"),
-        "request_timeout_s": cont.get("request_timeout_s", CONTAINERS_DEFAULTS["request_timeout_s"]),
-    }
-    rt = containers["request_timeout_s"]
-    if rt is not None and (isinstance(rt, bool) or not isinstance(rt, (int, float)) or not rt > 0
-                           or rt == float("inf")):
-        raise ScenarioError(f"containers.request_timeout_s={rt!r} is not allowed: expected a number of "
-                            "seconds > 0 (ALB idle timeout default 60, API Gateway 29) or null (no timeout)")
-    if containers["front_door"] not in CONTAINER_FRONT_DOORS:
-        raise ScenarioError(f"containers.front_door={containers['front_door']!r} is not allowed: expected one of "
-                            f"{', '.join(CONTAINER_FRONT_DOORS)}")
-    glue = _merge("glue", raw.get("glue"), GLUE_DEFAULTS)
-    for blk in ("workload", "team", "price_overrides"):
-        if raw.get(blk) is not None and not isinstance(raw[blk], Mapping):
-            raise ScenarioError(f"{blk}: expected a mapping, got {raw[blk]!r}")
+        raise ScenarioError(f"{name}: work: {exc}") from exc
     return Scenario(
-        name=str(raw.get("name", "unnamed scenario")),
-        description=str(raw.get("description", "")),
-        region=str(raw.get("region", "us-east-1")),
-        price_overrides=dict(raw.get("price_overrides") or {}),
-        traffic=traffic,
+        name=model.name,
+        description=model.description,
+        region=model.region,
+        price_overrides=dict(model.price_overrides or {}),
+        traffic=_in_order(model.traffic.model_dump(exclude_unset=True), raw["traffic"]),
         work=work,
-        lambda_=lam,
-        containers=containers,
-        glue=glue,
-        workload=dict(raw.get("workload") or {}),
-        team=dict(raw.get("team") or {}),
-        raw=raw,
+        lambda_=model.lambda_.model_dump(),
+        containers=model.containers.model_dump(),
+        glue=model.glue.model_dump(),
+        workload=dict(model.workload or {}),
+        team=dict(model.team or {}),
+        raw=dict(raw),
         base_dir=Path(base_dir) if base_dir is not None else None,
     )
+
+
+def _in_order(dumped: Any, given: Any) -> Any:
+    """``dumped`` with its keys in the order the user gave them (nested blocks too)."""
+    if isinstance(dumped, dict) and isinstance(given, Mapping):
+        return {k: _in_order(dumped[k], given[k]) for k in given if k in dumped}
+    if isinstance(dumped, list) and isinstance(given, list) and len(dumped) == len(given):
+        return [_in_order(d, g) for d, g in zip(dumped, given)]
+    return dumped

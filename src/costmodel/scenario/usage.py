@@ -18,109 +18,20 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
+import numpy as np
 
-from costmodel._validate import check_non_negative
+from costmodel._schema import validate
 from costmodel.errors import InvalidParameterError, ScenarioError
 from costmodel.models import bills as B
+from costmodel.models.price_overrides import check_price_overrides
 from costmodel.models.pricing import Prices, load_prices
+from costmodel.scenario.usage_schema import MONTH_H, UsageFile
+from costmodel.strict_yaml import load_yaml_file
 
-__all__ = ["Usage", "load_usage", "bill_usage", "USAGE_SCHEMA"]
+__all__ = ["Usage", "load_usage", "bill_usage", "UsageFile"]
 
-_REQ = object()  # marks a required key
-_NUM = (int, float)
-
-# key -> (allowed python types, default or _REQ). Nested blocks are dicts of the same form.
-_PROVISIONED = {
-    "concurrency": (int, _REQ),
-    "enabled_s": (_NUM, _REQ),
-    "requests": (_NUM, 0),
-    "duration_ms": (_NUM, 0),
-    "occurrences": (int, 1),
-}
-_SNAPSTART = {
-    "versions": (int, 1),
-    "cache_s": (_NUM + (type(None),), None),
-    "restores": (_NUM, 0),
-}
-_LAMBDA = {
-    "name": (str, None),
-    "requests": (_NUM, _REQ),
-    "duration_ms": (_NUM, _REQ),
-    "memory_mb": (_NUM, _REQ),
-    "architecture": (str, "x86_64"),
-    "free_tier": (bool, True),
-    "ephemeral_storage_mb": (_NUM, 512),
-    "async_payload_kb": (_NUM + (type(None),), None),
-    "streamed_response_mb": (_NUM, 0),
-    "cold_starts": (_NUM, 0),
-    "init_duration_ms": (_NUM, 0),
-    "snapstart": (_SNAPSTART, None),
-    "provisioned": ([_PROVISIONED], ()),
-    "purchase": (str, "on_demand"),
-}
-_FARGATE = {
-    "name": (str, None),
-    "vcpu": (_NUM, _REQ),
-    "memory_gb": (_NUM, _REQ),
-    "architecture": (str, "x86_64"),
-    "ephemeral_storage_gb": (_NUM, 20),
-    "purchase": (str, "on_demand"),
-    "operating_system": (str, "linux"),
-    "task_seconds": (_NUM + (type(None),), None),
-    "tasks": (_NUM + (type(None),), None),
-    "run_s": (_NUM + (type(None),), None),
-    "runs": (_NUM, 1),
-}
-_EC2 = {
-    "name": (str, None),
-    "instance_type": (str, _REQ),
-    "count": (_NUM, 1),
-    "hours": (_NUM + (type(None),), None),
-    "purchase": (str, "on_demand"),
-}
-_API_GATEWAY = {
-    "api": (str, "http"),
-    "requests": (_NUM, _REQ),
-    "payload_kb": (_NUM, 0),
-    "free_tier": (bool, False),
-}
-_ALB = {
-    "hours": (_NUM, 730),
-    "new_connections_per_s": (_NUM, 0),
-    "active_connections_per_min": (_NUM, 0),
-    "processed_gb_per_h": (_NUM, 0),
-    "rule_evaluations_per_s": (_NUM, 0),
-    "lambda_targets": (bool, False),
-}
-_FUNCTION_URL = {"requests": (_NUM, _REQ)}
-_FRONT_DOOR = {
-    "api_gateway": (_API_GATEWAY, None),
-    "alb": (_ALB, None),
-    "function_url": (_FUNCTION_URL, None),
-}
-_GLUE = {
-    "sqs": ({"requests": (_NUM, _REQ), "payload_kb": (_NUM, 0), "fifo": (bool, False), "free_tier": (bool, True)}, None),
-    "dynamodb": ({"write_request_units": (_NUM, 0), "read_request_units": (_NUM, 0)}, None),
-    "logs": ({"ingested_gb": (_NUM, _REQ), "stored_gb": (_NUM, 0), "lambda_tiers": (bool, False)}, None),
-    "nat": ({"gateway_hours": (_NUM, 730), "processed_gb": (_NUM, 0)}, None),
-    "public_ipv4": ({"address_hours": (_NUM, _REQ)}, None),
-    "data_transfer": ({"out_gb": (_NUM, _REQ), "free_tier": (bool, True)}, None),
-}
-#: The whole usage-file schema: key -> (type or nested schema, default). ``[schema]`` is a
-#: list of blocks; ``(schema, "list-or-one")`` accepts one block or a list of them.
-USAGE_SCHEMA = {
-    "name": (str, None),
-    "description": (str, None),
-    "region": (str, "us-east-1"),
-    "price_set": (str, None),
-    "price_overrides": ((dict, str), None),
-    "lambda": ("list-or-one", _LAMBDA),
-    "fargate": ("list-or-one", _FARGATE),
-    "ec2": ("list-or-one", _EC2),
-    "front_door": (_FRONT_DOOR, None),
-    "glue": (_GLUE, None),
-}
+#: Blocks that take one mapping or a list of them (``Usage.raw`` holds a tuple, empty when absent).
+LIST_BLOCKS = ("lambda", "lambda_managed_instances", "event_source_mappings", "fargate", "ec2")
 
 
 @dataclass(frozen=True)
@@ -133,21 +44,29 @@ class Usage:
 
     def prices(self) -> Prices:
         """The price set the file names, with its ``price_overrides`` applied."""
-        overrides = self.raw.get("price_overrides")
-        if isinstance(overrides, str):
-            p = Path(overrides)
-            overrides = p if p.is_absolute() else self.base_dir / p
-        return load_prices(self.raw["region"], self.raw.get("price_set"), overrides)
+        return _file_prices(self.raw, self.base_dir)
+
+
+def _file_prices(raw: Mapping[str, Any], base_dir: Path) -> Prices:
+    overrides = raw.get("price_overrides")
+    if isinstance(overrides, str):
+        p = Path(overrides)
+        overrides = p if p.is_absolute() else base_dir / p
+    return load_prices(raw["region"], raw.get("price_set"), overrides)
 
 
 def load_usage(source: str | os.PathLike | Mapping[str, Any] | Usage) -> Usage:
-    """Read and validate a usage file (or dict).
+    """Read and validate a usage file (or dict) against :class:`~costmodel.scenario.usage_schema.UsageFile`.
 
     Raises
     ------
+    InputError
+        (a :class:`ScenarioError` and an :class:`InvalidParameterError`) One line naming the
+        file, the full dotted path of the field, the value received and what is allowed:
+        an unknown key (listing the allowed ones), a missing or empty one, a value of the
+        wrong type or out of range, a combination AWS does not sell.
     ScenarioError
-        Unknown key (naming it and listing the allowed keys), missing required key, or a
-        value of the wrong type. Values out of range are reported by the bills when priced.
+        The file is missing, a directory, not UTF-8 text, not valid YAML, or empty.
     """
     if isinstance(source, Usage):
         return source
@@ -155,22 +74,30 @@ def load_usage(source: str | os.PathLike | Mapping[str, Any] | Usage) -> Usage:
         doc, name, base = dict(source), "<dict>", Path.cwd()
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        if not path.is_file():
-            raise ScenarioError(f"usage file {str(path)!r} does not exist")
-        try:
-            with open(path, encoding="utf-8") as fh:
-                doc = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        except yaml.YAMLError as exc:
-            raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
+        doc = load_yaml_file(path, what="usage file")
         name, base = str(path), path.resolve().parent
-        if doc is None:
-            doc = {}
     else:
         raise ScenarioError(f"a usage source is a file path or a mapping, got {type(source).__name__}")
-    if not isinstance(doc, Mapping):
-        raise ScenarioError(f"{name}: a usage file is a mapping of blocks ({', '.join(USAGE_SCHEMA)})")
-    raw = _validate(doc, USAGE_SCHEMA, "", name)
+    if doc is None:
+        raise ScenarioError(f"{name}: the usage file is empty: expected a mapping with at least one of "
+                            "lambda, lambda_managed_instances, event_source_mappings, fargate, ec2, front_door, glue")
+    model = validate(UsageFile, doc, source=name)
+    raw = _raw(model)
+    if isinstance(raw.get("price_overrides"), Mapping):  # unknown region / price set: UnknownNameError
+        check_price_overrides(raw["price_overrides"], load_prices(raw["region"], raw.get("price_set")).rates,
+                              source=name)
+    prices = _file_prices(raw, base)
+    validate(UsageFile, doc, source=name, context={"prices": prices})  # instance types, task sizes
     return Usage(raw=MappingProxyType(raw), source=name, base_dir=base)
+
+
+def _raw(model: UsageFile) -> dict[str, Any]:
+    raw = model.model_dump(by_alias=True)
+    for block in LIST_BLOCKS:
+        raw[block] = tuple(raw.get(block) or ())
+    for fn in raw["lambda"]:
+        fn["provisioned"] = tuple(fn.get("provisioned") or ())
+    return raw
 
 
 def bill_usage(source: str | os.PathLike | Mapping[str, Any] | Usage, *, prices: Prices | None = None) -> B.Bill:
@@ -181,23 +108,21 @@ def bill_usage(source: str | os.PathLike | Mapping[str, Any] | Usage, *, prices:
     usage = load_usage(source)
     raw = usage.raw
     prices = prices if prices is not None else usage.prices()
-    free = [_where("lambda", i, fn) for i, fn in enumerate(raw.get("lambda") or ()) if fn["free_tier"]]
-    if len(free) > 1:
-        raise ScenarioError(
-            f"{usage.source}: the Lambda free tier is per account; set free_tier: true on at most one "
-            f"function (it is on for {', '.join(free)}; it defaults to true)"
-        )
     bill = B.Bill()
-    if raw.get("lambda"):  # one account: duration tiers per architecture across functions
+    if raw["lambda"]:  # one account: duration tiers per architecture across functions
         bill += B.lambda_account_bill(
             (_lambda_kwargs(i, fn) for i, fn in enumerate(raw["lambda"])), prices=prices, where="lambda"
         )
-    for i, svc in enumerate(raw.get("fargate") or ()):
-        where = _where("fargate", i, svc)
-        bill += _named(_call(where, _fargate_bill, svc, prices), svc)
-    for i, ec2 in enumerate(raw.get("ec2") or ()):
-        where = _where("ec2", i, ec2)
-        bill += _named(_call(where, _ec2_bill, ec2, prices), ec2)
+        for i, fn in enumerate(raw["lambda"]):
+            bill += _named(_call(_where("lambda", i, fn), _lambda_extras, fn, prices), fn)
+    for i, lmi in enumerate(raw["lambda_managed_instances"]):
+        bill += _named(_call(_where("lambda_managed_instances", i, lmi), _lmi_bill, lmi, prices), lmi)
+    for i, esm in enumerate(raw["event_source_mappings"]):
+        bill += _named(_call(_where("event_source_mappings", i, esm), _esm_bill, esm, prices), esm)
+    for i, svc in enumerate(raw["fargate"]):
+        bill += _named(_call(_where("fargate", i, svc), _fargate_bill, svc, prices), svc)
+    for i, ec2 in enumerate(raw["ec2"]):
+        bill += _named(_call(_where("ec2", i, ec2), _ec2_bill, ec2, prices), ec2)
     fd = raw.get("front_door") or {}
     if fd.get("api_gateway"):
         bill += _call("front_door.api_gateway", lambda b, p: B.api_gateway_bill(prices=p, **b), fd["api_gateway"], prices)
@@ -233,7 +158,7 @@ def _lambda_kwargs(i: int, fn: Mapping[str, Any]) -> dict[str, Any]:
     snap = fn.get("snapstart") or {}
     return dict(
         name=fn["name"],
-        requests=fn["requests"], duration_ms=fn["duration_ms"], memory_mb=fn["memory_mb"],
+        requests=_array(fn["requests"]), duration_ms=_array(fn["duration_ms"]), memory_mb=fn["memory_mb"],
         architecture=fn["architecture"],
         free_tier=fn["free_tier"], ephemeral_storage_mb=fn["ephemeral_storage_mb"],
         provisioned=windows,
@@ -241,21 +166,51 @@ def _lambda_kwargs(i: int, fn: Mapping[str, Any]) -> dict[str, Any]:
         snapstart_cache_s=snap.get("cache_s"),
         snapstart_restores=snap.get("restores", 0),
         cold_starts=fn["cold_starts"], init_duration_ms=fn["init_duration_ms"],
-        async_payload_kb=fn["async_payload_kb"], streamed_response_mb=fn["streamed_response_mb"],
+        async_payload_kb=fn["async_payload_kb"], streamed_response_mb=_array(fn["streamed_response_mb"]),
         purchase=fn["purchase"],
     )
 
 
+def _array(value: Any) -> Any:
+    """A request-group list as a numpy array (the bills sum aligned arrays); a number as is."""
+    return np.asarray(value, dtype=float) if isinstance(value, (list, tuple)) else value
+
+
+def _lambda_extras(fn: Mapping[str, Any], prices: Prices) -> B.Bill:
+    """Tenant isolation and durable-function lines of a function (empty when it has neither)."""
+    bill = B.Bill()
+    if fn.get("tenant_isolation"):
+        bill += B.lambda_tenant_isolation_bill(fn["tenant_isolation"]["environments"], fn["memory_mb"],
+                                               fn["architecture"], prices=prices)
+    durable = fn.get("durable")
+    if durable:
+        retained = B.durable_retained_gb_months(durable["data_written_gb"], durable["running_days"],
+                                                durable["retention_days"], prices=prices)
+        bill += B.lambda_durable_bill(durable["operations"], durable["data_written_gb"], retained, prices=prices)
+    return bill
+
+
+def _lmi_bill(lmi: Mapping[str, Any], prices: Prices) -> B.Bill:
+    if lmi["instance_hours"] is not None:
+        hours = lmi["instance_hours"]
+    else:
+        per_instance = lmi["hours"] if lmi["hours"] is not None else prices.value("ec2.hours_per_month")
+        hours = lmi["count"] * min(per_instance, MONTH_H)
+    return B.lambda_managed_instances_bill(lmi["requests"], lmi["instance_type"], hours, purchase=lmi["purchase"],
+                                           prices=prices)
+
+
+def _esm_bill(esm: Mapping[str, Any], prices: Prices) -> B.Bill:
+    epu_hours = esm["epu_hours"]
+    if epu_hours is None:
+        epu_hours = B.esm_epu_hours(esm["event_pollers"], esm["hours"], esm["source"], prices=prices)
+    return B.lambda_esm_bill(epu_hours, source=esm["source"], prices=prices)
+
+
 def _fargate_bill(svc: Mapping[str, Any], prices: Prices) -> B.Bill:
     if svc["task_seconds"] is not None:
-        if svc["tasks"] is not None or svc["run_s"] is not None:
-            raise ScenarioError("give either task_seconds, or tasks and run_s (and runs), not both")
         task_s = svc["task_seconds"]
     else:
-        if svc["tasks"] is None or svc["run_s"] is None:
-            raise ScenarioError("give task_seconds, or tasks and run_s (and runs per task)")
-        check_non_negative("tasks", svc["tasks"])
-        check_non_negative("runs", svc["runs"])
         minimum_s = prices.value("fargate.windows_minimum_s" if svc["operating_system"] == "windows" else "fargate.minimum_s")
         task_s = svc["tasks"] * svc["runs"] * B.fargate_billable_seconds(svc["run_s"], minimum_s=minimum_s)
     return B.fargate_bill(
@@ -267,8 +222,6 @@ def _fargate_bill(svc: Mapping[str, Any], prices: Prices) -> B.Bill:
 
 def _ec2_bill(ec2: Mapping[str, Any], prices: Prices) -> B.Bill:
     hours = ec2["hours"] if ec2["hours"] is not None else prices.value("ec2.hours_per_month")
-    check_non_negative("count", ec2["count"])
-    check_non_negative("hours", hours)
     return B.ec2_bill(ec2["instance_type"], ec2["count"] * hours, purchase=ec2["purchase"], prices=prices)
 
 
@@ -288,55 +241,3 @@ def _call(where: str, fn, block: Mapping[str, Any], prices: Prices) -> B.Bill:
         raise InvalidParameterError(f"{where}.{exc.name}", exc.value, exc.allowed) from exc
     except ScenarioError as exc:
         raise ScenarioError(f"{where}: {exc}") from exc
-
-
-def _validate(doc: Mapping[str, Any], schema: Mapping[str, Any], path: str, source: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key in doc:
-        if key not in schema:
-            where = f"{path}.{key}" if path else str(key)
-            raise ScenarioError(
-                f"{source}: unknown key {where!r}; allowed keys{' in ' + path if path else ''}: {', '.join(schema)}"
-            )
-    for key, (kind, default) in schema.items():
-        where = f"{path}.{key}" if path else key
-        if key not in doc or doc[key] is None:
-            if kind == "list-or-one":
-                out[key] = ()
-                continue
-            if default is _REQ:
-                raise ScenarioError(f"{source}: missing required key {where!r}")
-            out[key] = default
-            continue
-        value = doc[key]
-        if kind == "list-or-one":
-            items = value if isinstance(value, list) else [value]
-            out[key] = tuple(
-                _validate(_mapping(v, f"{where}[{i}]", source), default, f"{where}[{i}]", source)
-                for i, v in enumerate(items)
-            )
-        elif isinstance(kind, list):
-            if not isinstance(value, list):
-                value = [value]
-            out[key] = tuple(
-                _validate(_mapping(v, f"{where}[{i}]", source), kind[0], f"{where}[{i}]", source)
-                for i, v in enumerate(value)
-            )
-        elif isinstance(kind, dict):
-            out[key] = _validate(_mapping(value, where, source), kind, where, source)
-        else:
-            types = kind if isinstance(kind, tuple) else (kind,)
-            ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
-            if int in types and float not in types and isinstance(value, float) and value.is_integer():
-                value, ok = int(value), True
-            if not ok:
-                names = " or ".join(sorted({"number" if t in _NUM else t.__name__ for t in types if t is not type(None)}))
-                raise ScenarioError(f"{source}: {where}={value!r} is not allowed: expected {names}")
-            out[key] = value
-    return out
-
-
-def _mapping(value: Any, where: str, source: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ScenarioError(f"{source}: {where} must be a mapping of keys, got {value!r}")
-    return value

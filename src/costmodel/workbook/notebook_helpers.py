@@ -7,7 +7,6 @@ the short text lines that nbval compares.
 """
 from __future__ import annotations
 
-import copy
 import math
 import os
 from collections.abc import Mapping
@@ -31,13 +30,14 @@ from costmodel.decision import (
 )
 from costmodel.decision.measure import considered_options
 from costmodel.resources import data_path
-from costmodel.errors import InvalidParameterError, ScenarioError, UnknownNameError
+from costmodel.errors import ScenarioError, UnknownNameError
 from costmodel.models import traffic as tr
 from costmodel.models.coldstart.fast import fast_cold_starts
 from costmodel.models.coldstart.simulator import Duration, confidence_interval, low_rate_cold_start_fraction, simulate
 from costmodel.models.latency import container_latency, lambda_latency
 from costmodel.models.traffic import label_traffic, load_label_thresholds, traffic_signals
 from costmodel.scenario.load import load_scenario
+from costmodel.scenario.overrides import apply_overrides  # the one dotted-override function, re-exported
 
 __all__ = [
     "setup_notebook",
@@ -120,76 +120,12 @@ AZURE_SAMPLE_DIR = _REPO_DIR.parent / "shared" / "data" / "azure-functions-2019-
 #: The project's own synthetic fixture in the same (resampled) schema.
 AZURE_FIXTURE = data_path("traces", "azure_resampled_3fn.csv")
 
-#: Scenario blocks whose keys themselves contain dots (price keys such as
-#: ``lambda.request``): an override ``price_overrides.lambda.request`` sets the key
-#: ``lambda.request`` inside ``price_overrides``.
-_FLAT_BLOCKS = ("price_overrides",)
-
-
-def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A copy of a scenario dict with fields replaced by dotted path.
-
-    ``{"traffic.mean_rps": 20, "lambda.keep_alive_s": 300}`` sets
-    ``raw["traffic"]["mean_rps"]`` and ``raw["lambda"]["keep_alive_s"]``; missing
-    intermediate blocks are created (so an optional block can be switched on) and the
-    scenario validator then rejects any name that does not exist, listing the valid
-    ones. Under ``price_overrides`` the rest of the path is one price key
-    (``price_overrides.lambda.request``).
-
-    Parameters
-    ----------
-    raw : mapping
-        The scenario as read from YAML (not modified).
-    overrides : mapping or None
-        Dotted path -> value.
-
-    Returns
-    -------
-    dict
-
-    Raises
-    ------
-    InvalidParameterError
-        ``overrides`` is not a mapping of non-empty dotted names, or a path runs
-        through a field that is not a block.
-    """
-
-
-    if overrides is None:
-        overrides = {}
-    if not isinstance(overrides, Mapping):
-        raise InvalidParameterError(
-            "overrides", overrides, 'a mapping of dotted scenario keys to values, e.g. {"traffic.mean_rps": 20}'
-        )
-    if not isinstance(raw, Mapping):
-        raise InvalidParameterError("scenario", type(raw).__name__, "a mapping of scenario blocks (YAML)")
-    result = copy.deepcopy(dict(raw))
-    for path, value in overrides.items():
-        parts = path.split(".") if isinstance(path, str) else []
-        if not parts or any(not p for p in parts):
-            raise InvalidParameterError("overrides key", path, 'a dotted scenario key such as "traffic.mean_rps"')
-        if parts[0] in _FLAT_BLOCKS and len(parts) > 1:
-            parts = [parts[0], ".".join(parts[1:])]
-        node = result
-        for depth, part in enumerate(parts[:-1]):
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            elif not isinstance(child, dict):
-                where = ".".join(parts[: depth + 1])
-                raise InvalidParameterError(
-                    f"overrides[{path!r}]", value, f"a path through blocks, but {where!r} is a value ({child!r})"
-                )
-            node = child
-        node[parts[-1]] = copy.deepcopy(value)
-    return result
-
-
 def load_report_scenario(scenario_path: str | Path, overrides: Mapping[str, Any] | None = None):
     """Load and fully validate the report's scenario (its parameters) or raise.
 
-    The file is validated as it is, then again with ``overrides`` applied (see
-    :func:`apply_overrides`) by :func:`costmodel.scenario.load.load_scenario`, and its traffic
+    The file is validated as it is, then again with ``overrides`` applied (the one override
+    function, :func:`costmodel.scenario.overrides.apply_overrides`) by
+    :func:`costmodel.scenario.load.load_scenario`, and its traffic
     series is built, so that every bad parameter fails here, in the report's first cell,
     with the library's message (parameter, value, what is allowed).
 
@@ -209,7 +145,7 @@ def load_report_scenario(scenario_path: str | Path, overrides: Mapping[str, Any]
     if not path.is_file():
         raise ScenarioError(f"scenario_path={str(scenario_path)!r} is not a file: expected a scenario YAML file")
     base = load_scenario(path)
-    scenario = load_scenario(apply_overrides(base.raw, overrides), base_dir=base.base_dir) if overrides else base
+    scenario = load_scenario(path, overrides=overrides) if overrides else base  # apply_overrides, then the schema
     scenario.traffic_series()
     return scenario
 

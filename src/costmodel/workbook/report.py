@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from costmodel.errors import CostModelError
+from costmodel.errors import CostModelError, ScenarioError
+from costmodel.strict_yaml import load_yaml_text
 
 __all__ = [
     "ReportError",
@@ -177,9 +177,9 @@ def parse_cli_parameters(pairs: Any) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     for name, text in pairs or ():
         try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ReportError(f"-p {name} {text!r}: the value is not valid YAML ({exc.problem})") from None
+            value = load_yaml_text(text, source=f"-p {name}")  # the input files' reader: 3e6 is a number
+        except ScenarioError as exc:
+            raise ReportError(f"-p {name} {text!r}: the value is not valid YAML ({exc})") from None
         overrides[name] = value
     return overrides
 

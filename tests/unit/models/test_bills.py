@@ -391,10 +391,30 @@ def test_dynamodb_logs_nat_ipv4(prices):
         "DynamoDB write request units": 1.25, "DynamoDB read request units": 1.00}
     assert logs_bill(10, prices=prices).total_usd == 5.00
     assert logs_bill(10, stored_gb=100, prices=prices).total_usd == 8.00
-    # Lambda tiers (assumed): 20,480 GB = 10,240 x 0.50 + 10,240 x 0.25
-    assert logs_bill(20480, lambda_tiers=True, prices=prices).total_usd == 7680.00
+    # Lambda tiers (assumed; TB = 1,000 GB): 20,480 GB = 10,000 x 0.50 + 10,480 x 0.25 = 5,000 + 2,620
+    assert logs_bill(20480, lambda_tiers=True, prices=prices).total_usd == 7620.00
     assert amounts(nat_bill(730, 100, prices=prices)) == {"NAT gateway hours": 32.85, "NAT gateway data processed": 4.50}
     assert public_ipv4_bill(730, prices=prices).total_usd == 3.65
+
+
+def test_log_tiers_reproduce_the_cited_figure_only_with_1000_gb_per_tb(prices):
+    """The price file's note cites Duckbill: "60 TB: $30,000 -> $12,500" (flat $0.50/GB vs the
+    Lambda volume tiers 0.50 / 0.25 / 0.10 / 0.05 at 10 / 30 / 50 TB). By hand:
+
+    * 1 TB = 1,000 GB: 60,000 GB x 0.50 = 30,000; 10,000 x 0.50 + 20,000 x 0.25 + 20,000 x 0.10
+      + 10,000 x 0.05 = 5,000 + 5,000 + 2,000 + 500 = 12,500 (the cited pair);
+    * 1 TB = 1,024 GB: 61,440 GB x 0.50 = 30,720; 5,120 + 5,120 + 2,048 + 512 = 12,800;
+      and 60,000 GB on 1,024-GB limits: 5,120 + 5,120 + 2,048 + 8,800 x 0.05 = 12,728.
+    """
+    assert logs_bill(60_000, prices=prices).total_usd == 30_000.00
+    assert logs_bill(60_000, lambda_tiers=True, prices=prices).total_usd == 12_500.00
+    binary = prices.with_overrides({"logs.lambda_tier1_limit": 10_240, "logs.lambda_tier2_limit": 30_720,
+                                    "logs.lambda_tier3_limit": 51_200})
+    assert logs_bill(61_440, prices=binary).total_usd == 30_720.00
+    assert logs_bill(61_440, lambda_tiers=True, prices=binary).total_usd == 12_800.00
+    assert logs_bill(60_000, lambda_tiers=True, prices=binary).total_usd == 12_728.00
+    assert "1 TB = 1,000 GB" in prices.rate("logs.lambda_tier1").note
+    assert "12,800" in prices.rate("logs.lambda_tier1").note
 
 
 def test_data_transfer_free_100gb_and_tiers(prices):

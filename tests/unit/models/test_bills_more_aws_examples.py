@@ -22,7 +22,19 @@ from __future__ import annotations
 
 import pytest
 
-from costmodel.models.bills import Bill, ProvisionedWindow, fargate_bill, lambda_bill, lambda_usage
+from costmodel.models.bills import (
+    Bill,
+    ProvisionedWindow,
+    durable_retained_gb_months,
+    esm_epu_hours,
+    fargate_bill,
+    lambda_bill,
+    lambda_durable_bill,
+    lambda_esm_bill,
+    lambda_managed_instances_bill,
+    lambda_tenant_isolation_bill,
+    lambda_usage,
+)
 from costmodel.errors import InvalidParameterError
 from costmodel.models.pricing import load_prices
 
@@ -130,8 +142,8 @@ def test_durable_functions_example_compute_and_requests_arm64(prices):
     1M executions on arm64, 1 GB: a 30 s step, a wait, then a 2 s step, i.e. two
     invocations per execution (1M of 30 s and 1M of 2 s). Free tier applied. AWS:
     "31,600,000 x $0.0000133334 = $421.34"; "2,000,000 - 1M free tier = 1,000,000" ->
-    "$0.20". The durable-operation, data-written and retention lines ($32.00, $26.00,
-    $10.92 of AWS's $490.46) are not part of this model.
+    "$0.20". Durable lines: "4M x $8.00/M = $32.00", "104GB x $0.25/GB = $26.00",
+    "(24.27 + 48.53) GB-month x $0.15/GB-month = $10.92"; total $490.46.
     """
     u = lambda_usage([1_000_000, 1_000_000], [30_000, 2_000], 1024, "arm64", free_tier=True, prices=prices)
     assert u.invocation_s == pytest.approx(32_000_000)
@@ -139,7 +151,12 @@ def test_durable_functions_example_compute_and_requests_arm64(prices):
     assert u.billable_requests == 1_000_000
     bill = lambda_bill([1_000_000, 1_000_000], [30_000, 2_000], 1024, "arm64", free_tier=True, prices=prices)
     assert amounts(bill) == {"Lambda requests": 0.20, "Lambda duration arm64 tier 1": 421.34}
-    assert bill.total_usd + 32.00 + 26.00 + 10.92 == pytest.approx(490.46)
+    retained = durable_retained_gb_months(104, 7, 14, prices=prices)
+    assert retained == pytest.approx(104 * 21 / 30)  # 72.8 = 24.27 + 48.53 (AWS rounds each to 2 places)
+    durable = lambda_durable_bill(1_000_000 * 4, 1_000_000 * (8 + 3 * 32) / 1e6, retained, prices=prices)
+    assert amounts(durable) == {"Lambda durable operations": 32.00, "Lambda durable data written": 26.00,
+                                "Lambda durable data retained": 10.92}
+    assert (bill + durable).total_usd == 490.46
 
 
 def test_tenant_isolation_example_request_and_compute_lines(prices):
@@ -152,12 +169,16 @@ def test_tenant_isolation_example_request_and_compute_lines(prices):
     Quirk: 20,000,000 x 0.0000166667 = 333.334 exactly, which rounds half-up to $333.33;
     AWS prints $333.34 (rounded up), unlike every other Lambda example (e.g. OD-1's
     2.333338 -> $2.33, PC-1's 18.000144 -> $18). The model keeps half-up, so its compute
-    line is one cent under AWS's. The tenant-isolation charge is not modelled.
+    line is one cent under AWS's. Tenant isolation: "200K * $0.000167 * 1024 MB / 1024MB = $33.4".
     """
     bill = lambda_bill(10_000_000, 2000, 1024, "x86_64", free_tier=False, prices=prices)
     assert amounts(bill) == {"Lambda requests": 2.00, "Lambda duration x86_64 tier 1": 333.33}
     assert bill.item("Lambda duration x86_64 tier 1").unrounded_usd == pytest.approx(333.334)
-    assert bill.total_usd + 33.40 == pytest.approx(368.74 - 0.01)  # AWS's extra cent
+    tenant = lambda_tenant_isolation_bill(200 * 1_000, 1024, "x86_64", prices=prices)
+    assert amounts(tenant) == {"Lambda tenant isolation x86_64": 33.40}
+    # twice the memory, twice the charge per environment
+    assert lambda_tenant_isolation_bill(200_000, 2048, prices=prices).total_usd == 66.80
+    assert (bill + tenant).total_usd == pytest.approx(368.74 - 0.01)  # AWS's extra cent
 
 
 def test_provisioned_mode_esm_sqs_example_lambda_lines(prices):
@@ -165,11 +186,13 @@ def test_provisioned_mode_esm_sqs_example_lambda_lines(prices):
 
     1M invocations a day x 30 days, 1 s, 1,024 MB, x86; AWS applies no free tier here:
     "30,000,000 * $0.0000166667 = $500", "30M requests * $0.20 = $6" (per million),
-    EPU "8000 EPU-hours * $0.00925 = $74", total $580. EPU-hours are not modelled.
+    EPU "8000 EPU-hours * $0.00925 = $74", total $580.
     """
     bill = lambda_bill(30 * 1_000_000, 1000, 1024, "x86_64", free_tier=False, prices=prices)
     assert amounts(bill) == {"Lambda requests": 6.00, "Lambda duration x86_64 tier 1": 500.00}
-    assert bill.total_usd + 8000 * 0.00925 == pytest.approx(580.00)
+    epu = lambda_esm_bill(8000, source="sqs", prices=prices)
+    assert amounts(epu) == {"Lambda provisioned ESM SQS EPU-hours": 74.00}
+    assert (bill + epu).total_usd == 580.00
 
 
 def test_provisioned_mode_esm_kafka_poller_group_example_lambda_lines(prices):
@@ -181,7 +204,15 @@ def test_provisioned_mode_esm_kafka_poller_group_example_lambda_lines(prices):
     """
     bill = lambda_bill(10 * 30 * 1_000_000, 200, 1024, "x86_64", free_tier=False, prices=prices)
     assert amounts(bill) == {"Lambda requests": 60.00, "Lambda duration x86_64 tier 1": 1000.00}
-    assert bill.total_usd + 720 * 0.185 == pytest.approx(1193.20)
+    # "1 event poller * 10 ESMs = 10 event pollers"; "10 / 10 event pollers supported per EPU = 1 EPU";
+    # "1 EPU * 720 hours per month = 720 EPU-hours"
+    assert esm_epu_hours(10, 720, "kafka", prices=prices) == 720
+    assert esm_epu_hours(11, 720, "kafka", prices=prices) == 1440  # an 11th poller needs a second EPU
+    assert esm_epu_hours(2, 720, "sqs", prices=prices) == 1440     # SQS: one poller per EPU
+    assert esm_epu_hours(1, 0.001, "kafka", prices=prices) == pytest.approx(1 / 60)  # 1-minute minimum
+    epu = lambda_esm_bill(esm_epu_hours(10, 720, "kafka", prices=prices), source="kafka", prices=prices)
+    assert amounts(epu) == {"Lambda provisioned ESM Kafka EPU-hours": 133.20}
+    assert (bill + epu).total_usd == 1193.20
 
 
 def test_provisioned_mode_esm_kafka_example_compute_line(prices):
@@ -198,6 +229,25 @@ def test_provisioned_mode_esm_kafka_example_compute_line(prices):
     assert line.quantity == pytest.approx(59_600_000)
     assert line.usd == 993.34
     assert round(line.usd, 1) == 993.3
+
+
+def test_managed_instances_example(prices):
+    """Lambda Managed Instances example (high-throughput API): 100M requests, ~2,000 hours of
+    m7g.xlarge ($0.1632 on demand) under a 3-year Compute Savings Plan at 72 %. AWS: "$20";
+    "2,000 x $0.0457 = $91.40" (the discounted rate rounded to 4 places first: 0.1632 x 0.28 =
+    0.045696, 2,000 x 0.045696 = 91.392 -> $91.39 here); "2,000 x $0.02448 = $48.96" (15 % of
+    the on-demand price); total $160.36, one cent above the exact $160.35."""
+    sp = prices.with_overrides({"ec2.savings_plan_discount": 0.72})
+    bill = lambda_managed_instances_bill(100_000_000, "m7g.xlarge", 2000, purchase="savings_plan", prices=sp)
+    assert amounts(bill) == {"Lambda Managed Instances requests": 20.00,
+                             "EC2 m7g.xlarge (savings plan) for Lambda Managed Instances": 91.39,
+                             "Lambda Managed Instances management fee": 48.96}
+    assert bill.item("Lambda Managed Instances management fee").usd_per_unit == pytest.approx(0.02448)
+    # the fee is on the on-demand price whatever the instances' purchase option
+    on_demand = lambda_managed_instances_bill(0, "m7g.xlarge", 2000, prices=sp)
+    assert on_demand.amounts()["Lambda Managed Instances management fee"] == 48.96
+    assert on_demand.amounts()["EC2 m7g.xlarge (on demand) for Lambda Managed Instances"] == 326.40  # 2,000 x 0.1632
+    assert bill.total_usd == pytest.approx(160.36 - 0.01)
 
 
 def test_lambda_at_edge_example_via_price_overrides(prices):

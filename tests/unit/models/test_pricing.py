@@ -66,6 +66,10 @@ PUBLISHED = {
     "ec2.t4g.medium": (0.0336, "third-party"),
     "ec2.t3.medium": (0.0416, "third-party"),
     "ec2.hours_per_month": (730, "third-party"),
+    "ec2.m7g.xlarge": (0.1632, "aws-published"),  # AWS's Lambda Managed Instances example
+    "lambda.esm_epu_hour_kafka": (0.185, "aws-published"),
+    "lambda.esm_epu_hour_sqs": (0.00925, "aws-published"),
+    "lambda.tenant_isolation_x86_64": (0.000167, "aws-published"),
     "api_gateway.rest_tier1": (3.50 / 1e6, "aws-published"),
     "api_gateway.http_tier1": (1.00 / 1e6, "aws-published"),
     "api_gateway.http_tier2": (0.90 / 1e6, "aws-published"),
@@ -116,7 +120,7 @@ def test_fargate_task_sizes_table(prices):
 
 def test_ec2_catalogue(prices):
     assert set(prices.ec2_instance_types) == {
-        "m7g.large", "m7i.large", "m6i.large", "c7g.large", "t4g.small", "t4g.medium", "t3.medium"}
+        "m7g.large", "m7g.xlarge", "m7i.large", "m6i.large", "c7g.large", "t4g.small", "t4g.medium", "t3.medium"}
     spec = prices.instance_type("c7g.large")
     assert spec["vcpu"] == 2 and spec["memory_gib"] == 4 and spec["architecture"] == "arm64"
     assert spec["usd_per_hour"] == 0.0725

@@ -1,0 +1,502 @@
+"""The scenario schema (pydantic v2): a workload's traffic, work, Lambda and container setups.
+
+``docs/traffic-and-comparison.md`` documents every block; ``costmodel schema scenario``
+prints the JSON Schema. Besides types, ranges and unknown keys, the schema holds the
+rules that keep a scenario finite before anything is allocated:
+
+* the traffic series is bounded: ``horizon_days`` at most :data:`MAX_HORIZON_DAYS`, and
+  ``horizon_days * 86400 / step_s`` at most :data:`MAX_STEPS` steps (about 40 MB per
+  series array), the step dividing the horizon;
+* rates at most :data:`MAX_RPS`, counts whole and bounded (``max_tasks``,
+  ``tasks_per_instance`` >= 1, ``random_state`` a whole number >= 0);
+* Lambda: memory 128-10,240 MB, ephemeral storage 512-10,240 MB, INIT at most 10 s,
+  provisioned concurrency within the concurrency limit and reserved concurrency;
+* containers: the Fargate task size from the price set's table, the EC2 instance type from
+  its catalogue (checked with the price set as validation context), ``max_tasks >=
+  min_tasks``; the front door's request timeout at most 4,000 s (the ALB maximum).
+
+``workload`` and ``team`` are mappings passed to the decision procedure, which validates
+them against its own configuration (``docs/decision.md``); ``batch_job`` and ``pipeline``
+are mappings read by :mod:`costmodel.analysis.long_running` (``docs/long-running.md``).
+"""
+from __future__ import annotations
+
+import math
+import zoneinfo
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Union
+
+import pandas as pd
+from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
+
+from costmodel._schema import Flag, InputModel, Text, choice, list_of, number, number_or_block, rule_error
+from costmodel.models.bills import LAMBDA_EPHEMERAL_MB_RANGE, LAMBDA_MEMORY_MB_RANGE
+from costmodel.models.lambda_traffic import PC_SCHEDULES
+from costmodel.models.pricing import ARCHITECTURES
+from costmodel.models.traffic import DEFAULT_HORIZON_DAYS, DEFAULT_STEP_S, MAX_STEP_S, MIN_STEP_S, SECONDS_PER_DAY
+
+__all__ = ["ScenarioFile", "Traffic", "WorkSetup", "LambdaSetup", "ContainersSetup", "GlueSetup", "FRONT_DOORS",
+           "CONTAINER_FRONT_DOORS", "PATTERNS", "MAX_HORIZON_DAYS", "MAX_STEPS", "MAX_RPS", "n_steps_of"]
+
+#: Front doors of the Lambda option and of the container options.
+FRONT_DOORS = ("api_gateway_rest", "api_gateway_http", "alb", "function_url", "none")
+CONTAINER_FRONT_DOORS = ("alb", "none")
+#: Longest traffic horizon [days].
+MAX_HORIZON_DAYS = 366.0
+#: Most steps in one traffic series (5M float64 = 40 MB per array; a 30-day month at 1 s is 2,592,000).
+MAX_STEPS = 5_000_000
+#: Highest request rate in a traffic block [req/s].
+MAX_RPS = 1e7
+#: Longest per-request work [ms] a scenario may describe (a day; Lambda stops at 900,000 ms and
+#: the decision procedure flags work above it).
+MAX_WORK_MS = 86_400_000.0
+MAX_TASKS = 100_000
+
+_RPS = number(ge=0, le=MAX_RPS, unit="req/s", description="request rate [req/s]")
+_RPS_POSITIVE = number(gt=0, le=MAX_RPS, unit="req/s", description="request rate [req/s], > 0")
+_NOISE = number(ge=0, le=10, description="coefficient of variation of the per-step gamma noise (0: none)")
+_DAY_S = number(ge=0, le=SECONDS_PER_DAY, unit="s")
+
+
+def _timezone(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("text_type", "an IANA time zone name such as Europe/Berlin", {})
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise PydanticCustomError("timezone", "an IANA time zone name such as Europe/Berlin or UTC", {}) from None
+    return value
+
+
+def _timestamp(value: Any) -> Any:
+    if not isinstance(value, str) or len(value) > 64:
+        raise PydanticCustomError("timestamp", "an ISO 8601 time such as 2026-01-05T00:00:00Z", {})
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise PydanticCustomError("timestamp", "an ISO 8601 time such as 2026-01-05T00:00:00Z", {}) from None
+    if stamp is pd.NaT:
+        raise PydanticCustomError("timestamp", "an ISO 8601 time such as 2026-01-05T00:00:00Z", {})
+    return value
+
+
+TimeZone = Annotated[str, BeforeValidator(_timezone), WithJsonSchema({"type": "string", "description":
+                                                                      "IANA time zone, e.g. Europe/Berlin"})]
+Timestamp = Annotated[str, BeforeValidator(_timestamp), WithJsonSchema({"type": "string", "description":
+                                                                        "ISO 8601 start time of the series"})]
+
+
+# ============================================================================== traffic
+class Growth(InputModel):
+    """A trend multiplied onto the series: 1 at the start, ``end_factor`` at the end."""
+
+    end_factor: number(gt=0, le=1e6, description="factor at the end of the horizon")
+    kind: choice("linear", "exponential") = "linear"
+
+
+class _Common(InputModel):
+    """Keys every traffic block accepts."""
+
+    nullable = frozenset({"random_state"})
+
+    random_state: number(ge=0, le=2**63 - 1, whole=True, description="seed (a whole number >= 0; null: random)"
+                         ) | None = None
+    start: Timestamp = Field(None, description="start of the series (default Monday 2026-01-05 00:00 UTC)")
+    scale: number(ge=0, le=1e6, description="factor applied to the whole series") = None
+    growth: Growth = None
+    horizon_days: number(gt=0, le=MAX_HORIZON_DAYS, unit="days",
+                         description="length of the series, at most 366 days (default 30)") = None
+    step_s: number(ge=MIN_STEP_S, le=MAX_STEP_S, unit="s",
+                   description="step of the series, 1 to 3,600 s, dividing the horizon (default 60)") = None
+
+
+class Steady(_Common):
+    """Constant rate, optional noise."""
+
+    pattern: Literal["steady"]
+    mean_rps: _RPS
+    noise_cv: _NOISE = None
+
+
+class Diurnal(_Common):
+    """A daily cycle in local time."""
+
+    pattern: Literal["diurnal"]
+    mean_rps: _RPS
+    peak_to_trough: number(ge=1, le=1e6, description="peak / trough ratio") = None
+    peak_hour: number(ge=0, le=24, unit="h", description="local hour of the peak") = None
+    timezone: TimeZone = None
+    noise_cv: _NOISE = None
+
+
+class Weekly(Diurnal):
+    """A daily cycle with quieter weekends."""
+
+    pattern: Literal["weekly"]  # type: ignore[assignment]
+    weekend_factor: number(ge=0, le=100, description="Saturday and Sunday rate factor") = None
+
+
+class Bursty(_Common):
+    """A base rate plus regular bursts."""
+
+    pattern: Literal["bursty"]
+    base_rps: _RPS
+    burst_rps: _RPS
+    burst_length_s: number(gt=0, le=SECONDS_PER_DAY, unit="s", description="length of a burst")
+    bursts_per_day: number(gt=0, le=SECONDS_PER_DAY, description="bursts a day")
+    first_burst_s: _DAY_S = None
+
+    @model_validator(mode="after")
+    def _fits(self) -> Bursty:
+        period = SECONDS_PER_DAY / self.bursts_per_day
+        if self.burst_length_s > period:
+            raise rule_error("burst_length_s", self.burst_length_s, f"at most the burst period {period:g} s "
+                             "(86,400 s / bursts_per_day)")
+        return self
+
+
+class Spikes(_Common):
+    """A base rate plus spikes at random times."""
+
+    pattern: Literal["spikes"]
+    base_rps: _RPS
+    spike_rps: _RPS
+    spike_length_s: number(gt=0, le=SECONDS_PER_DAY, unit="s", description="length of a spike")
+    spikes_per_day: number(ge=0, le=SECONDS_PER_DAY, description="spikes a day (Poisson)")
+
+
+class Sparse(_Common):
+    """N invocations a day, random or evenly spaced."""
+
+    pattern: Literal["sparse"]
+    invocations_per_day: number(gt=0, le=MAX_RPS * SECONDS_PER_DAY, description="invocations a day")
+    timing: choice("random", "fixed") = None
+    first_at_s: _DAY_S = None
+
+
+class GrowthPattern(_Common):
+    """A trend from ``start_rps`` to ``end_rps``."""
+
+    pattern: Literal["growth"]
+    start_rps: _RPS_POSITIVE
+    end_rps: _RPS_POSITIVE
+    kind: choice("linear", "exponential") = None
+
+    @model_validator(mode="after")
+    def _ratio(self) -> GrowthPattern:
+        ratio = self.end_rps / self.start_rps
+        if not 1e-6 <= ratio <= 1e6:
+            raise rule_error("end_rps", self.end_rps, f"between 1e-6 and 1e6 times start_rps ({self.start_rps:g})")
+        return self
+
+
+class Trace(_Common):
+    """A CSV or Azure Functions trace file."""
+
+    nullable = frozenset({"random_state", "function"})
+
+    pattern: Literal["trace"]
+    path: Text = Field(description="trace file, relative to the scenario file")
+    format: choice("csv", "azure") = None
+    function: Text | None = Field(None, description="Azure HashFunction (null: all functions aggregated)")
+    aggregate: Flag = None
+    repeat: Flag = Field(None, description="repeat the trace to fill the horizon (default true)")
+
+
+_NESTED_ONLY = ("horizon_days", "step_s")
+
+
+class Sum(_Common):
+    """The sum of component traffic blocks (which inherit the horizon and the step)."""
+
+    pattern: Literal["sum"]
+    components: list_of(Annotated[Union[Steady, Diurnal, Weekly, Bursty, Spikes, Sparse, GrowthPattern, Trace],
+                                  Field(discriminator="pattern")], min_items=1, max_items=20,
+                        what="traffic blocks")
+
+    @model_validator(mode="after")
+    def _traces_fill(self) -> Sum:
+        for i, comp in enumerate(self.components):
+            if comp.pattern == "trace" and comp.repeat is False:
+                raise rule_error(f"components[{i}].repeat", False, "true (the default) for a trace in a sum: every "
+                                 "component fills the sum's horizon")
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _components_inherit(cls, data: Any) -> Any:
+        comps = data.get("components") if isinstance(data, Mapping) else None
+        for i, comp in enumerate(comps if isinstance(comps, list) else []):
+            if isinstance(comp, Mapping):
+                for key in _NESTED_ONLY:
+                    if key in comp:
+                        raise PydanticCustomError("unknown_key", "unknown key", {
+                            "key": f"components[{i}].{key}",
+                            "allowed": "the pattern's keys, random_state, start, scale, growth (components "
+                                       "inherit horizon_days and step_s from the sum)"})
+        return data
+
+
+_PATTERN_MODELS = (Steady, Diurnal, Weekly, Bursty, Spikes, Sparse, GrowthPattern, Trace, Sum)
+#: Traffic patterns of a scenario.
+PATTERNS = tuple(m.model_fields["pattern"].annotation.__args__[0] for m in _PATTERN_MODELS)  # type: ignore[union-attr]
+
+Traffic = Annotated[Union[Steady, Diurnal, Weekly, Bursty, Spikes, Sparse, GrowthPattern, Trace, Sum],
+                    Field(discriminator="pattern")]
+
+
+def n_steps_of(traffic: Any) -> tuple[float, float, float]:
+    """``(horizon_days, step_s, steps)`` of a validated traffic block (defaults filled in)."""
+    horizon = traffic.horizon_days if traffic.horizon_days is not None else DEFAULT_HORIZON_DAYS
+    step = traffic.step_s if traffic.step_s is not None else DEFAULT_STEP_S
+    return float(horizon), float(step), float(horizon) * SECONDS_PER_DAY / float(step)
+
+
+# ============================================================================== work
+class DurationSpec(InputModel):
+    """A duration distribution: lognormal from a mean and a p99, or measured samples."""
+
+    mean: number(gt=0, le=MAX_WORK_MS, unit="ms", description="mean duration") = None
+    p99: number(gt=0, le=MAX_WORK_MS, unit="ms", description="99th percentile (default: the mean)") = None
+    samples: list_of(number(gt=0, le=MAX_WORK_MS, unit="ms"), min_items=1, max_items=100_000,
+                     what="durations [ms]") = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> DurationSpec:
+        if self.samples is not None and (self.mean is not None or self.p99 is not None):
+            raise rule_error("samples", f"{len(self.samples)} samples", "either samples, or mean (and p99), not both")
+        if self.samples is None:
+            if self.mean is None:
+                raise rule_error("mean", None, "mean [ms] (with p99), or samples")
+            p99 = self.p99 if self.p99 is not None else self.mean
+            most = math.exp(2.3263478740408408**2 / 2) * self.mean
+            if not self.mean <= p99 <= most:
+                raise rule_error("p99", p99, f"between mean ({self.mean:g}) and {most:,.6g} ms (14.97 x mean) for a "
+                                 "lognormal; use samples for heavier tails")
+        return self
+
+
+class WorkSetup(InputModel):
+    """Per-request work."""
+
+    def work_block(self) -> dict[str, Any]:
+        """The block as :func:`costmodel.models.workload.work_from_dict` reads it."""
+        out = self.model_dump()
+        spec = self.duration_ms
+        out["duration_ms"] = spec.model_dump(exclude_none=True) if isinstance(spec, DurationSpec) else spec
+        return out
+
+    duration_ms: number_or_block(number(gt=0, le=MAX_WORK_MS, unit="ms"), DurationSpec,
+                                 "duration per request [ms]: a number, {mean, p99} or {samples}") = Field(
+        default_factory=lambda: DurationSpec(mean=120, p99=400))
+    cpu_ms_per_request: number(gt=0, le=1e9, unit="ms", description="CPU time per request on a container [ms of "
+                                                                    "one vCPU]") = 80
+    memory_mb: number(ge=LAMBDA_MEMORY_MB_RANGE[0], le=LAMBDA_MEMORY_MB_RANGE[1], whole=True, unit="MB",
+                      description="Lambda memory, 128 to 10,240 MB") = 512
+    architecture: choice(*ARCHITECTURES) = "x86_64"
+
+
+# ============================================================================== lambda
+class ProvisionedConcurrency(InputModel):
+    """Provisioned concurrency on a schedule."""
+
+    count: number(ge=0, le=MAX_TASKS, whole=True, unit="environments", description="provisioned environments") = 0
+    schedule: choice(*PC_SCHEDULES) = "business_hours"
+    timezone: TimeZone = "UTC"
+
+
+def _pc(value: Any) -> Any:
+    return {"count": value} if not isinstance(value, Mapping) and value is not None else value
+
+
+class LambdaSetup(InputModel):
+    """The Lambda option."""
+
+    nullable = frozenset({"reserved_concurrency"})
+
+    front_door: choice(*FRONT_DOORS) = "api_gateway_http"
+    free_tier: Flag = True
+    keep_alive_s: number(gt=0, le=SECONDS_PER_DAY, unit="s", description="idle time before an environment is "
+                                                                          "reclaimed (undocumented by AWS)") = 600
+    init_duration_ms: number(ge=0, le=10_000, unit="ms", description="INIT per cold start, at most 10,000 ms") = 250
+    provisioned_concurrency: Annotated[ProvisionedConcurrency, BeforeValidator(
+        _pc, json_schema_input_type=Union[int, ProvisionedConcurrency])] = Field(
+        default_factory=lambda: ProvisionedConcurrency(), description="a count, or {count, schedule, timezone}")
+    concurrency_limit: number(ge=1, le=1_000_000, whole=True, unit="environments",
+                              description="the account's concurrency limit (default 1,000)") = 1000
+    reserved_concurrency: number(ge=0, le=1_000_000, whole=True, unit="environments",
+                                 description="reserved concurrency (null: none)") | None = None
+    ephemeral_storage_mb: number(ge=LAMBDA_EPHEMERAL_MB_RANGE[0], le=LAMBDA_EPHEMERAL_MB_RANGE[1], whole=True,
+                                 unit="MB") = 512
+    api_gateway_free_tier: Flag = False
+
+    @model_validator(mode="after")
+    def _rules(self) -> LambdaSetup:
+        cap = self.concurrency_limit if self.reserved_concurrency is None else self.reserved_concurrency
+        if self.reserved_concurrency is not None and self.reserved_concurrency > self.concurrency_limit:
+            raise rule_error("reserved_concurrency", self.reserved_concurrency,
+                             f"at most concurrency_limit ({self.concurrency_limit})")
+        if self.provisioned_concurrency.count > cap:
+            raise rule_error("provisioned_concurrency.count", self.provisioned_concurrency.count,
+                             f"at most the {'reserved concurrency' if self.reserved_concurrency is not None else 'concurrency limit'} "
+                             f"({cap})")
+        return self
+
+
+# ============================================================================== containers
+class FargateSetup(InputModel):
+    """Fargate tasks (Linux) behind target tracking."""
+
+    nullable = frozenset({"architecture"})
+
+    vcpu: number(gt=0, le=16, unit="vCPU", description="task vCPU: 0.25, 0.5, 1, 2, 4, 8 or 16") = 0.5
+    memory_gb: number(gt=0, le=120, unit="GB", description="task memory, valid for vcpu") = 1
+    target_utilisation: number(gt=0, le=1, description="target CPU utilisation (0-1]") = 0.6
+    min_tasks: number(ge=0, le=MAX_TASKS, whole=True, unit="tasks") = 2
+    max_tasks: number(ge=1, le=MAX_TASKS, whole=True, unit="tasks") = 50
+    scale_out_cooldown_s: number(ge=0, le=SECONDS_PER_DAY, unit="s") = 60
+    scale_in_cooldown_s: number(ge=0, le=SECONDS_PER_DAY, unit="s") = 300
+    task_start_s: number(ge=0, le=3600, unit="s", description="time from scale-out to serving") = 60
+    metric: choice("cpu", "request_count") = "cpu"
+    metric_period_s: number(ge=1, le=3600, unit="s") = 60
+    evaluation_delay_s: number(ge=0, le=SECONDS_PER_DAY, unit="s") = 0
+    architecture: choice(*ARCHITECTURES) | None = Field(None, description="default: work.architecture")
+    scale_out_evaluation_periods: number(ge=1, le=1440, whole=True) = 3
+    scale_in_evaluation_periods: number(ge=1, le=1440, whole=True) = 15
+
+    @model_validator(mode="after")
+    def _rules(self, info: ValidationInfo) -> FargateSetup:
+        if self.max_tasks < self.min_tasks:
+            raise rule_error("max_tasks", self.max_tasks, f"at least min_tasks ({self.min_tasks})")
+        prices = _prices(info)
+        if prices is not None:
+            sizes = prices.fargate_task_sizes
+            match = [v for v in sizes if math.isclose(v, float(self.vcpu))]
+            if not match:
+                raise rule_error("vcpu", self.vcpu, "one of " + ", ".join(f"{v:g}" for v in sorted(sizes)))
+            allowed = sizes[match[0]]
+            if not any(math.isclose(float(self.memory_gb), g) for g in allowed):
+                raise rule_error("memory_gb", self.memory_gb,
+                                 f"for {self.vcpu:g} vCPU one of " + ", ".join(f"{g:g}" for g in allowed) + " GB")
+        return self
+
+
+class Ec2Setup(InputModel):
+    """EC2 instances packing Fargate-sized tasks; unset policy values follow Fargate's."""
+
+    nullable = frozenset({"max_instances", "target_utilisation", "scale_out_cooldown_s", "scale_in_cooldown_s",
+                          "scale_out_evaluation_periods", "scale_in_evaluation_periods"})
+
+    instance_type: Text = Field("m7g.large", description="instance type from the price set's catalogue")
+    min_instances: number(ge=0, le=MAX_TASKS, whole=True, unit="instances") = 2
+    max_instances: number(ge=1, le=MAX_TASKS, whole=True, unit="instances") | None = None
+    boot_s: number(ge=0, le=3600, unit="s") = 180
+    tasks_per_instance: number(ge=1, le=1000, whole=True, unit="tasks") = 4
+    target_utilisation: number(gt=0, le=1) | None = None
+    scale_out_cooldown_s: number(ge=0, le=SECONDS_PER_DAY, unit="s") | None = None
+    scale_in_cooldown_s: number(ge=0, le=SECONDS_PER_DAY, unit="s") | None = None
+    scale_out_evaluation_periods: number(ge=1, le=1440, whole=True) | None = None
+    scale_in_evaluation_periods: number(ge=1, le=1440, whole=True) | None = None
+
+    @model_validator(mode="after")
+    def _rules(self, info: ValidationInfo) -> Ec2Setup:
+        if self.max_instances is not None and self.max_instances < self.min_instances:
+            raise rule_error("max_instances", self.max_instances, f"at least min_instances ({self.min_instances})")
+        prices = _prices(info)
+        if prices is not None and self.instance_type not in prices.ec2_instance_types:
+            raise rule_error("instance_type", self.instance_type,
+                             "one of " + ", ".join(sorted(prices.ec2_instance_types)),
+                             known=sorted(prices.ec2_instance_types))
+        return self
+
+
+class ContainersSetup(InputModel):
+    """The container options."""
+
+    nullable = frozenset({"request_timeout_s"})
+
+    fargate: FargateSetup = Field(default_factory=lambda: FargateSetup())
+    ec2: Ec2Setup = Field(default_factory=lambda: Ec2Setup())
+    front_door: choice(*CONTAINER_FRONT_DOORS) = "alb"
+    request_timeout_s: number(gt=0, le=4000, unit="s", description="the front door's request timeout (ALB idle "
+                                                                   "timeout, default 60, at most 4,000; null: none)"
+                              ) | None = 60.0
+
+    @model_validator(mode="after")
+    def _tasks_fit(self, info: ValidationInfo) -> ContainersSetup:
+        prices = _prices(info)
+        spec = prices.ec2_instance_types.get(self.ec2.instance_type) if prices is not None else None
+        if spec is not None:
+            fit = int(float(spec["vcpu"]) / float(self.fargate.vcpu) + 1e-9)
+            if self.ec2.tasks_per_instance > fit:
+                raise rule_error("ec2.tasks_per_instance", self.ec2.tasks_per_instance,
+                                 f"at most {fit} tasks of {self.fargate.vcpu:g} vCPU (containers.fargate.vcpu) on "
+                                 f"{self.ec2.instance_type} ({spec['vcpu']} vCPU)")
+        return self
+
+
+class GlueSetup(InputModel):
+    """Per-request and monthly figures of the services around the compute."""
+
+    payload_kb: number(ge=0, le=1e6, unit="KB", description="request payload") = 4
+    log_kb_per_request: number(ge=0, le=1e6, unit="KB") = 1
+    nat_gb_per_month: number(ge=0, le=1e9, unit="GB") = 0
+    data_out_gb_per_month: number(ge=0, le=1e9, unit="GB") = 0
+
+
+def _facts(value: Any) -> Any:
+    if not isinstance(value, Mapping):
+        raise PydanticCustomError("mapping_type", "a mapping of declared facts (see docs/decision.md)", {})
+    return dict(value)
+
+
+Facts = Annotated[dict, BeforeValidator(_facts), WithJsonSchema(
+    {"type": "object", "description": "declared facts, validated by the decision procedure (docs/decision.md)"})]
+
+
+def _prices(info: ValidationInfo) -> Any:
+    ctx = info.context
+    return ctx.get("prices") if isinstance(ctx, dict) else None
+
+
+class ScenarioFile(InputModel):
+    """A scenario: one workload's traffic, work, and the Lambda and container setups to compare."""
+
+    nullable = frozenset({"price_overrides", "workload", "team", "batch_job", "pipeline"})
+
+    name: Text = "unnamed scenario"
+    description: Text = ""
+    region: Text = "us-east-1"
+    price_overrides: Facts | None = Field(None, description="{rate key: value} (checked against the region's "
+                                                            "price set; see docs/pricing.md)")
+    traffic: Traffic = Field(description="the traffic block; 'pattern' selects its keys")
+    work: WorkSetup = Field(default_factory=lambda: WorkSetup())
+    lambda_: LambdaSetup = Field(default_factory=lambda: LambdaSetup(), alias="lambda")
+    containers: ContainersSetup = Field(default_factory=lambda: ContainersSetup())
+    glue: GlueSetup = Field(default_factory=lambda: GlueSetup())
+    workload: Facts | None = None
+    team: Facts | None = None
+    batch_job: Annotated[dict, BeforeValidator(_facts), WithJsonSchema(
+        {"type": "object", "description": "a long-running batch job, validated by costmodel.analysis.long_running "
+                                          "(docs/long-running.md)"})] | None = None
+    pipeline: Annotated[dict, BeforeValidator(_facts), WithJsonSchema(
+        {"type": "object", "description": "a pipeline of short stages, validated by costmodel.analysis.long_running "
+                                          "(docs/long-running.md)"})] | None = None
+
+    @model_validator(mode="after")
+    def _series(self) -> ScenarioFile:
+        horizon, step, steps = n_steps_of(self.traffic)
+        if self.traffic.pattern == "trace" and self.traffic.step_s is None:
+            return self
+        if steps > MAX_STEPS:
+            field = "traffic.step_s" if self.traffic.step_s is not None else "traffic.horizon_days"
+            value = self.traffic.step_s if field.endswith("step_s") else self.traffic.horizon_days
+            raise rule_error(field, value, f"a series of at most {MAX_STEPS:,} steps: {horizon:g} days at {step:g} s "
+                             f"is {steps:,.0f} steps ({steps * 8 / 2**20:,.0f} MiB per array); use a longer step_s "
+                             "or a shorter horizon_days")
+        if steps < 1 or abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
+            raise rule_error("traffic.step_s", self.traffic.step_s if self.traffic.step_s is not None else step,
+                             f"a step that divides the horizon of {horizon:g} days ({horizon * SECONDS_PER_DAY:,.0f} s) "
+                             "into a whole number of steps")
+        return self
