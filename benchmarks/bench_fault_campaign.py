@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from handler_harness.faults import HANDLERS, QUEUE_TYPES, run_campaign
+from handler_harness.faults import ALL_HANDLERS, QUEUE_TYPES, run_campaign
 
 
 def main() -> None:
@@ -20,7 +20,7 @@ def main() -> None:
     parser.add_argument("--n-messages", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--queue-type", choices=QUEUE_TYPES, default="standard")
-    parser.add_argument("--handlers", default="reference,naive", help=f"comma-separated, of {HANDLERS}")
+    parser.add_argument("--handlers", default="reference,naive", help=f"comma-separated, of {ALL_HANDLERS}")
     args = parser.parse_args()
     handlers = args.handlers.split(",")
     results = [run_campaign(args.n_messages, h, args.seed, queue_type=args.queue_type) for h in handlers]
