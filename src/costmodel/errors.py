@@ -19,6 +19,7 @@ __all__ = [
 
     "InputError",
     "UnknownKeyError",
+    "ImportSourceError",
 ]
 
 
@@ -130,3 +131,9 @@ class UnknownKeyError(InputError, UnknownNameError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class ImportSourceError(CostModelError, RuntimeError):
+    """Importing from an AWS account failed: no credentials or region, an unknown resource,
+    no datapoints, access denied or throttling beyond the retries. The one-line message says
+    what to set or check (``costmodel import`` exits with status 2)."""

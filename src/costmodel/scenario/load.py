@@ -12,6 +12,7 @@ the shipped default is ``data/scenarios/default.yaml``)::
     glue:       {payload_kb, log_kb_per_request, nat_gb_per_month, data_out_gb_per_month}
     workload, team: passed through as dicts (validated by costmodel.decision)
     batch_job, pipeline: optional, kept in ``raw`` (read by costmodel.analysis.long_running)
+    provenance: optional, kept in ``raw`` (where an imported scenario came from; costmodel.importers)
 
 Unknown keys anywhere (typos) raise :class:`ScenarioError` naming the key and listing the
 allowed ones. :func:`load_scenario` validates and fills defaults; the traffic series itself

@@ -17,7 +17,8 @@ rules that keep a scenario finite before anything is allocated:
 
 ``workload`` and ``team`` are mappings passed to the decision procedure, which validates
 them against its own configuration (``docs/decision.md``); ``batch_job`` and ``pipeline``
-are mappings read by :mod:`costmodel.analysis.long_running` (``docs/long-running.md``).
+are mappings read by :mod:`costmodel.analysis.long_running` (``docs/long-running.md``);
+``provenance`` is a mapping kept for the reader (what an imported scenario was measured from).
 """
 from __future__ import annotations
 
@@ -463,7 +464,7 @@ def _prices(info: ValidationInfo) -> Any:
 class ScenarioFile(InputModel):
     """A scenario: one workload's traffic, work, and the Lambda and container setups to compare."""
 
-    nullable = frozenset({"price_overrides", "workload", "team", "batch_job", "pipeline"})
+    nullable = frozenset({"price_overrides", "workload", "team", "batch_job", "pipeline", "provenance"})
 
     name: Text = "unnamed scenario"
     description: Text = ""
@@ -483,6 +484,9 @@ class ScenarioFile(InputModel):
     pipeline: Annotated[dict, BeforeValidator(_facts), WithJsonSchema(
         {"type": "object", "description": "a pipeline of short stages, validated by costmodel.analysis.long_running "
                                           "(docs/long-running.md)"})] | None = None
+    provenance: Annotated[dict, BeforeValidator(_facts), WithJsonSchema(
+        {"type": "object", "description": "where an imported scenario's numbers came from (costmodel import "
+                                          "cloudwatch; docs/import-cloudwatch.md); not read by the models"})] | None = None
 
     @model_validator(mode="after")
     def _series(self) -> ScenarioFile:

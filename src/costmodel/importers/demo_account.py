@@ -1,0 +1,292 @@
+"""A seeded, offline AWS account (for moto) with functions that behave like real ones.
+
+The workbook's import page, the importer tests and the fleet benchmark need an account
+whose truth is known: this module creates Lambda functions on a moto (or any) endpoint
+through the real boto3 calls, publishes a month of per-minute ``AWS/Lambda`` metrics
+(``PutMetricData``: a diurnal cycle plus Poisson bursts, Poisson counts per minute,
+lognormal durations as statistic sets) and writes the REPORT lines of the last hours
+into the function's log group, one log stream per execution environment, with the cold
+starts an exact per-request keep-alive simulation produces. :class:`SeededFunction`
+returns the truth to check an import against.
+
+Moto accepts log events no older than 14 days (as CloudWatch Logs does), so ``now``
+must be close to the real clock; metric datapoints may be older.
+"""
+from __future__ import annotations
+
+import io
+import math
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..models import traffic as tr
+from ..models.workload import lognormal_from_mean_p99
+
+__all__ = ["SeededFunction", "seed_lambda_function", "ensure_role", "demo_now", "put_metric_batches"]
+
+_PUT_BATCH = 1000  # MetricDatum per PutMetricData call (the API's limit)
+_LOG_BATCH = 10_000  # events per PutLogEvents call (the API's limit)
+
+
+def demo_now(now: Any = None) -> pd.Timestamp:
+    """The seeding clock: the current UTC day's midnight (so seeded series repeat day to day)."""
+    ts = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.floor("D")
+
+
+@dataclass(frozen=True, eq=False)
+class SeededFunction:
+    """What was seeded for one function (the truth an import is checked against).
+
+    Attributes
+    ----------
+    name, arn : str
+    start : pandas.Timestamp
+        Start of the first seeded minute.
+    counts : numpy.ndarray of int
+        Invocations per minute (a datapoint is published only where > 0).
+    duration_sum_ms : numpy.ndarray
+        Sum of the minute's durations [ms].
+    log_start, log_end : pandas.Timestamp
+        REPORT-line window.
+    log_durations_ms, log_init_ms : numpy.ndarray
+        Per invocation in the window, in arrival order (init NaN when warm).
+    environments : int
+        Execution environments (log streams) the simulation created in the window.
+    """
+
+    name: str
+    arn: str
+    start: pd.Timestamp
+    counts: np.ndarray = field(repr=False)
+    duration_sum_ms: np.ndarray = field(repr=False)
+    log_start: pd.Timestamp | None = None
+    log_end: pd.Timestamp | None = None
+    log_durations_ms: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    log_init_ms: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    environments: int = 0
+    memory_mb: int = 512
+    architecture: str = "x86_64"
+    keep_alive_s: float = 600.0
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.start + pd.Timedelta(minutes=self.counts.size)
+
+    def counts_per(self, period_s: int, start: Any, end: Any) -> np.ndarray:
+        """Seeded invocations summed per ``period_s`` over ``[start, end)`` (zero outside the seeded span)."""
+        s, e = pd.Timestamp(start), pd.Timestamp(end)
+        minutes = int((e - s) / pd.Timedelta(minutes=1))
+        out = np.zeros(minutes)
+        off = int((s - self.start) / pd.Timedelta(minutes=1))
+        lo, hi = max(0, off), min(self.counts.size, off + minutes)
+        if hi > lo:
+            out[lo - off:hi - off] = self.counts[lo:hi]
+        k = int(period_s) // 60
+        return out[: minutes // k * k].reshape(-1, k).sum(axis=1)
+
+    @property
+    def log_cold_fraction(self) -> float:
+        n = self.log_durations_ms.size
+        return float(np.count_nonzero(~np.isnan(self.log_init_ms)) / n) if n else math.nan
+
+
+def ensure_role(iam: Any, name: str = "costmodel-demo-lambda") -> str:
+    """ARN of an IAM role for demo functions (created if missing)."""
+    try:
+        return iam.get_role(RoleName=name)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        doc = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":'
+               '"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}')
+        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=doc)["Role"]["Arn"]
+
+
+def _zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("app.py", "def handler(event, context):\n    return {'ok': True}\n")
+    return buf.getvalue()
+
+
+def put_metric_batches(cloudwatch: Any, namespace: str, data: list[dict]) -> int:
+    """PutMetricData in batches of at most 1,000 datums; returns the number of calls."""
+    calls = 0
+    for i in range(0, len(data), _PUT_BATCH):
+        cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[i:i + _PUT_BATCH])
+        calls += 1
+    return calls
+
+
+def _traffic(days: float, start: pd.Timestamp, mean_rps: float, peak_to_trough: float, burst_rps: float,
+             bursts_per_day: float, burst_length_s: float, rng: np.random.Generator) -> np.ndarray:
+    base = tr.diurnal(mean_rps, peak_to_trough=peak_to_trough, peak_hour=14.0, horizon_days=days, step_s=60.0,
+                      start=start, noise_cv=0.15, random_state=rng)
+    if burst_rps > 0 and bursts_per_day > 0:
+        base = base + tr.spikes(0.0, spike_rps=burst_rps, spike_length_s=burst_length_s,
+                                spikes_per_day=bursts_per_day, horizon_days=days, step_s=60.0, random_state=rng)
+    return base
+
+
+def seed_lambda_function(clients: Any, name: str, *, now: Any = None, days: float = 30.0, mean_rps: float = 0.5,
+                         peak_to_trough: float = 4.0, burst_rps: float = 4.0, bursts_per_day: float = 3.0,
+                         burst_length_s: float = 600.0, duration_mean_ms: float = 120.0,
+                         duration_p99_ms: float = 600.0, init_mean_ms: float = 400.0, memory_mb: int = 512,
+                         architecture: str = "x86_64", keep_alive_s: float = 600.0, log_hours: float = 6.0,
+                         quiet_hours: tuple[float, float] | None = None, created_after_days: float = 0.0,
+                         tags: dict | None = None, random_state: Any = 0, metrics: bool = True) -> SeededFunction:
+    """Create a Lambda function and publish its metrics and REPORT lines.
+
+    Parameters
+    ----------
+    clients : AwsClients or anything with ``client(service)``
+    name : str
+    now : time, optional
+        End of the seeded month (default :func:`demo_now`).
+    days : float
+        Seeded span [days] ending at ``now``.
+    mean_rps, peak_to_trough : float
+        Diurnal base traffic [req/s], [-] (peak at 14:00 UTC, 15 % gamma noise).
+    burst_rps, bursts_per_day, burst_length_s : float
+        Poisson bursts added on top [req/s], [1/day], [s].
+    duration_mean_ms, duration_p99_ms : float
+        Lognormal warm duration [ms].
+    init_mean_ms : float
+        Lognormal init duration mean [ms] (p99 = 2 x mean).
+    memory_mb : int
+    architecture : {"x86_64", "arm64"}
+    keep_alive_s : float
+        Idle time after which an environment is reclaimed in the simulation [s].
+    log_hours : float
+        REPORT lines for the last ``log_hours`` hours (0: none; at most 14 days).
+    quiet_hours : (float, float), optional
+        Hours before ``now`` during which the function had no traffic (a gap).
+    created_after_days : float
+        No traffic in the first ``created_after_days`` days of the span (leading absence).
+    tags : dict, optional
+    random_state : int or numpy.random.Generator
+    metrics : bool
+        Publish the metrics (False: the function and logs only).
+
+    Returns
+    -------
+    SeededFunction
+    """
+    rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
+    end = demo_now(now)
+    start = end - pd.Timedelta(days=days)
+    lam, cw = clients.client("lambda"), clients.client("cloudwatch")
+    role = ensure_role(clients.client("iam"))
+    kwargs = {"Tags": tags} if tags else {}
+    arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="app.handler",
+                              Code={"ZipFile": _zip()}, MemorySize=int(memory_mb), Timeout=30,
+                              Architectures=[architecture], **kwargs)["FunctionArn"]
+    rate = _traffic(days, start, mean_rps, peak_to_trough, burst_rps, bursts_per_day, burst_length_s, rng)
+    n = rate.size
+    if created_after_days > 0:
+        rate[: int(created_after_days * 1440)] = 0.0
+    if quiet_hours is not None:
+        a = n - int(quiet_hours[0] * 60)
+        b = n - int(quiet_hours[1] * 60)
+        rate[max(0, a):max(0, b)] = 0.0
+    counts = rng.poisson(rate * 60.0)
+    total = int(counts.sum())
+    mu, sigma = lognormal_from_mean_p99(duration_mean_ms, duration_p99_ms)
+    durations = np.maximum(np.round(rng.lognormal(mu, sigma, size=total), 2), 0.01)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    dsum = np.where(counts > 0, np.add.reduceat(durations, starts) if total else 0.0, 0.0)
+    if metrics:
+        dmin = np.where(counts > 0, np.minimum.reduceat(durations, starts) if total else 0.0, 0.0)
+        dmax = np.where(counts > 0, np.maximum.reduceat(durations, starts) if total else 0.0, 0.0)
+        dims = [{"Name": "FunctionName", "Value": name}]
+        conc = np.ceil(counts / 60.0 * duration_mean_ms / 1000.0 * 2.0)
+        errors = rng.binomial(counts, 0.002)
+        data = []
+        for i in np.flatnonzero(counts):
+            ts = (start + pd.Timedelta(minutes=int(i))).to_pydatetime()
+            data.append({"MetricName": "Invocations", "Dimensions": dims, "Timestamp": ts, "Value": float(counts[i]),
+                         "Unit": "Count"})
+            data.append({"MetricName": "Duration", "Dimensions": dims, "Timestamp": ts, "Unit": "Milliseconds",
+                         "StatisticValues": {"SampleCount": float(counts[i]), "Sum": float(dsum[i]),
+                                             "Minimum": float(dmin[i]), "Maximum": float(dmax[i])}})
+            data.append({"MetricName": "ConcurrentExecutions", "Dimensions": dims, "Timestamp": ts,
+                         "Value": float(max(conc[i], 1.0)), "Unit": "Count"})
+            if errors[i]:
+                data.append({"MetricName": "Errors", "Dimensions": dims, "Timestamp": ts,
+                             "Value": float(errors[i]), "Unit": "Count"})
+        put_metric_batches(cw, "AWS/Lambda", data)
+    seeded = dict(name=name, arn=arn, start=start, counts=counts, duration_sum_ms=dsum, memory_mb=int(memory_mb),
+                  architecture=architecture, keep_alive_s=float(keep_alive_s))
+    if log_hours and log_hours > 0:
+        first_min = n - int(round(log_hours * 60))
+        log = _write_report_lines(clients.client("logs"), name, start, counts, durations, first_min,
+                                  init_mean_ms, memory_mb, keep_alive_s, rng)
+        seeded.update(log_start=start + pd.Timedelta(minutes=first_min), log_end=end, **log)
+    return SeededFunction(**seeded)
+
+
+def _write_report_lines(logs: Any, name: str, start: pd.Timestamp, counts: np.ndarray, durations: np.ndarray,
+                        first_min: int, init_mean_ms: float, memory_mb: int, keep_alive_s: float,
+                        rng: np.random.Generator) -> dict:
+    """Simulate environments over the window's arrivals and write START/END/REPORT lines per stream."""
+    group = f"/aws/lambda/{name}"
+    logs.create_log_group(logGroupName=group)
+    offset = int(counts[:first_min].sum())
+    win_counts = counts[first_min:]
+    n_req = int(win_counts.sum())
+    dur = durations[offset:offset + n_req]
+    minute = np.repeat(np.arange(win_counts.size), win_counts)
+    arrival_s = np.empty(n_req)
+    pos = 0
+    for m, c in enumerate(win_counts):  # arrivals sorted within each minute, minutes in order
+        if c:
+            arrival_s[pos:pos + c] = m * 60.0 + np.sort(rng.uniform(0.0, 60.0, size=c))
+            pos += c
+    del minute
+    imu, isig = lognormal_from_mean_p99(init_mean_ms, 2.0 * init_mean_ms)
+    init = np.full(n_req, np.nan)
+    env_free = []  # time each environment finishes its current request [s]
+    env_of = np.empty(n_req, dtype=np.int64)
+    for i in range(n_req):
+        t = arrival_s[i]
+        best, best_free = -1, -1.0
+        for e, free in enumerate(env_free):  # most recently freed idle, unexpired environment
+            if free <= t and t - free <= keep_alive_s and free > best_free:
+                best, best_free = e, free
+        if best < 0:
+            init[i] = round(float(rng.lognormal(imu, isig)), 2)
+            env_free.append(t + (init[i] + dur[i]) / 1000.0)
+            best = len(env_free) - 1
+        else:
+            env_free[best] = t + dur[i] / 1000.0
+        env_of[i] = best
+    t0_ms = int(start.value // 1_000_000) + first_min * 60_000
+    mem_used = np.minimum(memory_mb, np.round(rng.normal(0.35 * memory_mb, 0.03 * memory_mb, size=n_req)))
+    streams: dict[int, list] = {}
+    day = (start + pd.Timedelta(minutes=first_min)).strftime("%Y/%m/%d")
+    for i in range(n_req):
+        rid = str(uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | i, version=4))
+        t_start = t0_ms + int(arrival_s[i] * 1000)
+        cold = not math.isnan(init[i])
+        t_end = t_start + int(math.ceil(dur[i] + (init[i] if cold else 0.0)))
+        billed = int(math.ceil(dur[i] + (init[i] if cold else 0.0)))
+        report = (f"REPORT RequestId: {rid}\tDuration: {dur[i]:.2f} ms\tBilled Duration: {billed} ms\t"
+                  f"Memory Size: {memory_mb} MB\tMax Memory Used: {int(mem_used[i])} MB\t")
+        if cold:
+            report += f"Init Duration: {init[i]:.2f} ms\t"
+        ev = streams.setdefault(int(env_of[i]), [])
+        ev.append({"timestamp": t_start, "message": f"START RequestId: {rid} Version: $LATEST\n"})
+        ev.append({"timestamp": t_end, "message": f"END RequestId: {rid}\n"})
+        ev.append({"timestamp": t_end, "message": report + "\n"})
+    for e, events in streams.items():
+        stream = f"{day}/[$LATEST]{uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | e).hex}"
+        logs.create_log_stream(logGroupName=group, logStreamName=stream)
+        events.sort(key=lambda x: x["timestamp"])
+        for j in range(0, len(events), _LOG_BATCH):
+            logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events[j:j + _LOG_BATCH])
+    return {"log_durations_ms": dur.copy(), "log_init_ms": init, "environments": len(env_free)}
