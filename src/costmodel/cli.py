@@ -176,6 +176,27 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- import -----------------------------------------------------------------------------
+def _add_import(subparsers) -> argparse.ArgumentParser:
+    from .importers.cli import add_arguments
+
+    p = subparsers.add_parser(
+        "import",
+        help="import a running workload from CloudWatch into a scenario and a trace",
+        description="Read a Lambda function's (or every function's) CloudWatch metrics and REPORT lines "
+        "and write a scenario YAML plus a CSV rate trace that compare/recommend/report run on "
+        "(see docs/import-cloudwatch.md).",
+    )
+    add_arguments(p)
+    return p
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .importers.cli import run
+
+    return run(args)
+
+
 # --- registry ----------------------------------------------------------------------------
 _COMMANDS: list[tuple[Callable, Callable[[argparse.Namespace], int]]] = [
     (_add_bill, _cmd_bill),
@@ -184,6 +205,7 @@ _COMMANDS: list[tuple[Callable, Callable[[argparse.Namespace], int]]] = [
     (_add_recommend, _cmd_recommend),
     (_add_report, _cmd_report),
     (_add_schema, _cmd_schema),
+    (_add_import, _cmd_import),
 ]
 
 

@@ -198,11 +198,13 @@ def seed_lambda_function(clients: Any, name: str, *, now: Any = None, days: floa
     total = int(counts.sum())
     mu, sigma = lognormal_from_mean_p99(duration_mean_ms, duration_p99_ms)
     durations = np.maximum(np.round(rng.lognormal(mu, sigma, size=total), 2), 0.01)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    dsum = np.where(counts > 0, np.add.reduceat(durations, starts) if total else 0.0, 0.0)
+    minute_of = np.repeat(np.arange(n), counts)
+    dsum = np.bincount(minute_of, weights=durations, minlength=n)
     if metrics:
-        dmin = np.where(counts > 0, np.minimum.reduceat(durations, starts) if total else 0.0, 0.0)
-        dmax = np.where(counts > 0, np.maximum.reduceat(durations, starts) if total else 0.0, 0.0)
+        dmin = np.full(n, np.inf)
+        dmax = np.zeros(n)
+        np.minimum.at(dmin, minute_of, durations)
+        np.maximum.at(dmax, minute_of, durations)
         dims = [{"Name": "FunctionName", "Value": name}]
         conc = np.ceil(counts / 60.0 * duration_mean_ms / 1000.0 * 2.0)
         errors = rng.binomial(counts, 0.002)
