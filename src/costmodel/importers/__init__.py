@@ -23,6 +23,7 @@ from .cloudwatch import (
     cold_start_check,
     import_lambda,
 )
+from .services import import_alb, import_api_gateway, import_ecs_service
 
 __all__ = [
     "AwsClients",
@@ -30,5 +31,8 @@ __all__ = [
     "ImportedWorkload",
     "aws_clients",
     "cold_start_check",
+    "import_alb",
+    "import_api_gateway",
+    "import_ecs_service",
     "import_lambda",
 ]

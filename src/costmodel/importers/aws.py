@@ -71,10 +71,11 @@ def make_session(region: str | None = None, profile: str | None = None):
 
 def make_client(session: Any, service: str, *, endpoint_url: str | None = None,
                 max_attempts: int = DEFAULT_MAX_ATTEMPTS):
-    """A client for ``service`` with standard retry mode and ``max_attempts`` tries per call."""
+    """A client for ``service`` with standard retry mode and ``max_attempts`` tries per call in all
+    (botocore's ``total_max_attempts``: the first try included)."""
     from botocore.config import Config
 
-    config = Config(retries={"mode": "standard", "max_attempts": int(max_attempts)},
+    config = Config(retries={"mode": "standard", "total_max_attempts": int(max_attempts)},
                     user_agent_extra="costmodel-import")
     kwargs = {"endpoint_url": endpoint_url} if endpoint_url else {}
     return session.client(service, config=config, **kwargs)

@@ -17,6 +17,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     what.add_argument("--function", metavar="NAME", help="a Lambda function (name or ARN)")
     what.add_argument("--all-functions", action="store_true",
                       help="every Lambda function of the account (or of --tag): one table of verdicts")
+    what.add_argument("--load-balancer", metavar="NAME", help="an Application Load Balancer (name or ARN)")
+    what.add_argument("--api", metavar="ID_OR_NAME", help="an API Gateway HTTP API (id or name) or REST API")
+    what.add_argument("--ecs-service", metavar="NAME", help="an ECS service behind a load balancer (with --ecs-cluster)")
+    p.add_argument("--ecs-cluster", metavar="NAME", help="the ECS service's cluster")
+    p.add_argument("--target-group", metavar="NAME", help="with --load-balancer or --ecs-service: one target group")
+    p.add_argument("--stage", help="with --api: one stage")
+    p.add_argument("--cpu-ms-per-request", type=float, default=None, metavar="MS",
+                   help="CPU time per request on a container [ms] when known (default: derived, see the docs)")
     p.add_argument("--tag", metavar="KEY=VALUE", help="with --all-functions: only functions with this tag")
     p.add_argument("--region", help="AWS region (default: AWS_REGION / the profile's)")
     p.add_argument("--profile", help="named AWS profile (default: AWS_PROFILE / the default chain)")
@@ -66,10 +74,29 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.tag:
         raise InvalidParameterError("--tag", args.tag, "only with --all-functions")
-    from .cloudwatch import import_lambda
+    if args.function:
+        from .cloudwatch import import_lambda
 
-    imp = import_lambda(args.function, percentiles=percentiles, log_window_hours=args.log_hours,
-                        front_door=args.front_door, keep_alive_s=args.keep_alive, **common)
+        imp = import_lambda(args.function, percentiles=percentiles, log_window_hours=args.log_hours,
+                            front_door=args.front_door, keep_alive_s=args.keep_alive,
+                            cpu_ms_per_request=args.cpu_ms_per_request, **common)
+    elif args.load_balancer:
+        from .services import import_alb
+
+        imp = import_alb(args.load_balancer, target_group=args.target_group, percentiles=percentiles,
+                         keep_alive_s=args.keep_alive, cpu_ms_per_request=args.cpu_ms_per_request, **common)
+    elif args.api:
+        from .services import import_api_gateway
+
+        imp = import_api_gateway(args.api, stage=args.stage, percentiles=percentiles, keep_alive_s=args.keep_alive,
+                                 cpu_ms_per_request=args.cpu_ms_per_request, **common)
+    else:
+        if not args.ecs_cluster:
+            raise InvalidParameterError("--ecs-cluster", None, "the cluster of --ecs-service")
+        from .services import import_ecs_service
+
+        imp = import_ecs_service(args.ecs_cluster, args.ecs_service, target_group=args.target_group,
+                                 percentiles=percentiles, keep_alive_s=args.keep_alive, **common)
     scenario_path, trace_path = imp.write(args.output_dir)
     if args.json:
         print(json.dumps(imp.to_dict() | {"scenario": str(scenario_path), "trace": str(trace_path)}, indent=2))

@@ -27,7 +27,8 @@ import pandas as pd
 from ..models import traffic as tr
 from ..models.workload import lognormal_from_mean_p99
 
-__all__ = ["SeededFunction", "seed_lambda_function", "ensure_role", "demo_now", "put_metric_batches"]
+__all__ = ["SeededFunction", "SeededService", "seed_lambda_function", "seed_alb", "seed_http_api", "seed_ecs_service",
+           "ensure_role", "demo_now", "put_metric_batches"]
 
 _PUT_BATCH = 1000  # MetricDatum per PutMetricData call (the API's limit)
 _LOG_BATCH = 10_000  # events per PutLogEvents call (the API's limit)
@@ -139,7 +140,8 @@ def seed_lambda_function(clients: Any, name: str, *, now: Any = None, days: floa
                          duration_p99_ms: float = 600.0, init_mean_ms: float = 400.0, memory_mb: int = 512,
                          architecture: str = "x86_64", keep_alive_s: float = 600.0, log_hours: float = 6.0,
                          quiet_hours: tuple[float, float] | None = None, created_after_days: float = 0.0,
-                         tags: dict | None = None, random_state: Any = 0, metrics: bool = True) -> SeededFunction:
+                         tags: dict | None = None, random_state: Any = 0, metrics: bool = True,
+                         metric_step_s: int = 60, concurrency_metric: bool = True) -> SeededFunction:
     """Create a Lambda function and publish its metrics and REPORT lines.
 
     Parameters
@@ -172,6 +174,11 @@ def seed_lambda_function(clients: Any, name: str, *, now: Any = None, days: floa
     random_state : int or numpy.random.Generator
     metrics : bool
         Publish the metrics (False: the function and logs only).
+    metric_step_s : int
+        Publish one datapoint (statistic set) per this many seconds (a multiple of 60;
+        coarser steps seed large fleets faster).
+    concurrency_metric : bool
+        Also publish ConcurrentExecutions.
 
     Returns
     -------
@@ -201,23 +208,29 @@ def seed_lambda_function(clients: Any, name: str, *, now: Any = None, days: floa
     minute_of = np.repeat(np.arange(n), counts)
     dsum = np.bincount(minute_of, weights=durations, minlength=n)
     if metrics:
-        dmin = np.full(n, np.inf)
-        dmax = np.zeros(n)
-        np.minimum.at(dmin, minute_of, durations)
-        np.maximum.at(dmax, minute_of, durations)
+        k = max(1, int(metric_step_s) // 60)
+        m = -(-n // k)
+        step_of = minute_of // k
+        c_step = np.bincount(np.arange(n) // k, weights=counts, minlength=m).astype(np.int64)
+        s_step = np.bincount(step_of, weights=durations, minlength=m)
+        dmin = np.full(m, np.inf)
+        dmax = np.zeros(m)
+        np.minimum.at(dmin, step_of, durations)
+        np.maximum.at(dmax, step_of, durations)
         dims = [{"Name": "FunctionName", "Value": name}]
-        conc = np.ceil(counts / 60.0 * duration_mean_ms / 1000.0 * 2.0)
-        errors = rng.binomial(counts, 0.002)
+        conc = np.ceil(c_step / (60.0 * k) * duration_mean_ms / 1000.0 * 2.0)
+        errors = rng.binomial(c_step, 0.002)
         data = []
-        for i in np.flatnonzero(counts):
-            ts = (start + pd.Timedelta(minutes=int(i))).to_pydatetime()
-            data.append({"MetricName": "Invocations", "Dimensions": dims, "Timestamp": ts, "Value": float(counts[i]),
+        for i in np.flatnonzero(c_step):
+            ts = (start + pd.Timedelta(minutes=int(i) * k)).to_pydatetime()
+            data.append({"MetricName": "Invocations", "Dimensions": dims, "Timestamp": ts, "Value": float(c_step[i]),
                          "Unit": "Count"})
             data.append({"MetricName": "Duration", "Dimensions": dims, "Timestamp": ts, "Unit": "Milliseconds",
-                         "StatisticValues": {"SampleCount": float(counts[i]), "Sum": float(dsum[i]),
+                         "StatisticValues": {"SampleCount": float(c_step[i]), "Sum": float(s_step[i]),
                                              "Minimum": float(dmin[i]), "Maximum": float(dmax[i])}})
-            data.append({"MetricName": "ConcurrentExecutions", "Dimensions": dims, "Timestamp": ts,
-                         "Value": float(max(conc[i], 1.0)), "Unit": "Count"})
+            if concurrency_metric:
+                data.append({"MetricName": "ConcurrentExecutions", "Dimensions": dims, "Timestamp": ts,
+                             "Value": float(max(conc[i], 1.0)), "Unit": "Count"})
             if errors[i]:
                 data.append({"MetricName": "Errors", "Dimensions": dims, "Timestamp": ts,
                              "Value": float(errors[i]), "Unit": "Count"})
@@ -292,3 +305,166 @@ def _write_report_lines(logs: Any, name: str, start: pd.Timestamp, counts: np.nd
         for j in range(0, len(events), _LOG_BATCH):
             logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events[j:j + _LOG_BATCH])
     return {"log_durations_ms": dur.copy(), "log_init_ms": init, "environments": len(env_free)}
+
+
+# ------------------------------------------------------------------------------ other resources
+@dataclass(frozen=True, eq=False)
+class SeededService:
+    """What was seeded for a load balancer, an API or an ECS service."""
+
+    name: str
+    arn: str
+    start: pd.Timestamp
+    counts: np.ndarray = field(repr=False)
+    response_sum_ms: np.ndarray = field(repr=False)
+    extra: dict = field(default_factory=dict)
+
+    def counts_per(self, period_s: int, start: Any, end: Any) -> np.ndarray:
+        return SeededFunction.counts_per(self, period_s, start, end)  # same arithmetic
+
+    @property
+    def mean_response_ms(self) -> float:
+        return float(self.response_sum_ms.sum() / self.counts.sum())
+
+
+def _requests(days: float, start: pd.Timestamp, mean_rps: float, response_mean_ms: float, response_p99_ms: float,
+              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rate = _traffic(days, start, mean_rps, 3.0, 2.0 * mean_rps, 2.0, 900.0, rng)
+    counts = rng.poisson(rate * 60.0)
+    mu, sigma = lognormal_from_mean_p99(response_mean_ms, response_p99_ms)
+    d = np.round(rng.lognormal(mu, sigma, size=int(counts.sum())), 3)
+    minute_of = np.repeat(np.arange(counts.size), counts)
+    dsum = np.bincount(minute_of, weights=d, minlength=counts.size)
+    dmin = np.full(counts.size, np.inf)
+    dmax = np.zeros(counts.size)
+    np.minimum.at(dmin, minute_of, d)
+    np.maximum.at(dmax, minute_of, d)
+    return counts, dsum, dmin, dmax
+
+
+def _stat(name: str, dims: list, ts: Any, n: float, total: float, lo: float, hi: float, unit: str) -> dict:
+    return {"MetricName": name, "Dimensions": dims, "Timestamp": ts, "Unit": unit,
+            "StatisticValues": {"SampleCount": float(n), "Sum": float(total), "Minimum": float(lo),
+                                "Maximum": float(hi)}}
+
+
+def _vpc_subnets(ec2: Any) -> tuple[str, list[str]]:
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"us-east-1{z}")
+               ["Subnet"]["SubnetId"] for i, z in ((1, "a"), (2, "b"))]
+    return vpc, subnets
+
+
+def seed_alb(clients: Any, name: str, *, now: Any = None, days: float = 2.0, mean_rps: float = 20.0,
+             response_mean_ms: float = 80.0, response_p99_ms: float = 400.0, kb_per_request: float = 6.0,
+             target_group: str | None = None, random_state: Any = 0) -> SeededService:
+    """An ALB (and target group) with per-minute RequestCount, TargetResponseTime [s], ProcessedBytes,
+    NewConnectionCount and ActiveConnectionCount."""
+    rng = np.random.default_rng(random_state)
+    end = demo_now(now)
+    start = end - pd.Timedelta(days=days)
+    elb = clients.client("elbv2")
+    vpc, subnets = _vpc_subnets(clients.client("ec2"))
+    lb = elb.create_load_balancer(Name=name, Subnets=subnets)["LoadBalancers"][0]
+    tg = elb.create_target_group(Name=target_group or f"{name}-tg", Protocol="HTTP", Port=80, VpcId=vpc,
+                                 TargetType="ip")["TargetGroups"][0]
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
+    counts, dsum, dmin, dmax = _requests(days, start, mean_rps, response_mean_ms, response_p99_ms, rng)
+    lb_dim = lb["LoadBalancerArn"].split(":loadbalancer/", 1)[1]
+    tg_dim = tg["TargetGroupArn"].split(":")[-1]
+    both = [{"Name": "LoadBalancer", "Value": lb_dim}, {"Name": "TargetGroup", "Value": tg_dim}]
+    only_lb = [{"Name": "LoadBalancer", "Value": lb_dim}]
+    data = []
+    for i in np.flatnonzero(counts):
+        ts = (start + pd.Timedelta(minutes=int(i))).to_pydatetime()
+        c = float(counts[i])
+        for dims in (both, only_lb):
+            data.append({"MetricName": "RequestCount", "Dimensions": dims, "Timestamp": ts, "Value": c,
+                         "Unit": "Count"})
+        data.append(_stat("TargetResponseTime", both, ts, c, dsum[i] / 1000.0, dmin[i] / 1000.0, dmax[i] / 1000.0,
+                          "Seconds"))
+        data.append({"MetricName": "ProcessedBytes", "Dimensions": only_lb, "Timestamp": ts,
+                     "Value": c * kb_per_request * 1024.0, "Unit": "Bytes"})
+        data.append({"MetricName": "NewConnectionCount", "Dimensions": only_lb, "Timestamp": ts,
+                     "Value": float(np.ceil(c / 3.0)), "Unit": "Count"})
+        data.append({"MetricName": "ActiveConnectionCount", "Dimensions": only_lb, "Timestamp": ts,
+                     "Value": float(np.ceil(c / 2.0)), "Unit": "Count"})
+    put_metric_batches(clients.client("cloudwatch"), "AWS/ApplicationELB", data)
+    return SeededService(name=name, arn=lb["LoadBalancerArn"], start=start, counts=counts, response_sum_ms=dsum,
+                         extra={"target_group_arn": tg["TargetGroupArn"], "kb_per_request": kb_per_request})
+
+
+def seed_http_api(clients: Any, name: str, *, now: Any = None, days: float = 2.0, mean_rps: float = 5.0,
+                  integration_mean_ms: float = 60.0, integration_p99_ms: float = 300.0, overhead_ms: float = 8.0,
+                  random_state: Any = 0) -> SeededService:
+    """An HTTP API with per-minute Count, IntegrationLatency and Latency (= integration + overhead) [ms]."""
+    rng = np.random.default_rng(random_state)
+    end = demo_now(now)
+    start = end - pd.Timedelta(days=days)
+    api = clients.client("apigatewayv2").create_api(Name=name, ProtocolType="HTTP")
+    counts, dsum, dmin, dmax = _requests(days, start, mean_rps, integration_mean_ms, integration_p99_ms, rng)
+    dims = [{"Name": "ApiId", "Value": api["ApiId"]}]
+    data = []
+    for i in np.flatnonzero(counts):
+        ts = (start + pd.Timedelta(minutes=int(i))).to_pydatetime()
+        c = float(counts[i])
+        data.append({"MetricName": "Count", "Dimensions": dims, "Timestamp": ts, "Value": c, "Unit": "Count"})
+        data.append(_stat("IntegrationLatency", dims, ts, c, dsum[i], dmin[i], dmax[i], "Milliseconds"))
+        data.append(_stat("Latency", dims, ts, c, dsum[i] + c * overhead_ms, dmin[i] + overhead_ms,
+                          dmax[i] + overhead_ms, "Milliseconds"))
+    put_metric_batches(clients.client("cloudwatch"), "AWS/ApiGateway", data)
+    return SeededService(name=name, arn=api["ApiId"], start=start, counts=counts, response_sum_ms=dsum)
+
+
+def seed_ecs_service(clients: Any, cluster: str, service: str, *, now: Any = None, days: float = 2.0,
+                     mean_rps: float = 30.0, response_mean_ms: float = 50.0, response_p99_ms: float = 250.0,
+                     cpu_ms_per_request: float = 20.0, vcpu: float = 0.5, memory_gb: float = 1.0, tasks: int = 3,
+                     container_insights: bool = True, random_state: Any = 0) -> SeededService:
+    """A Fargate service behind an ALB: the ALB's metrics, CPUUtilization = CPU used / (tasks x vCPU),
+    MemoryUtilization and (Container Insights) RunningTaskCount, per minute; a scalable target
+    and a CPU target-tracking policy."""
+    rng = np.random.default_rng(random_state)
+    alb = seed_alb(clients, f"{service}-lb", now=now, days=days, mean_rps=mean_rps,
+                   response_mean_ms=response_mean_ms, response_p99_ms=response_p99_ms, random_state=rng)
+    start = alb.start
+    ecs = clients.client("ecs")
+    ecs.create_cluster(clusterName=cluster)
+    td = ecs.register_task_definition(
+        family=service, cpu=str(int(vcpu * 1024)), memory=str(int(memory_gb * 1024)), networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"], containerDefinitions=[{"name": "app", "image": "app:1"}],
+        runtimePlatform={"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"})["taskDefinition"]
+    svc = ecs.create_service(cluster=cluster, serviceName=service, taskDefinition=td["taskDefinitionArn"],
+                             desiredCount=tasks, launchType="FARGATE",
+                             loadBalancers=[{"targetGroupArn": alb.extra["target_group_arn"], "containerName": "app",
+                                             "containerPort": 80}])["service"]
+    aas = clients.client("application-autoscaling")
+    rid = f"service/{cluster}/{service}"
+    aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=rid, ScalableDimension="ecs:service:DesiredCount",
+                                 MinCapacity=2, MaxCapacity=20)
+    aas.put_scaling_policy(PolicyName="cpu", ServiceNamespace="ecs", ResourceId=rid,
+                           ScalableDimension="ecs:service:DesiredCount", PolicyType="TargetTrackingScaling",
+                           TargetTrackingScalingPolicyConfiguration={
+                               "TargetValue": 55.0,
+                               "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
+    running = np.maximum(2, np.ceil(alb.counts / 60.0 * cpu_ms_per_request / 1000.0 / (vcpu * 0.55))).astype(int)
+    running = np.minimum(running, 20)
+    dims = [{"Name": "ClusterName", "Value": cluster}, {"Name": "ServiceName", "Value": service}]
+    data, insights = [], []
+    for i in range(alb.counts.size):
+        ts = (start + pd.Timedelta(minutes=i)).to_pydatetime()
+        cpu_pct = 100.0 * alb.counts[i] * cpu_ms_per_request / (60_000.0 * running[i] * vcpu)
+        data.append({"MetricName": "CPUUtilization", "Dimensions": dims, "Timestamp": ts, "Value": float(cpu_pct),
+                     "Unit": "Percent"})
+        data.append({"MetricName": "MemoryUtilization", "Dimensions": dims, "Timestamp": ts,
+                     "Value": float(30.0 + rng.uniform(0, 5)), "Unit": "Percent"})
+        if container_insights:
+            insights.append({"MetricName": "RunningTaskCount", "Dimensions": dims, "Timestamp": ts,
+                             "Value": float(running[i]), "Unit": "Count"})
+    put_metric_batches(clients.client("cloudwatch"), "AWS/ECS", data)
+    if insights:
+        put_metric_batches(clients.client("cloudwatch"), "ECS/ContainerInsights", insights)
+    return SeededService(name=f"{cluster}/{service}", arn=svc["serviceArn"], start=start, counts=alb.counts,
+                         response_sum_ms=alb.response_sum_ms,
+                         extra={"cpu_ms_per_request": cpu_ms_per_request, "vcpu": vcpu, "memory_gb": memory_gb,
+                                "running": running})
