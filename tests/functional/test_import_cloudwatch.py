@@ -145,7 +145,7 @@ def test_function_without_datapoints_is_an_error():
         clients = aws_clients("us-east-1")
         seed_lambda_function(clients, "idle", days=1, metrics=False, log_hours=0)
         with pytest.raises(ImportSourceError, match="no Invocations datapoints between"):
-            import_lambda("idle", region=clients, days=7, percentiles=())
+            import_lambda("idle", region=clients, days=1, percentiles=(), max_datapoints_per_call=600)
 
 
 @pytest.fixture(scope="module")

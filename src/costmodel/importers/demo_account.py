@@ -28,7 +28,7 @@ from ..models import traffic as tr
 from ..models.workload import lognormal_from_mean_p99
 
 __all__ = ["SeededFunction", "SeededService", "seed_lambda_function", "seed_alb", "seed_http_api", "seed_ecs_service",
-           "ensure_role", "demo_now", "put_metric_batches"]
+           "ensure_role", "demo_now", "put_metric_batches", "DemoAccount", "open_demo_account", "DEMO_FUNCTIONS"]
 
 _PUT_BATCH = 1000  # MetricDatum per PutMetricData call (the API's limit)
 _LOG_BATCH = 10_000  # events per PutLogEvents call (the API's limit)
@@ -468,3 +468,85 @@ def seed_ecs_service(clients: Any, cluster: str, service: str, *, now: Any = Non
                          response_sum_ms=alb.response_sum_ms,
                          extra={"cpu_ms_per_request": cpu_ms_per_request, "vcpu": vcpu, "memory_gb": memory_gb,
                                 "running": running})
+
+
+# ------------------------------------------------------------------------------ notebook example
+_DUMMY_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+              "AWS_SECURITY_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1", "AWS_PROFILE": None,
+              "AWS_ENDPOINT_URL": None}
+
+#: The example account's functions: (name, mean req/s, peak-to-trough, burst req/s, memory MB,
+#: duration mean/p99 ms, init ms).
+DEMO_FUNCTIONS = (
+    ("orders-api", 0.5, 4.0, 4.0, 512, 120.0, 600.0, 400.0),
+    ("thumbnailer", 0.05, 4.0, 2.0, 1024, 900.0, 3000.0, 700.0),
+    ("pricing-feed", 200.0, 1.2, 0.0, 3008, 45.0, 150.0, 300.0),
+    ("audit-log", 3.0, 4.0, 0.0, 256, 20.0, 80.0, 200.0),
+)
+
+
+@dataclass(eq=False)
+class DemoAccount:
+    """A seeded moto account that lives until :meth:`close` (for the workbook's offline example).
+
+    Dummy credentials are set while it is open, so nothing can reach a real AWS account.
+    """
+
+    clients: Any
+    now: pd.Timestamp
+    functions: dict
+    _mock: Any = field(repr=False, default=None)
+    _saved_env: dict = field(repr=False, default_factory=dict)
+
+    def close(self) -> None:
+        import os
+
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        for k, v in self._saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        self._saved_env = {}
+
+
+def open_demo_account(*, days: float = 14.0, log_hours: float = 6.0, fleet: bool = True,
+                      random_state: int = 7) -> DemoAccount:
+    """Start in-process moto with dummy credentials and seed :data:`DEMO_FUNCTIONS`.
+
+    ``orders-api`` gets REPORT lines for the last ``log_hours``; with ``fleet`` the other
+    functions are seeded too (hourly metrics, no logs), tagged ``team=shop`` except ``audit-log``.
+    """
+    import os
+
+    from moto import mock_aws
+
+    from .cloudwatch import aws_clients
+
+    saved = {k: os.environ.get(k) for k in _DUMMY_ENV}
+    for k, v in _DUMMY_ENV.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    mock = mock_aws()
+    mock.start()
+    account = DemoAccount(clients=None, now=demo_now(), functions={}, _mock=mock, _saved_env=saved)
+    try:
+        account.clients = aws_clients("us-east-1")
+        for i, (name, rps, ptt, burst, mem, dmean, dp99, init) in enumerate(DEMO_FUNCTIONS):
+            if i and not fleet:
+                break
+            account.functions[name] = seed_lambda_function(
+                account.clients, name, now=account.now, days=days, mean_rps=rps, peak_to_trough=ptt,
+                burst_rps=burst, memory_mb=mem,
+                duration_mean_ms=dmean, duration_p99_ms=dp99, init_mean_ms=init, keep_alive_s=600.0,
+                log_hours=log_hours if i == 0 else 0.0, metric_step_s=60 if i == 0 else 3600,
+                concurrency_metric=i == 0, tags={"team": "ops" if name == "audit-log" else "shop"},
+                random_state=random_state + i)
+    except BaseException:
+        account.close()
+        raise
+    return account
