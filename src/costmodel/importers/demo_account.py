@@ -32,6 +32,7 @@ __all__ = ["SeededFunction", "SeededService", "seed_lambda_function", "seed_alb"
 
 _PUT_BATCH = 1000  # MetricDatum per PutMetricData call (the API's limit)
 _LOG_BATCH = 10_000  # events per PutLogEvents call (the API's limit)
+_EXACT_DURATIONS = 5_000_000  # above this many invocations (and without logs) durations are not drawn one by one
 
 
 def demo_now(now: Any = None) -> pd.Timestamp:
@@ -176,7 +177,10 @@ def seed_lambda_function(clients: Any, name: str, *, now: Any = None, days: floa
         Publish the metrics (False: the function and logs only).
     metric_step_s : int
         Publish one datapoint (statistic set) per this many seconds (a multiple of 60;
-        coarser steps seed large fleets faster).
+        coarser steps seed large fleets faster). Above 5 million invocations (and without
+        logs) the durations are not drawn one by one: each step's Sum is drawn from its
+        normal approximation and Minimum/Maximum are the lognormal's 1/(n+1) and n/(n+1)
+        quantiles (``duration_sum_ms`` then holds the step sums at each step's first minute).
     concurrency_metric : bool
         Also publish ConcurrentExecutions.
 
@@ -204,19 +208,31 @@ def seed_lambda_function(clients: Any, name: str, *, now: Any = None, days: floa
     counts = rng.poisson(rate * 60.0)
     total = int(counts.sum())
     mu, sigma = lognormal_from_mean_p99(duration_mean_ms, duration_p99_ms)
-    durations = np.maximum(np.round(rng.lognormal(mu, sigma, size=total), 2), 0.01)
-    minute_of = np.repeat(np.arange(n), counts)
-    dsum = np.bincount(minute_of, weights=durations, minlength=n)
-    if metrics:
-        k = max(1, int(metric_step_s) // 60)
-        m = -(-n // k)
+    k = max(1, int(metric_step_s) // 60)
+    m = -(-n // k)
+    c_step = np.bincount(np.arange(n) // k, weights=counts, minlength=m).astype(np.int64)
+    if total <= _EXACT_DURATIONS or log_hours > 0:
+        durations = np.maximum(np.round(rng.lognormal(mu, sigma, size=total), 2), 0.01)
+        minute_of = np.repeat(np.arange(n), counts)
+        dsum = np.bincount(minute_of, weights=durations, minlength=n)
         step_of = minute_of // k
-        c_step = np.bincount(np.arange(n) // k, weights=counts, minlength=m).astype(np.int64)
         s_step = np.bincount(step_of, weights=durations, minlength=m)
         dmin = np.full(m, np.inf)
         dmax = np.zeros(m)
         np.minimum.at(dmin, step_of, durations)
         np.maximum.at(dmax, step_of, durations)
+    else:  # too many invocations to draw one by one: per-step statistics from the lognormal directly
+        from scipy import stats
+
+        durations = np.zeros(0)
+        mean, var = math.exp(mu + sigma**2 / 2), (math.exp(sigma**2) - 1) * math.exp(2 * mu + sigma**2)
+        s_step = np.maximum(rng.normal(c_step * mean, np.sqrt(c_step * var)), 0.0)
+        dist = stats.lognorm(sigma, scale=math.exp(mu))
+        dmin = dist.ppf(1.0 / (c_step + 1.0))
+        dmax = dist.ppf(c_step / (c_step + 1.0))
+        dsum = np.zeros(n)
+        dsum[::k] = s_step[: dsum[::k].size]
+    if metrics:
         dims = [{"Name": "FunctionName", "Value": name}]
         conc = np.ceil(c_step / (60.0 * k) * duration_mean_ms / 1000.0 * 2.0)
         errors = rng.binomial(c_step, 0.002)
