@@ -25,11 +25,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.moto_indexed_metrics import patched_moto_metrics  # noqa: E402
-from costmodel.importers.cloudwatch import aws_clients  # noqa: E402
-from costmodel.importers.demo_account import demo_now, seed_lambda_function  # noqa: E402
-from costmodel.importers.fleet import import_fleet  # noqa: E402
-from handler_reference.infra import DUMMY_AWS_ENV, patched_environ  # noqa: E402
+from benchmarks.moto_indexed_metrics import patched_moto_metrics
+from costmodel.importers.cloudwatch import aws_clients
+from costmodel.importers.demo_account import demo_now, seed_lambda_function
+from costmodel.importers.fleet import import_fleet
+from handler_harness.infra import DUMMY_AWS_ENV, patched_environ
 
 
 def main() -> None:

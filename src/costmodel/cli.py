@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from costmodel.analysis.compare import compare
 from costmodel.decision import recommend
 from costmodel.errors import CostModelError
+from costmodel.importers.cli import add_arguments as add_import_arguments
+from costmodel.importers.cli import run as run_import
 from costmodel.prices.cli import add_prices, cmd_prices
 from costmodel.prices.staleness import price_set_line, price_staleness
 from costmodel.scenario import load_scenario
@@ -178,8 +180,6 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 # --- import -----------------------------------------------------------------------------
 def _add_import(subparsers) -> argparse.ArgumentParser:
-    from .importers.cli import add_arguments
-
     p = subparsers.add_parser(
         "import",
         help="import a running workload from CloudWatch into a scenario and a trace",
@@ -187,14 +187,12 @@ def _add_import(subparsers) -> argparse.ArgumentParser:
         "and write a scenario YAML plus a CSV rate trace that compare/recommend/report run on "
         "(see docs/import-cloudwatch.md).",
     )
-    add_arguments(p)
+    add_import_arguments(p)
     return p
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from .importers.cli import run
-
-    return run(args)
+    return run_import(args)
 
 
 # --- registry ----------------------------------------------------------------------------

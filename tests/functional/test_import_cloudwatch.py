@@ -24,9 +24,9 @@ from costmodel.errors import ImportSourceError
 from costmodel.importers import cold_start_check, import_lambda
 from costmodel.importers.cloudwatch import aws_clients
 from costmodel.importers.demo_account import demo_now, seed_lambda_function
+from costmodel.models.traffic import load_csv_trace
 from costmodel.scenario import load_scenario
-from costmodel.traffic import load_csv_trace
-from handler_reference.infra import DUMMY_AWS_ENV, patched_environ
+from handler_harness.infra import DUMMY_AWS_ENV, patched_environ
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +48,7 @@ def month():
 
 
 def test_period_is_the_finest_retention_allows(month):
-    _, imp, now = month
+    _, imp, _now = month
     assert imp.step_s == 300  # the range starts 30 days ago: 60-s data is kept 15 days only
     assert "300 s is the finest period available" in imp.provenance["period_reason"]
     assert imp.metrics.calls >= 100  # 6 queries x 50 periods per call over 8,640 periods
@@ -133,9 +133,9 @@ def test_written_scenario_runs_unchanged(month, tmp_path):
 def test_unknown_function_is_a_one_line_error():
     from moto import mock_aws
 
-    with patched_environ(DUMMY_AWS_ENV), mock_aws():
-        with pytest.raises(ImportSourceError, match=r"lambda function 'nope' not found in region us-east-1"):
-            import_lambda("nope", region="us-east-1")
+    with patched_environ(DUMMY_AWS_ENV), mock_aws(), pytest.raises(
+            ImportSourceError, match=r"lambda function 'nope' not found in region us-east-1"):
+        import_lambda("nope", region="us-east-1")
 
 
 def test_function_without_datapoints_is_an_error():

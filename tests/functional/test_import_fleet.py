@@ -15,7 +15,7 @@ from costmodel.importers.cloudwatch import aws_clients
 from costmodel.importers.demo_account import demo_now, seed_lambda_function
 from costmodel.importers.fleet import FLEET_COLUMNS, import_fleet, list_functions
 from costmodel.importers.metrics import MetricQuery, fetch_metric_data
-from handler_reference.infra import DUMMY_AWS_ENV, patched_environ
+from handler_harness.infra import DUMMY_AWS_ENV, patched_environ
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +61,8 @@ def test_fleet_table_requests_and_verdicts(account, tmp_path):
 
 def test_processes_engine_gives_the_same_table(account, tmp_path):
     clients, now, _ = account
-    kw = dict(region=clients, now=now, days=3, percentiles=(), analysis="cost", progress=False, tag=("team", "pay"))
+    kw = {"region": clients, "now": now, "days": 3, "percentiles": (), "analysis": "cost", "progress": False,
+          "tag": ("team", "pay")}
     serial = import_fleet(output_dir=tmp_path / "a", engine="serial", **kw)
     procs = import_fleet(output_dir=tmp_path / "b", engine="processes", workers=2, **kw)
     cols = ["function", "requests", "verdict", "lambda_usd", "container_usd", "monthly_savings_usd"]

@@ -16,10 +16,10 @@ from costmodel.importers.cloudwatch import aws_clients
 from costmodel.importers.demo_account import demo_now, seed_alb, seed_ecs_service, seed_http_api
 from costmodel.importers.services import import_alb, import_api_gateway, import_ecs_service
 from costmodel.scenario import load_scenario
-from handler_reference.infra import DUMMY_AWS_ENV, patched_environ
+from handler_harness.infra import DUMMY_AWS_ENV, patched_environ
 
 pytestmark = pytest.mark.slow
-KW = dict(days=2, percentiles=(), max_datapoints_per_call=600)
+KW = {"days": 2, "percentiles": (), "max_datapoints_per_call": 600}
 
 
 @pytest.fixture()

@@ -11,9 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import ImportSourceError
+import boto3
+import botocore.exceptions as bex
+from botocore.config import Config
 
-__all__ = ["DEFAULT_MAX_ATTEMPTS", "make_session", "make_client", "call", "paginate"]
+from costmodel.errors import ImportSourceError
+
+__all__ = ["DEFAULT_MAX_ATTEMPTS", "call", "make_client", "make_session", "paginate"]
 
 #: Attempts per API call in standard retry mode (first try included; botocore's default is 3).
 DEFAULT_MAX_ATTEMPTS = 8
@@ -49,12 +53,9 @@ def make_session(region: str | None = None, profile: str | None = None):
     ImportSourceError
         No region, unknown profile or no credentials, with what to set.
     """
-    import boto3
-    import botocore.exceptions
-
     try:
         session = boto3.session.Session(region_name=region, profile_name=profile)
-    except botocore.exceptions.ProfileNotFound as exc:
+    except bex.ProfileNotFound as exc:
         raise ImportSourceError(f"profile={profile!r} is not configured: {exc}; pass an existing --profile "
                                 "or unset AWS_PROFILE") from exc
     if not session.region_name:
@@ -62,7 +63,7 @@ def make_session(region: str | None = None, profile: str | None = None):
                                 "or set AWS_REGION")
     try:
         creds = session.get_credentials()
-    except botocore.exceptions.BotoCoreError as exc:
+    except bex.BotoCoreError as exc:
         raise ImportSourceError(f"AWS credentials could not be loaded ({exc}); {_SET_CREDENTIALS}") from exc
     if creds is None:
         raise ImportSourceError(f"no AWS credentials found; {_SET_CREDENTIALS}")
@@ -73,8 +74,6 @@ def make_client(session: Any, service: str, *, endpoint_url: str | None = None,
                 max_attempts: int = DEFAULT_MAX_ATTEMPTS):
     """A client for ``service`` with standard retry mode and ``max_attempts`` tries per call in all
     (botocore's ``total_max_attempts``: the first try included)."""
-    from botocore.config import Config
-
     config = Config(retries={"mode": "standard", "total_max_attempts": int(max_attempts)},
                     user_agent_extra="costmodel-import")
     kwargs = {"endpoint_url": endpoint_url} if endpoint_url else {}
@@ -91,8 +90,6 @@ def _describe(client: Any) -> str:
 def translate(exc: Exception, client: Any, operation: str, *, not_found: str | None = None,
               attempts: int | None = None) -> ImportSourceError:
     """An :class:`ImportSourceError` with a one-line message for a botocore exception."""
-    import botocore.exceptions as bex
-
     service = _describe(client)
     if isinstance(exc, bex.NoCredentialsError):
         return ImportSourceError(f"no AWS credentials found; {_SET_CREDENTIALS}")
@@ -129,8 +126,6 @@ def translate(exc: Exception, client: Any, operation: str, *, not_found: str | N
 def call(client: Any, operation: str, *, not_found: str | None = None, **params: Any) -> dict:
     """Call ``client.<operation>(**params)`` (snake_case name); botocore errors become
     :class:`ImportSourceError` (``not_found``: the message for an unknown resource)."""
-    import botocore.exceptions as bex
-
     method: Callable[..., dict] = getattr(client, operation)
     try:
         return method(**params)
@@ -141,8 +136,6 @@ def call(client: Any, operation: str, *, not_found: str | None = None, **params:
 def paginate(client: Any, operation: str, result_key: str, *, not_found: str | None = None,
              **params: Any) -> list:
     """All items of a paged listing, through botocore's paginator (follows every page token)."""
-    import botocore.exceptions as bex
-
     items: list = []
     try:
         for page in client.get_paginator(operation).paginate(**params):

@@ -6,7 +6,11 @@ import json
 import sys
 from typing import Any
 
-from ..errors import InvalidParameterError
+from costmodel.errors import InvalidParameterError
+
+from .cloudwatch import import_lambda
+from .fleet import import_fleet
+from .services import import_alb, import_api_gateway, import_ecs_service
 
 __all__ = ["add_arguments", "run"]
 
@@ -19,7 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                       help="every Lambda function of the account (or of --tag): one table of verdicts")
     what.add_argument("--load-balancer", metavar="NAME", help="an Application Load Balancer (name or ARN)")
     what.add_argument("--api", metavar="ID_OR_NAME", help="an API Gateway HTTP API (id or name) or REST API")
-    what.add_argument("--ecs-service", metavar="NAME", help="an ECS service behind a load balancer (with --ecs-cluster)")
+    what.add_argument("--ecs-service", metavar="NAME",
+                      help="an ECS service behind a load balancer (with --ecs-cluster)")
     p.add_argument("--ecs-cluster", metavar="NAME", help="the ECS service's cluster")
     p.add_argument("--target-group", metavar="NAME", help="with --load-balancer or --ecs-service: one target group")
     p.add_argument("--stage", help="with --api: one stage")
@@ -52,12 +57,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    common: dict[str, Any] = dict(start=args.start, end=args.end, days=args.days, period_s=args.period,
-                                  region=args.region, profile=args.profile, endpoint_url=args.endpoint_url)
+    common: dict[str, Any] = {"start": args.start, "end": args.end, "days": args.days, "period_s": args.period,
+                                  "region": args.region, "profile": args.profile, "endpoint_url": args.endpoint_url}
     percentiles = () if args.no_percentiles else ("p50", "p99")
     if args.all_functions:
-        from .fleet import import_fleet
-
         tag = None
         if args.tag:
             if "=" not in args.tag:
@@ -75,26 +78,18 @@ def run(args: argparse.Namespace) -> int:
     if args.tag:
         raise InvalidParameterError("--tag", args.tag, "only with --all-functions")
     if args.function:
-        from .cloudwatch import import_lambda
-
         imp = import_lambda(args.function, percentiles=percentiles, log_window_hours=args.log_hours,
                             front_door=args.front_door, keep_alive_s=args.keep_alive,
                             cpu_ms_per_request=args.cpu_ms_per_request, **common)
     elif args.load_balancer:
-        from .services import import_alb
-
         imp = import_alb(args.load_balancer, target_group=args.target_group, percentiles=percentiles,
                          keep_alive_s=args.keep_alive, cpu_ms_per_request=args.cpu_ms_per_request, **common)
     elif args.api:
-        from .services import import_api_gateway
-
         imp = import_api_gateway(args.api, stage=args.stage, percentiles=percentiles, keep_alive_s=args.keep_alive,
                                  cpu_ms_per_request=args.cpu_ms_per_request, **common)
     else:
         if not args.ecs_cluster:
             raise InvalidParameterError("--ecs-cluster", None, "the cluster of --ecs-service")
-        from .services import import_ecs_service
-
         imp = import_ecs_service(args.ecs_cluster, args.ecs_service, target_group=args.target_group,
                                  percentiles=percentiles, keep_alive_s=args.keep_alive, **common)
     scenario_path, trace_path = imp.write(args.output_dir)

@@ -29,7 +29,7 @@ and they are marked ``observed=0`` in the trace and listed in the provenance; ga
 (durations, CPU, concurrency) are never zero-filled.
 
 :func:`cold_start_check` puts the model's predicted cold-start share
-(:func:`costmodel.coldstart_fast.fast_cold_starts` on the imported traffic of the log
+(:func:`costmodel.models.coldstart.fast.fast_cold_starts` on the imported traffic of the log
 window) next to the share measured from the REPORT lines.
 """
 from __future__ import annotations
@@ -44,8 +44,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import ImportSourceError, InvalidParameterError
-from .aws import call, make_client, make_session, paginate
+from costmodel.errors import ImportSourceError, InvalidParameterError
+from costmodel.models.coldstart.arrivals import arrivals_for_traffic
+from costmodel.models.coldstart.fast import fast_cold_starts
+from costmodel.models.workload import work_from_dict
+from costmodel.scenario import load_scenario
+
+from .aws import call, make_client, make_session
 from .lambda_logs import ReportSample, fetch_report_lines
 from .metrics import (
     MAX_DATAPOINTS_PER_CALL,
@@ -59,18 +64,15 @@ from .metrics import (
 )
 
 __all__ = [
-    "AwsClients",
-    "ImportedWorkload",
-    "ColdStartCheck",
-    "aws_clients",
-    "import_lambda",
-    "import_alb",
-    "import_api_gateway",
-    "import_ecs_service",
-    "cold_start_check",
     "DEFAULT_DAYS",
     "DEFAULT_TEAM",
     "LAMBDA_MB_PER_VCPU",
+    "AwsClients",
+    "ColdStartCheck",
+    "ImportedWorkload",
+    "aws_clients",
+    "cold_start_check",
+    "import_lambda",
 ]
 
 DEFAULT_DAYS = 30.0
@@ -176,7 +178,7 @@ class ImportedWorkload:
 
     def trace_csv(self) -> str:
         """The trace file's text: ``timestamp,count,observed`` (the CSV trace format of
-        :func:`costmodel.traffic.load_csv_trace`; the third column marks gap rows with 0)."""
+        :func:`costmodel.models.traffic.load_csv_trace`; the third column marks gap rows with 0)."""
         whole = np.all(np.equal(np.mod(self.requests, 1), 0))
         lines = ["timestamp,count,observed"]
         for t, n, o in zip(self.index, self.requests, self.observed):
@@ -644,7 +646,7 @@ class ColdStartCheck:
     keep_alive_s, warm_mean_ms, init_mean_ms : float
         Model inputs (the scenario's).
     arrivals : str
-        ``poisson`` or ``counts`` (as :func:`costmodel.coldstart.arrivals_for_traffic` decides).
+        ``poisson`` or ``counts`` (as :func:`costmodel.models.coldstart.arrivals.arrivals_for_traffic` decides).
     implied_keep_alive_s : float or None
         The keep-alive at which the model reproduces the measured share (None if outside
         60 s to 2 h, or not asked for).
@@ -692,8 +694,6 @@ class ColdStartCheck:
 
 def _predict(rate: np.ndarray, step_s: float, lo: int, warm_s: float, keep_alive_s: float, init_s: float,
              limit: int, arrivals: str) -> float:
-    from ..models.coldstart.fast import fast_cold_starts
-
     if rate.size == 0 or rate.max() <= 0:
         return 0.0
     res = fast_cold_starts(rate, step_s, warm_s, keep_alive_s, init_mean_s=init_s, concurrency_limit=max(1, limit),
@@ -717,7 +717,7 @@ def cold_start_check(source: Any, *, keep_alive_s: float | None = None, solve_ke
     arrivals : {"poisson", "counts", "scenario"}
         How the model spreads a period's requests: ``poisson`` (default: real requests
         arrive at random within a metric period), ``counts`` (evenly spaced), or
-        ``scenario`` (what :func:`costmodel.coldstart.arrivals_for_traffic` picks for the
+        ``scenario`` (what :func:`costmodel.models.coldstart.arrivals.arrivals_for_traffic` picks for the
         scenario, as ``compare`` does).
 
     Returns
@@ -726,15 +726,12 @@ def cold_start_check(source: Any, *, keep_alive_s: float | None = None, solve_ke
 
     Notes
     -----
-    The model is :func:`costmodel.coldstart_fast.fast_cold_starts` on the imported request
+    The model is :func:`costmodel.models.coldstart.fast.fast_cold_starts` on the imported request
     rate per period, with the scenario's mean duration, init duration and concurrency limit.
     It runs from ``keep_alive_s`` before the window (when the trace has it) so that the
     window starts with the warm pool the traffic before it left; only cold starts inside
     the window are counted.
     """
-    from ..models.coldstart.arrivals import arrivals_for_traffic
-    from ..scenario import load_scenario
-
     if isinstance(source, ImportedWorkload):
         doc = dict(source.scenario)
         rate, step_s, start = source.rate_rps, float(source.step_s), source.start
@@ -753,12 +750,7 @@ def cold_start_check(source: Any, *, keep_alive_s: float | None = None, solve_ke
     ka = float(keep_alive_s if keep_alive_s is not None else lam.get("keep_alive_s", 600.0))
     init_ms = float(lam.get("init_duration_ms", 0.0))
     limit = int(lam.get("reserved_concurrency") or lam.get("concurrency_limit") or 1000)
-    if sc is None:
-        from ..models.workload import work_from_dict
-
-        warm_ms = work_from_dict(doc["work"]).duration.mean_ms
-    else:
-        warm_ms = sc.work.duration.mean_ms
+    warm_ms = work_from_dict(doc["work"]).duration.mean_ms if sc is None else sc.work.duration.mean_ms
     w_start = pd.Timestamp(logs.get("first_line") or logs["window"][0])
     w_end = pd.Timestamp(logs["window"][1])
     step = pd.Timedelta(seconds=step_s)

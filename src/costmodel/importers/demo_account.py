@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import uuid
 import zipfile
 from dataclasses import dataclass, field
@@ -23,12 +24,28 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from moto import mock_aws
+from scipy import stats
 
-from ..models import traffic as tr
-from ..models.workload import lognormal_from_mean_p99
+from costmodel.models import traffic as tr
+from costmodel.models.workload import lognormal_from_mean_p99
 
-__all__ = ["SeededFunction", "SeededService", "seed_lambda_function", "seed_alb", "seed_http_api", "seed_ecs_service",
-           "ensure_role", "demo_now", "put_metric_batches", "DemoAccount", "open_demo_account", "DEMO_FUNCTIONS"]
+from .cloudwatch import aws_clients
+
+__all__ = [
+    "DEMO_FUNCTIONS",
+    "DemoAccount",
+    "SeededFunction",
+    "SeededService",
+    "demo_now",
+    "ensure_role",
+    "open_demo_account",
+    "put_metric_batches",
+    "seed_alb",
+    "seed_ecs_service",
+    "seed_http_api",
+    "seed_lambda_function",
+]
 
 _PUT_BATCH = 1000  # MetricDatum per PutMetricData call (the API's limit)
 _LOG_BATCH = 10_000  # events per PutLogEvents call (the API's limit)
@@ -222,8 +239,6 @@ def seed_lambda_function(clients: Any, name: str, *, now: Any = None, days: floa
         np.minimum.at(dmin, step_of, durations)
         np.maximum.at(dmax, step_of, durations)
     else:  # too many invocations to draw one by one: per-step statistics from the lognormal directly
-        from scipy import stats
-
         durations = np.zeros(0)
         mean, var = math.exp(mu + sigma**2 / 2), (math.exp(sigma**2) - 1) * math.exp(2 * mu + sigma**2)
         s_step = np.maximum(rng.normal(c_step * mean, np.sqrt(c_step * var)), 0.0)
@@ -251,8 +266,9 @@ def seed_lambda_function(clients: Any, name: str, *, now: Any = None, days: floa
                 data.append({"MetricName": "Errors", "Dimensions": dims, "Timestamp": ts,
                              "Value": float(errors[i]), "Unit": "Count"})
         put_metric_batches(cw, "AWS/Lambda", data)
-    seeded = dict(name=name, arn=arn, start=start, counts=counts, duration_sum_ms=dsum, memory_mb=int(memory_mb),
-                  architecture=architecture, keep_alive_s=float(keep_alive_s))
+    seeded = {"name": name, "arn": arn, "start": start, "counts": counts, "duration_sum_ms": dsum,
+              "memory_mb": int(memory_mb),
+              "architecture": architecture, "keep_alive_s": float(keep_alive_s)}
     if log_hours and log_hours > 0:
         first_min = n - int(round(log_hours * 60))
         log = _write_report_lines(clients.client("logs"), name, start, counts, durations, first_min,
@@ -462,7 +478,8 @@ def seed_ecs_service(clients: Any, cluster: str, service: str, *, now: Any = Non
                            ScalableDimension="ecs:service:DesiredCount", PolicyType="TargetTrackingScaling",
                            TargetTrackingScalingPolicyConfiguration={
                                "TargetValue": 55.0,
-                               "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
+                               "PredefinedMetricSpecification": {
+                                   "PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
     running = np.maximum(2, np.ceil(alb.counts / 60.0 * cpu_ms_per_request / 1000.0 / (vcpu * 0.55))).astype(int)
     running = np.minimum(running, 20)
     dims = [{"Name": "ClusterName", "Value": cluster}, {"Name": "ServiceName", "Value": service}]
@@ -515,8 +532,6 @@ class DemoAccount:
     _saved_env: dict = field(repr=False, default_factory=dict)
 
     def close(self) -> None:
-        import os
-
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
@@ -535,12 +550,6 @@ def open_demo_account(*, days: float = 14.0, log_hours: float = 6.0, fleet: bool
     ``orders-api`` gets REPORT lines for the last ``log_hours``; with ``fleet`` the other
     functions are seeded too (hourly metrics, no logs), tagged ``team=shop`` except ``audit-log``.
     """
-    import os
-
-    from moto import mock_aws
-
-    from .cloudwatch import aws_clients
-
     saved = {k: os.environ.get(k) for k in _DUMMY_ENV}
     for k, v in _DUMMY_ENV.items():
         if v is None:

@@ -23,13 +23,18 @@ import math
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
-from ..errors import CostModelError, InvalidParameterError
+from costmodel.analysis.compare import compare
+from costmodel.decision import recommend
+from costmodel.errors import CostModelError, InvalidParameterError
+
 from .aws import paginate
 from .cloudwatch import (
     DEFAULT_TEAM,
@@ -42,7 +47,7 @@ from .cloudwatch import (
 )
 from .metrics import MAX_DATAPOINTS_PER_CALL, MetricQuery, fetch_metric_data
 
-__all__ = ["list_functions", "import_fleet", "analyse_function", "ENGINES", "FLEET_COLUMNS"]
+__all__ = ["ENGINES", "FLEET_COLUMNS", "analyse_function", "import_fleet", "list_functions"]
 
 ENGINES = ("serial", "processes", "dask")
 FLEET_COLUMNS = ["function", "memory_mb", "architecture", "requests", "mean_rps", "peak_rps", "duration_mean_ms",
@@ -82,7 +87,7 @@ def analyse_function(payload: dict) -> dict:
     ``front_door``, ``keep_alive_s``, ``out_dir``, ``analysis`` (``recommend`` or ``cost``),
     ``provenance`` (dict).
     """
-    row = {c: None for c in FLEET_COLUMNS}
+    row = dict.fromkeys(FLEET_COLUMNS)
     req = np.asarray(payload["requests"], dtype=float)
     step_s = float(payload["step_s"])
     row.update(function=payload["name"], memory_mb=payload["memory_mb"], architecture=payload["architecture"],
@@ -127,8 +132,6 @@ def analyse_function(payload: dict) -> dict:
         path.write_text(_scenario_yaml(doc))
         row["scenario"] = str(path)
         if payload.get("analysis", "recommend") == "cost":
-            from ..compare import compare
-
             c = compare(path)
             lam = float(c.table.loc["lambda", "monthly_usd"])
             cont = c.table.drop(index="lambda")
@@ -137,8 +140,6 @@ def analyse_function(payload: dict) -> dict:
             cont_usd = float(cont.loc[best, "monthly_usd"])
             verdict, confidence, decided = ("containers" if cont_usd < lam else "serverless"), "cost only", "cost"
         else:
-            from ..decision import recommend
-
             rec = recommend(path)
             ev = rec.evidence
             lam = float(ev["lambda_monthly_usd"])
@@ -155,8 +156,6 @@ def analyse_function(payload: dict) -> dict:
 
 def _run(payloads: list[dict], engine: str, workers: int | None, scheduler_address: str | None,
          progress: bool) -> list[dict]:
-    from tqdm.auto import tqdm
-
     bar = tqdm(total=len(payloads), desc="functions", unit="fn", disable=not progress)
     rows: list[dict] = []
     try:
@@ -165,8 +164,6 @@ def _run(payloads: list[dict], engine: str, workers: int | None, scheduler_addre
                 rows.append(analyse_function(p))
                 bar.update()
         elif engine == "processes":
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 futures = [pool.submit(analyse_function, p) for p in payloads]
                 for f in as_completed(futures):
@@ -174,7 +171,9 @@ def _run(payloads: list[dict], engine: str, workers: int | None, scheduler_addre
                     bar.update()
         else:
             try:
-                from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+                # optional dependency, loaded only for engine='dask'
+                from dask.distributed import Client, LocalCluster  # noqa: PLC0415
+                from dask.distributed import as_completed as dask_completed  # noqa: PLC0415
             except ImportError as exc:
                 raise InvalidParameterError("engine", engine, "'serial' or 'processes' (dask.distributed is not "
                                             "installed: pip install 'dask[distributed]')") from exc

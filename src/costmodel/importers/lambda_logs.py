@@ -30,11 +30,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ImportSourceError
+from costmodel.errors import ImportSourceError
+
 from .aws import call
 
-__all__ = ["ReportLine", "ReportSample", "parse_report_line", "parse_report_lines", "fetch_report_lines",
-           "REPORT_FILTER_PATTERN"]
+__all__ = [
+    "REPORT_FILTER_PATTERN",
+    "ReportLine",
+    "ReportSample",
+    "fetch_report_lines",
+    "parse_report_line",
+    "parse_report_lines",
+]
 
 #: FilterLogEvents pattern matching text REPORT lines and JSON platform.report events.
 REPORT_FILTER_PATTERN = '?"REPORT RequestId" ?"platform.report"'
@@ -270,7 +277,7 @@ def fetch_report_lines(logs_client: Any, log_group: str, start: Any, end: Any, *
             capped, lines = True, lines[:max_lines]
             break
         token = page.get("nextToken")
-        if not token or not page.get("events") and token == params.get("nextToken"):
+        if not token or (not page.get("events") and token == params.get("nextToken")):
             break
         params["nextToken"] = token
     return ReportSample.from_lines(lines, s, e, capped=capped)

@@ -23,16 +23,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ImportSourceError, InvalidParameterError
+from costmodel.errors import ImportSourceError, InvalidParameterError
+
 from .aws import call
 
 __all__ = [
-    "RETENTION",
-    "MAX_QUERIES_PER_CALL",
     "MAX_DATAPOINTS_PER_CALL",
+    "MAX_QUERIES_PER_CALL",
+    "RETENTION",
+    "MetricData",
     "MetricQuery",
     "PeriodChoice",
-    "MetricData",
     "choose_period",
     "fetch_metric_data",
     "gap_runs",
@@ -95,7 +96,7 @@ class MetricQuery:
     def describe(self) -> dict:
         """Provenance record: namespace, metric, dimensions, statistic."""
         return {"namespace": self.namespace, "metric": self.metric_name,
-                "dimensions": {n: v for n, v in self.dimensions}, "statistic": self.stat}
+                "dimensions": dict(self.dimensions), "statistic": self.stat}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ImportSourceError
+from costmodel.errors import ImportSourceError
+
 from .aws import call, paginate
 from .cloudwatch import (
     ImportedWorkload,

@@ -8,7 +8,7 @@ from botocore.awsrequest import AWSResponse
 from costmodel.cli import main
 from costmodel.errors import ImportSourceError
 from costmodel.importers.aws import call, make_client, make_session
-from handler_reference.infra import DUMMY_AWS_ENV, patched_environ
+from handler_harness.infra import DUMMY_AWS_ENV, patched_environ
 
 NO_CREDS = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None, "AWS_SESSION_TOKEN": None,
             "AWS_SECURITY_TOKEN": None, "AWS_PROFILE": None, "AWS_CONFIG_FILE": "/nonexistent/config",

@@ -31,7 +31,7 @@ def test_range_is_aligned_down_to_the_period():
 
 
 def test_older_than_15_months_is_an_error():
-    with pytest.raises(InvalidParameterError, match="start=.*455 days"):
+    with pytest.raises(InvalidParameterError, match=r"start=.*455 days"):
         choose_period(NOW - pd.Timedelta(days=456), NOW, now=NOW)
 
 
