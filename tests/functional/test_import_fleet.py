@@ -89,3 +89,14 @@ def test_indexed_stand_in_equals_moto(account):
     for q in qs:
         np.testing.assert_allclose(fast.values[q.id], plain.values[q.id], rtol=1e-12, equal_nan=True)
     assert not np.isnan(plain.values["q1_sum"]).any()
+
+
+def test_dask_engine_without_dask_says_what_to_install(account):
+    import importlib.util
+
+    if importlib.util.find_spec("dask") is not None:
+        pytest.skip("dask is installed here: the error path cannot be reached")
+    clients, now, _ = account
+    with pytest.raises(InvalidParameterError, match=r"engine='dask'.*pip install 'dask\[distributed\]'"):
+        import_fleet(region=clients, now=now, days=3, percentiles=(), analysis="cost", progress=False,
+                     engine="dask", functions=["fn-0"])

@@ -47,8 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="REPORT-line sample window at the end of the range [h] (0: skip the logs)")
     p.add_argument("--no-percentiles", action="store_true",
                    help="do not request the p50/p99 extended statistics (endpoints without them, e.g. moto)")
-    p.add_argument("--engine", default="serial", choices=["serial", "processes", "dask"],
-                   help="with --all-functions: where the per-function analysis runs")
+    p.add_argument("--engine", default="processes", choices=["serial", "processes", "dask"],
+                   help="with --all-functions: where the per-function analysis runs (default: a process pool)")
     p.add_argument("--workers", type=int, default=None, help="with --all-functions: worker processes")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="with --engine dask: a running scheduler (default: a local cluster)")

@@ -203,7 +203,7 @@ def import_fleet(*, tag: tuple[str, str] | None = None, functions: Sequence[str]
                  end: Any = None, days: float | None = None, period_s: int | None = 3600, region: Any = None,
                  profile: str | None = None, endpoint_url: str | None = None, session: Any = None, now: Any = None,
                  percentiles: Sequence[str] = ("p99",), front_door: str = "none", keep_alive_s: float = 600.0,
-                 output_dir: str | Path | None = None, analysis: str = "recommend", engine: str = "serial",
+                 output_dir: str | Path | None = None, analysis: str = "recommend", engine: str = "processes",
                  workers: int | None = None, scheduler_address: str | None = None, progress: bool = True,
                  max_datapoints_per_call: int = MAX_DATAPOINTS_PER_CALL, timings: dict | None = None
                  ) -> pd.DataFrame:
@@ -225,7 +225,9 @@ def import_fleet(*, tag: tuple[str, str] | None = None, functions: Sequence[str]
         Where each function's scenario and trace go (default: a temporary folder).
     analysis : {"recommend", "cost"}
         The full decision per function, or the cost comparison alone (faster).
-    engine : {"serial", "processes", "dask"}
+    engine : {"processes", "serial", "dask"}
+        ``processes`` (default): a process pool on this machine; ``serial``: this process;
+        ``dask``: a Dask cluster (optional dependency). Measured in ``docs/import-cloudwatch.md``.
     workers : int, optional
         Worker processes (default: one per core).
     scheduler_address : str, optional
