@@ -5,6 +5,8 @@ implementation, so that the benchmark measures the importer and not moto's quadr
 """
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,3 +102,16 @@ def test_dask_engine_without_dask_says_what_to_install(account):
     with pytest.raises(InvalidParameterError, match=r"engine='dask'.*pip install 'dask\[distributed\]'"):
         import_fleet(region=clients, now=now, days=3, percentiles=(), analysis="cost", progress=False,
                      engine="dask", functions=["fn-0"])
+
+
+def test_cli_all_functions_of_a_tag(account, tmp_path, capsys):
+    from costmodel.cli import main
+
+    _, now, _ = account
+    code = main(["import", "cloudwatch", "--all-functions", "--tag", "team=pay", "--days", "3", "--end",
+                 now.isoformat(), "--no-percentiles", "--engine", "serial", "--json", "-o", str(tmp_path)])
+    rows = json.loads(capsys.readouterr().out)
+    assert code == 0 and sorted(r["function"] for r in rows) == ["fn-1", "fn-3"]
+    assert all(r["verdict"] in ("serverless", "containers", "either") for r in rows)
+    assert main(["import", "cloudwatch", "--all-functions", "--tag", "team", "-o", str(tmp_path)]) == 2
+    assert "--tag='team' is not allowed: expected KEY=VALUE" in capsys.readouterr().err
