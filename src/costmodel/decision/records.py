@@ -40,6 +40,9 @@ class Workload:
     gpu, in_process_state, long_lived_connections : bool
         Needs a GPU; keeps state in memory between requests; holds connections open
         across requests.
+    interruption_tolerant : bool
+        A task may be stopped with two minutes' notice and its work retried (Fargate Spot
+        is offered only then).
     sync_chain_depth : int
         Functions called synchronously one after another on the request path [-].
     latency_slo_p99_ms : float or None
@@ -57,6 +60,7 @@ class Workload:
     gpu: bool = False
     in_process_state: bool = False
     long_lived_connections: bool = False
+    interruption_tolerant: bool = False
     sync_chain_depth: int = 1
     latency_slo_p99_ms: float | None = None
     deployment_preference: str = "either"
