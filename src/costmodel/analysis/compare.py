@@ -583,7 +583,6 @@ def option_setup(scenario: Any, work: Work | None = None, prices: Prices | None 
     prices = sc.prices() if prices is None else prices
     notes: list[str] = []
     lam_fd, con_fd, label, kind = _front_doors(sc)
-    notes.append(f"front door: {label}")
     if kind == "function_url":
         notes.append("front door: a function URL has no container equivalent; set front_door.kind: alb to put "
                      "an ALB in front of both")

@@ -198,6 +198,12 @@ class Facts:
         Share of requests hitting a cold start [-].
     chain_p99_ms, chain_warm_p99_ms, container_chain_p99_ms : float or None
         End-to-end p99 of the synchronous chain [ms] (== single p99 at depth 1).
+    considered_options : tuple of str
+        Container options the cost ratio may compare against (``container_option`` is the
+        cheapest of them without overload).
+    left_out : dict of str to str
+        Every other container option of the comparison, and options not offered, with the
+        reason each was left out of the ratio.
     notes : tuple of str
     """
 
@@ -217,6 +223,8 @@ class Facts:
     chain_p99_ms: float | None = None
     chain_warm_p99_ms: float | None = None
     container_chain_p99_ms: float | None = None
+    considered_options: tuple = ()
+    left_out: dict = field(default_factory=dict)
     notes: tuple = ()
 
     @property
