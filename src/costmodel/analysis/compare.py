@@ -73,6 +73,7 @@ from costmodel.models.coldstart.simulator import arrivals_for_traffic
 from costmodel.models.lambda_traffic import LambdaTrafficResult, lambda_on_traffic
 from costmodel.models.network import (
     CONTAINER_PLATFORM_ENDPOINTS,
+    EC2_PLATFORM_ENDPOINTS,
     NetworkUsage,
     alb_connection_usage,
     platform_log_bytes,
@@ -640,7 +641,7 @@ def _usual_container(kind: str) -> str:
     return {"alb": "alb", "function_url": "alb", "none": "none"}.get(kind, "alb")
 
 
-def _network_bills(sc: Scenario, setup: OptionSetup, requests: float, hours: float, fargate_task_s: float,
+def _network_bills(sc: Scenario, requests: float, hours: float, fargate_task_s: float,
                    ec2_instance_h: float, fargate_launches: float, ec2_launches: float,
                    prices: Prices) -> dict[str, Bill]:
     """Each platform's network bill (``lambda``, ``fargate``, ``ec2``) for the month."""
@@ -650,20 +651,22 @@ def _network_bills(sc: Scenario, setup: OptionSetup, requests: float, hours: flo
               prices=prices)
     image_gb = float(net["image_mb"]) / 1024.0
     log_gb = requests * float(glue.get("log_kb_per_request", 0)) / (1024.0 * 1024.0)
+    app_endpoints = int(net["interface_endpoints"])
     common = dict(hours=hours, aws_api_gb=log_gb + float(net["aws_api_gb_per_month"]),
                   s3_dynamodb_gb=float(net["s3_dynamodb_gb_per_month"]),
-                  internet_gb=float(glue.get("nat_gb_per_month", 0)),
-                  app_interface_endpoints=0, platform_interface_endpoints=CONTAINER_PLATFORM_ENDPOINTS)
+                  internet_gb=float(glue.get("nat_gb_per_month", 0)), app_interface_endpoints=app_endpoints)
     far = vpc_network_bill(NetworkUsage(unit_hours=fargate_task_s / 3600.0, image_gb=fargate_launches * image_gb,
-                                        **common), **kw)
+                                        platform_interface_endpoints=CONTAINER_PLATFORM_ENDPOINTS, **common), **kw)
     ec2 = vpc_network_bill(NetworkUsage(unit_hours=ec2_instance_h, image_gb=ec2_launches * image_gb,
                                         ebs_gb_months=float(net["ebs_gb_per_instance"]) * ec2_instance_h
-                                        / HOURS_PER_MONTH, **common), **kw)
+                                        / HOURS_PER_MONTH, platform_interface_endpoints=EC2_PLATFORM_ENDPOINTS,
+                                        **common), **kw)
     lam = Bill(())
-    if net["lambda_in_vpc"]:
+    if net["lambda_in_vpc"]:  # Lambda ships its logs itself: only the application's own traffic
         lam = vpc_network_bill(NetworkUsage(hours=hours, aws_api_gb=float(net["aws_api_gb_per_month"]),
                                             s3_dynamodb_gb=float(net["s3_dynamodb_gb_per_month"]),
-                                            internet_gb=float(glue.get("nat_gb_per_month", 0))),
+                                            internet_gb=float(glue.get("nat_gb_per_month", 0)),
+                                            app_interface_endpoints=app_endpoints),
                                **{**kw, "subnets": "private"})
     return {"lambda": lam, "fargate": far, "ec2": ec2}
 
@@ -744,8 +747,8 @@ def option_bills(sc: Scenario, rate: np.ndarray, step_s: float, fargate_task_s: 
     lam_fd = front_door_bill(setup.lambda_front_door, rate, step_s,
                              api_gateway_free_tier=bool(lam_cfg.get("api_gateway_free_tier", False)), **fd_kw)
     c_fd = front_door_bill(setup.container_front_door, rate, step_s, **fd_kw)
-    network = _network_bills(sc, setup, requests, hours, fargate_task_s, ec2_instance_h, fargate_launches,
-                             ec2_launches, prices)
+    network = _network_bills(sc, requests, hours, fargate_task_s, ec2_instance_h, fargate_launches, ec2_launches,
+                             prices)
     glue_b = glue_bill(requests, glue, prices=prices)
     platform_gb = platform_log_gb(requests, _platform_log_bytes(sc))
     lam_glue = glue_bill(requests, glue, prices=prices, platform_log_gb_per_month=platform_gb)

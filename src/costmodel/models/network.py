@@ -20,8 +20,8 @@ Rules, with sources in ``data/pricing`` and ``docs/traffic-and-comparison.md``:
   container log driver), outbound internet traffic, and S3/DynamoDB and image-layer
   traffic when there are no gateway endpoints.
 * Private subnets, ``egress="vpc_endpoints"``: interface endpoints in every AZ for the
-  AWS APIs (ECR API, ECR Docker and CloudWatch Logs for containers, plus those the
-  application declares), each endpoint-AZ-hour and GB billed; S3 traffic without a gateway
+  AWS APIs (ECR API, ECR Docker and CloudWatch Logs for containers, the ECS agent's three
+  more on EC2, plus those the application declares), each endpoint-AZ-hour and GB billed; S3 traffic without a gateway
   endpoint goes through one more (S3) interface endpoint; outbound internet traffic still
   needs a NAT gateway.
 * Public subnets: each task or instance has a public IPv4 address and reaches AWS APIs and
@@ -51,6 +51,7 @@ __all__ = [
     "LOG_FORMATS",
     "PLATFORM_LOG_LINES",
     "CONTAINER_PLATFORM_ENDPOINTS",
+    "EC2_PLATFORM_ENDPOINTS",
     "NetworkUsage",
     "platform_log_bytes",
     "platform_log_gb",
@@ -62,10 +63,13 @@ __all__ = [
 SUBNETS = ("private", "public")
 EGRESS = ("nat_gateway", "vpc_endpoints")
 LOG_FORMATS = ("text", "json")
-#: Interface endpoints a container service in private subnets needs without a NAT gateway:
+#: Interface endpoints a Fargate service in private subnets needs without a NAT gateway:
 #: ECR API, ECR Docker registry, CloudWatch Logs (image layers come from S3 through the
 #: gateway endpoint). ECS developer guide, "Amazon ECR interface VPC endpoints".
 CONTAINER_PLATFORM_ENDPOINTS = 3
+#: ECS on EC2 adds the ECS agent's three endpoints (ecs-agent, ecs-telemetry, ecs): ECS
+#: developer guide, "Amazon ECS interface VPC endpoints".
+EC2_PLATFORM_ENDPOINTS = 6
 
 _RID = "8f5f3f9e-3c1b-4d3a-9a43-5c2b7a1f6e0d"  # a request id: 36 characters, as Lambda's
 #: One invocation's platform lines as Lambda writes them to CloudWatch Logs, per log format
@@ -186,8 +190,9 @@ class NetworkUsage:
     app_interface_endpoints : int
         Interface endpoints for the AWS APIs the application calls [count].
     platform_interface_endpoints : int
-        Interface endpoints the platform needs without a NAT gateway (containers: ECR API,
-        ECR Docker, CloudWatch Logs; Lambda: none) [count].
+        Interface endpoints the platform needs without a NAT gateway (Fargate: ECR API, ECR
+        Docker, CloudWatch Logs; ECS on EC2: those and the ECS agent's three; Lambda: none)
+        [count].
     """
 
     hours: float
