@@ -105,10 +105,12 @@ def assumption_flips(scenario: Any, facts: Facts, workload: Any, team: Any, scfg
                                "current_text": a.describe(a.current), "why": a.why, "flips": False}
         if a.kind == "choice":
             row["choices"] = list(a.values)
+            row["range_text"] = " / ".join(a.describe(v) for v in a.values)
             flipping = [(v, verdict(v)) for v in a.values]
             flipping = [(v, nv) for v, nv in flipping if nv != base_verdict]
             if flipping:
-                row.update(flips=True, flip_values=[v for v, _ in flipping], new_verdict=flipping[0][1])
+                row.update(flips=True, flip_values=[v for v, _ in flipping], new_verdict=flipping[0][1],
+                           flip_text=", ".join(a.describe(v) for v, _ in flipping))
                 cond = "; ".join(f"if the {a.label} were {a.describe(v)} (now {a.describe(a.current)}): {nv}"
                                  for v, nv in flipping)
                 row["condition"] = cond
@@ -118,6 +120,7 @@ def assumption_flips(scenario: Any, facts: Facts, workload: Any, team: Any, scfg
         else:
             lo, hi = (float(x) for x in a.values)
             row["range"] = [lo, hi]
+            row["range_text"] = f"{a.describe(lo)} - {a.describe(hi)}"
             found = []
             for end in (lo, hi):
                 if end == a.current:
@@ -132,7 +135,8 @@ def assumption_flips(scenario: Any, facts: Facts, workload: Any, team: Any, scfg
                 at, nv, word = min(found, key=lambda t: abs(t[0] - float(a.current)))
                 cond = (f"if the {a.label} were {word} {a.describe(at)} (now {a.describe(a.current)}; "
                         f"plausible {a.describe(lo)}-{a.describe(hi)})")
-                row.update(flips=True, flip_value=at, new_verdict=nv, condition=f"{cond}: {nv}")
+                row.update(flips=True, flip_value=at, new_verdict=nv, condition=f"{cond}: {nv}",
+                           flip_text=f"{word} {a.describe(at)}")
                 out.append(Flip(f"assumption.{a.name}", cond, nv, _HOW))
         checked.append(row)
     return checked, out

@@ -320,16 +320,9 @@ def _dollars(text: str) -> str:
 def assumptions_frame(evidence: Mapping[str, Any]):
     """The assumptions checked over their plausible range, and where one flips the verdict
     (a DataFrame: assumption, now, range or choices, flips at, new verdict)."""
-    rows = []
-    for a in evidence.get("assumptions_checked") or []:
-        span = (" / ".join(str(c) for c in a["choices"]) if "choices" in a
-                else f"{format_number('', a['range'][0])} - {format_number('', a['range'][1])}")
-        at = "-"
-        if a.get("flips"):
-            at = (", ".join(str(v) for v in a["flip_values"]) if "flip_values" in a
-                  else format_number("", a["flip_value"]))
-        rows.append({"assumption": a["label"], "now": a["current_text"], "plausible": span, "flips at": at,
-                     "new verdict": a.get("new_verdict", "-")})
+    rows = [{"assumption": a["label"], "now": a["current_text"], "plausible": a.get("range_text", "-"),
+             "flips at": a.get("flip_text", "-"), "new verdict": a.get("new_verdict", "-")}
+            for a in evidence.get("assumptions_checked") or []]
     frame = pd.DataFrame(rows, columns=["assumption", "now", "plausible", "flips at", "new verdict"])
     return frame.set_index("assumption")
 

@@ -199,3 +199,17 @@ def test_real_traffic_falls_back_to_the_shipped_fixture_when_the_shared_sample_i
     traces = load_azure_trace(path)
     table = nh.trace_table(traces, keep_alive_s=600)
     assert len(table) == len(traces) == 3
+
+
+def test_assumptions_frame_lists_what_was_checked_and_where_it_flips():
+    from costmodel.workbook.notebook_helpers import assumptions_frame
+
+    evidence = {"assumptions_checked": [
+        {"label": "EC2 Savings Plan discount", "current_text": "28%", "range_text": "0% - 66%", "flips": True,
+         "flip_text": "above 52%", "new_verdict": "containers"},
+        {"label": "Lambda INIT duration", "current_text": "400 ms", "range_text": "200 ms - 1,600 ms",
+         "flips": False}]}
+    frame = assumptions_frame(evidence)
+    assert frame.loc["EC2 Savings Plan discount", "flips at"] == "above 52%"
+    assert frame.loc["Lambda INIT duration", "new verdict"] == "-"
+    assert assumptions_frame({}).empty
