@@ -297,7 +297,7 @@ def test_scenario_blocks_are_validated_with_the_full_path():
                            ({"network": {"egress": "igw"}}, r"network\.egress='igw'"),
                            ({"network": {"nat_gateways": 1.5}}, r"network\.nat_gateways=1\.5"),
                            ({"network": {"lambda_in_vpc": "yes"}}, r"network\.lambda_in_vpc='yes'"),
-                           ({"network": {"nat_gatways": 1}}, r"unknown key network\.nat_gatways"),
+                           ({"network": {"nat_gatways": 1}}, r"unknown key 'network\.nat_gatways'"),
                            ({"lambda__log_format": "xml"}, r"lambda\.log_format='xml'"),
                            ({"containers__ec2__match_architecture": "no"},
                             r"containers\.ec2\.match_architecture='no'")):
