@@ -165,6 +165,16 @@ def test_bad_value_is_an_error_with_exit_2(tmp_path):
     assert missing.returncode == 2 and "does not exist" in missing.stderr
 
 
+@pytest.mark.parametrize("platform", ["  architecture: arm64\n", "  operating_system: windows\n"])
+def test_fargate_spot_where_aws_sells_none_is_an_error_with_exit_2(tmp_path, platform):
+    f = tmp_path / "spot.yaml"
+    f.write_text("fargate:\n  name: workers\n  vcpu: 1\n  memory_gb: 2\n  purchase: spot\n  task_seconds: 3600\n"
+                 + platform)
+    proc = run_cli("bill", str(f))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "fargate[workers].purchase='spot'" in proc.stderr and "Linux x86_64 tasks only" in proc.stderr
+
+
 def test_every_example_file_is_documented_and_prints_what_the_doc_shows():
     text = DOC.read_text()
     blocks = {m["path"]: m for m in BLOCK_RE.finditer(text)}

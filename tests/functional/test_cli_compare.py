@@ -25,7 +25,10 @@ def test_compare_text(capsys):
 def test_compare_json_matches_the_bills(capsys):
     assert main(["compare", str(DEFAULT), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert [o["option"] for o in data["options"]] == list(OPTIONS)
+    # the default API is not interruption-tolerant: no Spot row, and the output says why
+    assert [o["option"] for o in data["options"]] == [o for o in OPTIONS if o != "fargate_spot"]
+    assert "interruption-tolerant" in data["left_out"]["fargate_spot"]
+    assert data["front_door"].startswith("API Gateway HTTP in front of both")
     for o in data["options"]:
         assert o["monthly_usd"] == pytest.approx(o["bill"]["total_usd"])
     assert data["cheapest"] in OPTIONS

@@ -109,7 +109,7 @@ def test_the_job_table_is_printed_past_900_s(capsys):
     assert main(["recommend", str(NIGHTLY)]) == 0
     out = capsys.readouterr().out
     assert "Past 15 minutes: the same job on each platform" in out
-    assert "Fargate task (RunTask / Batch), Spot *" in out          # the winner is starred
+    assert "EC2 via AWS Batch, Spot *" in out          # the winner is starred
 
 
 def test_installed_entry_point(tmp_path):

@@ -143,8 +143,8 @@ def test_overrides_reach_the_model(tmp_path):
     nb = nbformat.read(str(result.notebook_path), as_version=4)
     text = _stream_text(nb)
     requests = int(re.search(r"^requests_per_month\s+([\d,]+)$", text, re.MULTILINE).group(1).replace(",", ""))
-    # 10 req/s for 30 days
-    assert requests == 10 * 86_400 * 30
+    # 10 req/s for a 730-h month
+    assert requests == 10 * 3_600 * 730
     assert "`traffic.mean_rps` = `10.0`" in "".join(
         str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs
     )

@@ -121,8 +121,9 @@ def test_scenario_with_azure_trace_repeats_a_day_to_a_month():
                        base_dir=TRACES)
     rate, step, _ = sc.traffic_series()
     day = tr.load_azure_trace(TRACES / "azure_original_3fn.csv", aggregate=True)
-    assert step == 60 and rate.size == 43_200
-    assert rate.sum() == pytest.approx(30 * day.rate_rps.sum())
+    assert step == 60 and rate.size == 43_800   # one 730-h month of minutes
+    # 30 whole days, then the first 10 hours (600 minutes) of the day again
+    assert rate.sum() == pytest.approx(30 * day.rate_rps.sum() + day.rate_rps[:600].sum())
 
 
 def test_real_azure_2019_sample_when_present():

@@ -48,22 +48,31 @@ def test_bursty_webhook_is_serverless_because_every_signal_leans_serverless():
     assert r.evidence["traffic"]["mean_rps"] < min(v for v in r.evidence["break_even_mean_rps"].values() if v)
 
 
-def test_steady_api_is_containers_because_sustained_throughput_makes_lambda_much_dearer():
+def test_steady_api_like_for_like_is_serverless_and_the_front_door_is_what_would_flip_it():
     r = rec("steady-high-throughput-api")
-    assert (r.verdict, r.decided_by) == ("containers", "rule:sustained_high_throughput")
-    assert r.rule("sustained_high_throughput").fired
-    assert r.signal("traffic_pattern").measured == "steady"
-    assert r.evidence["lambda_to_container_cost_ratio"] >= 2.0
-    # the tally alone would say serverless (this team minimises ops): the rule decides
-    assert r.tally["serverless"] > r.tally["containers"]
-    # what flips it: a lower mean rate, found on the cost curves. Lambda / container
-    # cost grows with the rate, so where Lambda costs 2x lies above where it costs 1x.
-    cost_flips = [f for f in r.flips if f.fact == "traffic.mean_rps"]
-    assert len(cost_flips) == 1 and cost_flips[0].new_verdict == "serverless"
-    rate_2x = r.evidence["cost_ratio_thresholds_mean_rps"]["sustained_high_throughput_ratio"][0]
-    opt = r.evidence["cheapest_container_option"]
-    assert r.evidence["break_even_mean_rps"][opt] < rate_2x < r.evidence["traffic"]["mean_rps"]
-    assert cost_flips[0].condition.startswith("below ")
+    # one internal ALB in front of both sides: Lambda costs 1.6x the cheapest container
+    # option, under the 2x of the sustained-throughput rule; the tally decides
+    assert (r.verdict, r.decided_by) == ("serverless", "tally")
+    assert not r.rule("sustained_high_throughput").fired
+    assert r.signal("traffic_pattern").measured == "steady" and r.signal("cost_model").lean == "containers"
+    assert 1.25 <= r.evidence["lambda_to_container_cost_ratio"] < 2.0
+    assert r.evidence["front_door"].startswith("an ALB in front of both")
+    # the option compared against is named, with why; every other one says why it is not
+    against = r.evidence["compared_against"]
+    assert against["option"] == r.evidence["cheapest_container_option"] and "cheapest" in against["why"]
+    left = r.evidence["left_out"]
+    assert "interruption-tolerant" in left["fargate_spot"]
+    assert all(why.startswith("dearer") for o, why in left.items() if o != "fargate_spot")
+    # each side with its usual front door (API Gateway for Lambda, an ALB for the
+    # containers) brings back the old verdict: the assumption that decided it before
+    flips = {f.fact: f for f in r.flips}
+    assert flips["assumption.front_door"].new_verdict == "containers"
+    assert "usual" in flips["assumption.front_door"].condition
+    # and so would a Savings Plan discount well above the assumed 1-year figure
+    sp = flips["assumption.ec2_savings_plan_discount"]
+    assert sp.new_verdict == "containers" and "above" in sp.condition
+    row = next(a for a in r.evidence["assumption_flips"] if a["name"] == "ec2_savings_plan_discount")
+    assert 0.28 < row["flip_value"] < 0.66
 
 
 def test_nightly_batch_is_containers_because_of_the_900_s_limit():
@@ -107,9 +116,9 @@ def test_document_pipeline_gets_the_pipeline_comparison():
     names = [row["name"] for row in pipe["rows"]]
     assert names == ["sfn_standard_chain", "sfn_express_chain", "lambda_queue_chain", "fargate_worker"]
     std = next(row for row in pipe["rows"] if row["name"] == "sfn_standard_chain")
-    # 300,000 uploads a month x (1 split + 1 Map + 50 page Tasks + Succeed) transitions
+    # 10,000 uploads a day over a 730-h month x (1 split + 1 Map + 50 page Tasks + Succeed)
     trans = next(i for i in std["bill"]["items"] if "state transitions" in i["name"])
-    assert trans["quantity"] == 300_000 * 53 - 4_000
+    assert trans["quantity"] == pytest.approx(10_000 * 730 / 24 * 53 - 4_000)
     assert pipe["winner"] in names
 
 

@@ -35,7 +35,15 @@ import numpy as np
 import pandas as pd
 
 from costmodel._validate import check_choice, check_int, check_positive
-from costmodel.analysis.compare import MONTH_DAYS, OPTIONS, _month, compare, option_bills, scaling_policies
+from costmodel.analysis.compare import (
+    CONTAINER_OPTIONS,
+    MONTH_DAYS,
+    _month,
+    compare,
+    option_bills,
+    option_setup,
+    scaling_policies,
+)
 from costmodel.errors import InvalidParameterError
 from costmodel.models.autoscaling import simulate_scaling_batch
 from costmodel.models.pricing import Prices
@@ -55,7 +63,6 @@ __all__ = [
     "monte_carlo",
 ]
 
-CONTAINER_OPTIONS = OPTIONS[1:]
 
 
 def _shape_of(sc: Scenario, shape_rps: Any, step_s: float | None) -> tuple[np.ndarray, float]:
@@ -72,13 +79,14 @@ def _shape_of(sc: Scenario, shape_rps: Any, step_s: float | None) -> tuple[np.nd
     return rate, step
 
 
-_FLEET_MEMO: OrderedDict = OrderedDict()  # (shape digest, step, policies) -> {scale: (fargate, ec2) unit-s}
+_FLEET_MEMO: OrderedDict = OrderedDict()  # (shape digest, step, policies) -> {scale: fleet usage}
 _FLEET_MEMO_SHAPES = 16
 
 
 def _fleet_unit_seconds(shape: np.ndarray, step: float, far_p: Any, ec2_p: Any, scales: np.ndarray,
-                        progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Billed unit-seconds of the Fargate and EC2 fleets for ``shape * scale`` per scale [unit-s].
+                        progress: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Billed unit-seconds [unit-s] and launches [units] of the Fargate and EC2 fleets for
+    ``shape * scale`` per scale: ``(fargate_s, ec2_s, fargate_launches, ec2_launches)``.
 
     One :func:`simulate_scaling_batch` run for the scales not simulated before with this
     shape, step and these policies (memoised, at most ``_FLEET_MEMO_SHAPES`` shapes kept).
@@ -104,10 +112,10 @@ def _fleet_unit_seconds(shape: np.ndarray, step: float, far_p: Any, ec2_p: Any, 
                                        evaluation_delay_s=far_p.evaluation_delay_s, metric=far_p.metric,
                                        progress=progress, **pol)
         for i, k in enumerate(todo.tolist()):
-            memo[k] = (float(batch.unit_seconds[i]), float(batch.unit_seconds[n + i]))
-    far_us = np.array([memo[k][0] for k in scales.tolist()])
-    ec2_us = np.array([memo[k][1] for k in scales.tolist()])
-    return far_us, ec2_us
+            memo[k] = (float(batch.unit_seconds[i]), float(batch.unit_seconds[n + i]),
+                       float(batch.launches[i]), float(batch.launches[n + i]))
+    cols = np.array([memo[k] for k in scales.tolist()], dtype=float).reshape(-1, 4)
+    return cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3]
 
 
 def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any = None, step_s: float | None = None,
@@ -134,7 +142,8 @@ def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any =
     Returns
     -------
     pandas.DataFrame
-        Index ``mean_rps``, one column per option in ``OPTIONS`` [USD per month].
+        Index ``mean_rps``, one column per option the scenario offers, in ``OPTIONS`` order
+        [USD per month].
     """
     sc = load_scenario(scenario)
     own = shape_rps is None and work is None and prices is None and isinstance(cold_starts, float) \
@@ -152,7 +161,7 @@ def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any =
             for r, row in zip(todo.tolist(), new.to_numpy(), strict=True):
                 rows[r] = row
         return pd.DataFrame([rows[r] for r in rates.tolist()], index=pd.Index(rates, name="mean_rps"),
-                            columns=list(OPTIONS))
+                            columns=list(option_setup(sc, work, prices).options))
     return _option_costs(sc, mean_rps, shape, step, work, prices, cold_starts, progress)
 
 
@@ -167,16 +176,17 @@ def _option_costs(sc: Scenario, mean_rps: Any, shape: np.ndarray, step: float, w
     if work is not sc.work:
         sc = _with_work(sc, work)
     far_p, ec2_p = scaling_policies(sc, prices)
+    setup = option_setup(sc, work, prices)
     n = scales.size
-    far_us, ec2_us = _fleet_unit_seconds(shape, step, far_p, ec2_p, scales, progress=progress)
-    out = {opt: np.zeros(n) for opt in OPTIONS}
+    far_us, ec2_us, far_n, ec2_n = _fleet_unit_seconds(shape, step, far_p, ec2_p, scales, progress=progress)
+    out = {opt: np.zeros(n) for opt in setup.options}
     for i, k in enumerate(scales):
-        bills, _ = option_bills(sc, shape * k, step, far_us[i], ec2_us[i] / 3600.0, work=work, prices=prices,
-                                cold_starts=cold_starts)
-        for opt in OPTIONS:
+        bills, _ = option_bills(sc, shape * k, step, far_us[i], ec2_us[i] / 3600.0, fargate_launches=far_n[i],
+                                ec2_launches=ec2_n[i], work=work, prices=prices, cold_starts=cold_starts, setup=setup)
+        for opt in setup.options:
             out[opt][i] = bills[opt].total_usd
     df = pd.DataFrame(out, index=pd.Index(rates, name="mean_rps"))
-    return df[list(OPTIONS)]
+    return df[list(setup.options)]
 
 
 def _with_work(sc: Scenario, work: Work) -> Scenario:
@@ -224,13 +234,16 @@ def breakeven_mean_rps(scenario: Any = None, *, options: Any = CONTAINER_OPTIONS
     -------
     dict of str to float
         Break-even mean rate per option [req/s]: ``0.0`` if Lambda is dearer over the whole
-        range, ``inf`` if Lambda is cheaper over the whole range.
+        range, ``inf`` if Lambda is cheaper over the whole range. Options the scenario does
+        not offer (Fargate Spot for arm64 or interruption-intolerant work) are skipped.
     """
     for o in options:
         check_choice("options", o, CONTAINER_OPTIONS)
     check_int("n_grid", n_grid, 3)
     check_int("n_refine", n_refine, 2)
     sc = load_scenario(scenario)
+    offered = option_setup(sc, work, prices).options
+    options = tuple(o for o in options if o in offered)
     own = shape_rps is None and work is None and prices is None and isinstance(cold_starts, float) \
         and cold_starts == 0.0
     prices = prices if prices is not None else sc.prices()
@@ -253,7 +266,7 @@ def breakeven_mean_rps(scenario: Any = None, *, options: Any = CONTAINER_OPTIONS
             i = int(np.flatnonzero((diff[:-1] <= 0) & (diff[1:] > 0))[0])
             brackets[o] = np.geomspace(rates[i], rates[i + 1], n_refine)
     extra = []
-    if prefetch_ratios and _FLEET_MEMO_SHAPES > 0:  # pointless without the memo
+    if prefetch_ratios and options and _FLEET_MEMO_SHAPES > 0:  # pointless without the memo
         ratio = costs["lambda"].to_numpy() / costs[list(options)].min(axis=1).to_numpy()
         for r in prefetch_ratios:
             above = ratio >= float(r)
@@ -388,6 +401,10 @@ def tornado(scenario: Any = None, *, option: str = "fargate_on_demand", inputs: 
     check_choice("option", option, CONTAINER_OPTIONS)
     sc = load_scenario(scenario)
     prices = prices if prices is not None else sc.prices()
+    offered = option_setup(sc, prices=prices).options
+    if option not in offered:
+        raise InvalidParameterError("option", option, "an option the scenario offers: "
+                                    + ", ".join(o for o in offered if o != "lambda"))
 
     def diff(s: Scenario) -> float:
         t = compare(s, prices=prices, cold_starts=cold_starts).table
@@ -482,15 +499,17 @@ def monte_carlo(scenario: Any = None, *, n: int = 200, random_state: Any = 0, tr
                                    metric_period_s=far_p.metric_period_s, evaluation_delay_s=far_p.evaluation_delay_s,
                                    metric=far_p.metric, progress=progress, **pol)
     w = sc.work
+    setup = option_setup(sc, w, prices)
     rows = []
     for i in range(n):
         work_i = Work(w.duration.scaled(float(d_f[i])), w.cpu_ms_per_request, w.memory_mb, w.architecture)
         bills, _ = option_bills(sc, shapes[i], step, batch.unit_seconds[i], batch.unit_seconds[n + i] / 3600.0,
-                                work=work_i, prices=prices, cold_starts=cold_starts)
+                                fargate_launches=float(batch.launches[i]), ec2_launches=float(batch.launches[n + i]),
+                                work=work_i, prices=prices, cold_starts=cold_starts, setup=setup)
         rows.append({"traffic_factor": t_f[i], "duration_factor": d_f[i], "growth_factor": g_f[i],
-                     **{opt: bills[opt].total_usd for opt in OPTIONS}})
+                     **{opt: bills[opt].total_usd for opt in setup.options}})
     samples = pd.DataFrame(rows)
-    p = {o: float((samples["lambda"] < samples[o]).mean()) for o in CONTAINER_OPTIONS}
-    pct = samples[list(OPTIONS)].quantile([0.05, 0.5, 0.95]).T
+    p = {o: float((samples["lambda"] < samples[o]).mean()) for o in setup.options if o != "lambda"}
+    pct = samples[list(setup.options)].quantile([0.05, 0.5, 0.95]).T
     pct.columns = ["p5_usd", "p50_usd", "p95_usd"]
     return MonteCarloResult(samples=samples, p_lambda_cheaper=p, percentiles=pct)

@@ -1,25 +1,48 @@
-"""Lambda vs Fargate vs EC2 on the same month of traffic.
+"""Lambda vs Fargate vs EC2 on the same month of traffic, like for like.
 
 :func:`compare` takes a scenario (file, dict or :class:`~costmodel.scenario.load.Scenario`),
 builds its traffic, runs
 
-* Lambda on the series (:func:`costmodel.models.lambda_traffic.lambda_on_traffic`) plus its front
-  door (API Gateway HTTP/REST, ALB with Lambda targets, function URL or none);
+* Lambda on the series (:func:`costmodel.models.lambda_traffic.lambda_on_traffic`);
 * Fargate target tracking (:func:`costmodel.models.autoscaling.simulate_scaling`) priced on-demand,
-  Spot and with a Savings Plan, behind an ALB;
+  with a Savings Plan and, for interruption-tolerant Linux x86_64 work, on Spot;
 * the EC2 Auto Scaling equivalent (instances with ``tasks_per_instance`` tasks packed on
-  each, instance boot time) priced on-demand and with a Savings Plan, behind an ALB;
+  each, instance boot time) priced on-demand and with a Savings Plan;
 
-and prices everything with the bills (:mod:`costmodel.models.bills`). The same glue (logs,
-NAT, data transfer out) is added to every option.
+and prices everything with the bills (:mod:`costmodel.models.bills`). Each option's bill is
+compute + front door + network + glue.
 
-A month is 30 days (720 h): a shorter series is repeated to 30 days and a longer one is cut
-to its first 30 days (``Comparison.notes`` says so). AWS's calculator uses 730 h; the
-difference (1.4 %) only affects always-on capacity.
+A fair fight (:func:`option_setup` decides it once per scenario and says so in ``notes``):
 
-ALB LCUs are computed hourly assuming one new connection per request, each active for
-under a minute, one rule evaluation per request, and ``glue.payload_kb`` processed per
-request (see :func:`costmodel.models.bills.alb_lcu`).
+* **Front door**: one declared front door in front of both sides (``front_door.kind``,
+  default the Lambda block's): an ALB (Lambda targets / container targets); API Gateway
+  (containers through a VPC link to an internal ALB); a Lambda function URL (containers
+  behind an ALB, their nearest equivalent); or none. ``kind: usual`` keeps each side's own
+  front door (``lambda.front_door`` vs ``containers.front_door``) and is labelled as such.
+  :func:`front_door_table` prices every combination.
+* **Architecture**: Fargate runs the workload's architecture (``work.architecture``) unless
+  ``containers.fargate.architecture`` says otherwise; EC2 runs the same-family instance of
+  the workload's architecture (m7g.large -> m7i.large for x86_64 work) unless
+  ``containers.ec2.match_architecture: false``. A mismatch the user asked for is noted.
+* **Spot** is offered only where AWS sells it (Linux x86_64 tasks) and only for work the
+  scenario declares interruption-tolerant (``workload.interruption_tolerant``), priced at
+  the price set's *expected* discount (``fargate.spot_discount``, an assumption).
+* **Network** (:func:`costmodel.models.network.vpc_network_bill`): containers run in a VPC
+  (private subnets with a NAT gateway or interface endpoints, or public subnets with a
+  public IPv4 per task/instance), pull their image on every launch, ship their logs through
+  the VPC; EC2 instances carry an EBS root volume; Lambda pays for a VPC only when
+  ``network.lambda_in_vpc`` is declared.
+* **Logs**: every option ingests the application's own log volume; Lambda adds its platform
+  lines (START/END/REPORT) per invocation.
+
+A month is 730 h (8,760 h / 12, the AWS Pricing Calculator's convention, as ``costmodel
+bill`` uses): a shorter series is repeated to 730 h and a longer one is cut (``notes``
+says so).
+
+ALB LCUs are computed hourly with connection reuse (``front_door.requests_per_connection``
+requests per client connection, each open ``connection_lifetime_s``), ``alb_rules`` rules
+evaluated per request (the first 10 free) and ``glue.payload_kb`` processed per request
+(see :func:`costmodel.models.bills.alb_lcu`).
 """
 from __future__ import annotations
 
@@ -35,6 +58,7 @@ from costmodel._validate import check_non_negative
 from costmodel.errors import ScenarioError
 from costmodel.models.autoscaling import ScalingPolicy, ScalingResult, simulate_scaling, task_capacity_rps
 from costmodel.models.bills import (
+    FARGATE_SPOT_PLATFORM,
     Bill,
     alb_bill,
     api_gateway_bill,
@@ -42,14 +66,25 @@ from costmodel.models.bills import (
     ec2_bill,
     fargate_bill,
     function_url_bill,
+    line_item,
     logs_bill,
-    nat_bill,
 )
 from costmodel.models.coldstart.simulator import arrivals_for_traffic
 from costmodel.models.lambda_traffic import LambdaTrafficResult, lambda_on_traffic
-from costmodel.models.pricing import Prices
+from costmodel.models.network import (
+    CONTAINER_PLATFORM_ENDPOINTS,
+    EC2_PLATFORM_ENDPOINTS,
+    NetworkUsage,
+    alb_connection_usage,
+    platform_log_bytes,
+    platform_log_gb,
+    vpc_network_bill,
+)
+from costmodel.models.pricing import Prices, load_prices
 from costmodel.models.traffic import (
     DEFAULT_START,
+    HOURS_PER_MONTH,
+    MONTH_DAYS,
     SECONDS_PER_DAY,
     TrafficSignals,
     check_rate,
@@ -57,14 +92,34 @@ from costmodel.models.traffic import (
     tile_to_horizon,
     traffic_signals,
 )
+from costmodel.models.workload import Work
 from costmodel.scenario.load import Scenario, load_scenario
 
-__all__ = ["OPTIONS", "MONTH_DAYS", "Comparison", "compare", "option_bills", "front_door_bill", "glue_bill",
-           "scaling_policies"]
+__all__ = ["OPTIONS", "CONTAINER_OPTIONS", "MONTH_DAYS", "HOURS_PER_MONTH", "FRONT_DOOR_KINDS",
+           "LAMBDA_FRONT_DOORS", "CONTAINER_FRONT_DOORS", "OptionSetup", "Comparison", "compare",
+           "option_setup", "option_bills", "front_door_bill", "glue_bill", "scaling_policies", "front_door_table"]
 
 OPTIONS = ("lambda", "fargate_on_demand", "fargate_spot", "fargate_savings_plan", "ec2_on_demand", "ec2_savings_plan")
-MONTH_DAYS = 30.0
+#: Every container option a comparison can hold (Spot only when offered: :func:`option_setup`).
+CONTAINER_OPTIONS = OPTIONS[1:]
+#: ``front_door.kind``: one front door for both sides, or each side its usual one.
+FRONT_DOOR_KINDS = ("alb", "api_gateway_http", "api_gateway_rest", "function_url", "none", "usual")
+#: Front doors of :func:`front_door_bill` Lambda can sit behind (``alb_lambda``: ALB, Lambda targets).
+LAMBDA_FRONT_DOORS = ("alb_lambda", "api_gateway_http", "api_gateway_rest", "function_url", "none")
+#: Front doors of :func:`front_door_bill` containers can sit behind (``*_vpc_link``: API
+#: Gateway through a VPC link to an internal ALB).
+CONTAINER_FRONT_DOORS = ("alb", "api_gateway_http_vpc_link", "api_gateway_rest_vpc_link", "none")
 _COLUMNS = ["monthly_usd", "usd_per_million_requests", "utilisation", "overload_minutes", "peak_units", "platform"]
+_KIND_TEXT = {
+    "alb_lambda": "an ALB (Lambda targets)",
+    "alb": "an ALB",
+    "api_gateway_http": "API Gateway HTTP",
+    "api_gateway_rest": "API Gateway REST",
+    "api_gateway_http_vpc_link": "API Gateway HTTP through a VPC link to an internal ALB",
+    "api_gateway_rest_vpc_link": "API Gateway REST through a VPC link to an internal ALB",
+    "function_url": "a function URL",
+    "none": "no front door",
+}
 
 
 def _hourly(rate_rps: np.ndarray, step_s: float) -> np.ndarray:
@@ -77,13 +132,18 @@ def _hourly(rate_rps: np.ndarray, step_s: float) -> np.ndarray:
 
 
 def front_door_bill(kind: str, rate_rps: Any, step_s: float, *, payload_kb: float = 4.0,
-                    api_gateway_free_tier: bool = False, prices: Prices | None = None) -> Bill:
+                    api_gateway_free_tier: bool = False, prices: Prices | None = None,
+                    requests_per_connection: float = 1.0, connection_lifetime_s: float = 60.0,
+                    alb_rules: int = 1, internet_facing: bool = False, availability_zones: int = 2) -> Bill:
     """The month's front-door bill for a traffic series.
 
     Parameters
     ----------
-    kind : {"api_gateway_rest", "api_gateway_http", "alb", "alb_lambda", "function_url", "none"}
-        ``alb_lambda`` is an ALB with Lambda targets (0.4 GB/h per LCU).
+    kind : str
+        ``api_gateway_rest``, ``api_gateway_http``, ``alb`` (container targets), ``alb_lambda``
+        (Lambda targets: 0.4 GB/h per LCU), ``function_url``, ``none``, or
+        ``api_gateway_http_vpc_link`` / ``api_gateway_rest_vpc_link`` (API Gateway in front of
+        containers: the API's requests, a VPC link and an internal ALB behind it).
     rate_rps : array_like
         Request rate per step [req/s].
     step_s : float
@@ -93,45 +153,87 @@ def front_door_bill(kind: str, rate_rps: Any, step_s: float, *, payload_kb: floa
     api_gateway_free_tier : bool
         API Gateway's 12-month free tier.
     prices : Prices, optional
+    requests_per_connection : float
+        Requests each client connection to an ALB carries [-] (HTTP keep-alive; 1 = a new
+        connection per request).
+    connection_lifetime_s : float
+        How long a client connection stays open [s].
+    alb_rules : int
+        Listener rules an ALB evaluates per request (the first 10 are free).
+    internet_facing : bool
+        The ALB is internet-facing: one public IPv4 address per node, one node per AZ.
+    availability_zones : int
+        AZs the ALB spans [count].
     """
     rate = check_rate(rate_rps)
     requests = float(rate.sum() * step_s)
+    hours = rate.size * step_s / 3600.0
     if kind == "none":
         return Bill(())
     if kind in ("api_gateway_http", "api_gateway_rest"):
         return api_gateway_bill(requests, api=kind.rsplit("_", 1)[1], payload_kb=payload_kb,
                                 free_tier=api_gateway_free_tier, prices=prices)
+    if kind in ("api_gateway_http_vpc_link", "api_gateway_rest_vpc_link"):
+        api = kind.removesuffix("_vpc_link")
+        link = Bill((line_item("API Gateway VPC link hours", hours, "h",
+                               (prices if prices is not None else _default_prices()).usd("api_gateway.vpc_link_hour"),
+                               "VPC link V2 to an internal ALB"),))
+        return (front_door_bill(api, rate, step_s, payload_kb=payload_kb, api_gateway_free_tier=api_gateway_free_tier,
+                                prices=prices) + link
+                + front_door_bill("alb", rate, step_s, payload_kb=payload_kb, prices=prices,
+                                  requests_per_connection=requests_per_connection,
+                                  connection_lifetime_s=connection_lifetime_s, alb_rules=alb_rules,
+                                  internet_facing=False, availability_zones=availability_zones))
     if kind == "function_url":
         return function_url_bill(requests, prices=prices)
     if kind in ("alb", "alb_lambda"):
         hourly = _hourly(rate, step_s)
-        hours = rate.size * step_s / 3600.0
-        return alb_bill(hours, new_connections_per_s=hourly, active_connections_per_min=hourly * 60.0,
+        new_per_s, active_per_min = alb_connection_usage(hourly, requests_per_connection=requests_per_connection,
+                                                         connection_lifetime_s=connection_lifetime_s)
+        bill = alb_bill(hours, new_connections_per_s=new_per_s, active_connections_per_min=active_per_min,
                         processed_gb_per_h=hourly * 3600.0 * payload_kb / (1024.0 * 1024.0),
-                        rule_evaluations_per_s=hourly, lambda_targets=kind == "alb_lambda", prices=prices)
-    raise ScenarioError(f"front door {kind!r} is not allowed: expected api_gateway_rest, api_gateway_http, alb, "
-                        "function_url or none")
+                        rule_evaluations_per_s=hourly * max(0, int(alb_rules) - 10),
+                        lambda_targets=kind == "alb_lambda", prices=prices)
+        if internet_facing:
+            p = prices if prices is not None else _default_prices()
+            bill = bill + Bill((line_item("ALB public IPv4 addresses", availability_zones * hours, "h",
+                                          p.usd("vpc.public_ipv4_hour"),
+                                          f"internet-facing: one per node, {availability_zones} AZs"),))
+        return bill
+    raise ScenarioError(f"front door {kind!r} is not allowed: expected one of "
+                        f"{', '.join(sorted(set(LAMBDA_FRONT_DOORS + CONTAINER_FRONT_DOORS)))}")
 
 
-def glue_bill(requests: float, glue: dict, *, prices: Prices | None = None) -> Bill:
-    """Logs, NAT and data transfer out for a month; the same for every option.
+def _default_prices() -> Prices:
+    return load_prices()
+
+
+def glue_bill(requests: float, glue: dict, *, prices: Prices | None = None,
+              platform_log_gb_per_month: float = 0.0) -> Bill:
+    """Logs and data transfer out for a month (NAT is part of each option's network bill).
 
     Parameters
     ----------
     requests : float
         Requests in the month.
     glue : dict
-        ``log_kb_per_request`` [KB], ``nat_gb_per_month`` [GB] (a NAT gateway is billed for
-        the month when > 0), ``data_out_gb_per_month`` [GB].
+        ``log_kb_per_request`` [KB] (the application's own logs), ``data_out_gb_per_month``
+        [GB]. ``nat_gb_per_month`` is outbound internet traffic that leaves private subnets
+        through a NAT gateway: it is billed with the network of the options that run in a
+        VPC (:func:`costmodel.models.network.vpc_network_bill`), not here.
+    platform_log_gb_per_month : float
+        Lambda's platform lines (START/END/REPORT) [GB]; billed as their own line.
     """
     check_non_negative("requests", requests)
+    check_non_negative("platform_log_gb_per_month", platform_log_gb_per_month)
     bill = Bill(())
     log_gb = requests * float(glue.get("log_kb_per_request", 0)) / (1024.0 * 1024.0)
     if log_gb > 0:
         bill = bill + logs_bill(log_gb, prices=prices)
-    nat_gb = float(glue.get("nat_gb_per_month", 0))
-    if nat_gb > 0:
-        bill = bill + nat_bill(MONTH_DAYS * 24.0, nat_gb, prices=prices)
+    if platform_log_gb_per_month > 0:
+        p = prices if prices is not None else _default_prices()
+        bill = bill + Bill((line_item("CloudWatch Logs ingestion (Lambda START/END/REPORT lines)",
+                                      platform_log_gb_per_month, "GB", p.usd("logs.ingestion")),))
     out_gb = float(glue.get("data_out_gb_per_month", 0))
     if out_gb > 0:
         bill = bill + data_transfer_bill(out_gb, prices=prices)
@@ -151,7 +253,7 @@ class Comparison:
         capacity), ``overload_minutes`` [min] (demand above capacity, or Lambda throttling),
         ``peak_units`` (tasks / instances / concurrent executions) and ``platform``.
     bills : dict of str to Bill
-        Itemised bill of each option (compute + front door + glue).
+        Itemised bill of each option (compute + front door + network + glue).
     requests : float
         Requests in the month.
     lambda_result : LambdaTrafficResult
@@ -166,6 +268,10 @@ class Comparison:
         How the rate series reads as requests (``"poisson"`` or ``"counts"``), decided once
         here for the scenario; every latency and cold-start figure of the scenario uses it.
     notes : tuple of str
+        What was compared and how (front door, architectures, Spot, month length).
+    setup : OptionSetup
+        The like-for-like decisions (front doors, architectures, offered options and why
+        any were left out, labelled assumptions).
     """
 
     scenario_name: str
@@ -183,11 +289,25 @@ class Comparison:
     ec2_capacity_rps: float = 0.0
     notes: tuple = ()
     arrivals: str = "poisson"
+    setup: OptionSetup | None = None
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The options priced (rows of ``table``): Spot only where offered."""
+        return tuple(str(o) for o in self.table.index)
 
     @property
     def cheapest(self) -> str:
         """Cheapest option that is never overloaded (the cheapest overall if all are)."""
         t = self.table
+        ok = t[t["overload_minutes"] <= 0]
+        return str((ok if len(ok) else t)["monthly_usd"].idxmin())
+
+    def cheapest_container(self, options: Any = None) -> str:
+        """Cheapest container option (of ``options``, default all priced) never overloaded
+        (the cheapest of them if all are)."""
+        opts = [o for o in (options or self.options) if o != "lambda" and o in self.table.index]
+        t = self.table.loc[opts]
         ok = t[t["overload_minutes"] <= 0]
         return str((ok if len(ok) else t)["monthly_usd"].idxmin())
 
@@ -207,6 +327,9 @@ class Comparison:
                        "throttled": lam.throttled, "throttled_requests": lam.throttled_requests,
                        "cold_starts": lam.cold_starts, "billed_duration_ms": lam.billed_duration_ms},
             "signals": self.signals.to_dict() if self.signals is not None else None,
+            "front_door": self.setup.front_door_label if self.setup is not None else None,
+            "left_out": dict(self.setup.left_out) if self.setup is not None else {},
+            "assumptions": list(self.setup.assumptions) if self.setup is not None else [],
             "notes": list(self.notes),
         }
 
@@ -218,6 +341,8 @@ class Comparison:
             s = self.signals
             lines.append(f"Traffic: mean {s.mean_rps:.3g} req/s, peak {s.peak_rps:.3g} req/s "
                          f"(peak/mean {s.peak_to_mean:.2f}), idle {s.idle_fraction:.0%} of steps")
+        if self.setup is not None:
+            lines.append(f"Front door: {self.setup.front_door_label}")
         lines.append("")
         header = f"{'option':<22}{'USD/month':>12}{'USD/M req':>12}{'util.':>8}{'overload min':>14}{'peak':>8}"
         lines += [header, "-" * len(header)]
@@ -231,6 +356,9 @@ class Comparison:
             lines.append(f"WARNING: Lambda needs up to {lam.peak_concurrency:,.0f} concurrent executions, above the "
                          f"limit of {lam.concurrency_limit:,}: {lam.throttled_requests:,.0f} requests throttled.")
         lines += [f"Note: {n}" for n in self.notes]
+        if self.setup is not None:
+            lines += [f"Left out: {o}: {why}" for o, why in self.setup.left_out.items()]
+            lines += [f"Assumption: {a}" for a in self.setup.assumptions]
         return "\n".join(lines)
 
     def daily_usd(self) -> pd.DataFrame:
@@ -252,7 +380,7 @@ class Comparison:
         far_share = share(self.fargate.billed_units)
         ec2_share = share(self.ec2.billed_units)
         out = {}
-        for opt in OPTIONS:
+        for opt in self.options:
             total = float(self.table.loc[opt, "monthly_usd"])
             s = req_share if opt == "lambda" else (far_share if opt.startswith("fargate") else ec2_share)
             out[opt] = total * s
@@ -318,11 +446,12 @@ def scaling_policies(scenario: Scenario, prices: Prices | None = None) -> tuple[
         scale_out_evaluation_periods=int(far["scale_out_evaluation_periods"]),
         scale_in_evaluation_periods=int(far["scale_in_evaluation_periods"]),
     )
-    spec = prices.instance_type(ec2["instance_type"])
+    instance, _ = _ec2_instance(sc, sc.work, prices)
+    spec = prices.instance_type(instance)
     per_inst = int(ec2["tasks_per_instance"])
     if per_inst * float(far["vcpu"]) > float(spec["vcpu"]) + 1e-9:
         raise ScenarioError(f"containers.ec2.tasks_per_instance={per_inst} x {far['vcpu']} vCPU does not fit on "
-                            f"{ec2['instance_type']} ({spec['vcpu']} vCPU)")
+                            f"{instance} ({spec['vcpu']} vCPU)")
     max_inst = ec2.get("max_instances") or max(int(ec2["min_instances"]), -(-int(far["max_tasks"]) // per_inst))
     ec2_policy = ScalingPolicy(
         capacity_rps=cap_task * per_inst,
@@ -340,26 +469,228 @@ def scaling_policies(scenario: Scenario, prices: Prices | None = None) -> tuple[
 
 
 def _month(rate: np.ndarray, step_s: float) -> tuple[np.ndarray, list[str]]:
-    n_month = int(round(MONTH_DAYS * SECONDS_PER_DAY / step_s))
+    n_month = int(round(HOURS_PER_MONTH * 3600.0 / step_s))
     if rate.size == n_month:
         return rate, []
     days = rate.size * step_s / SECONDS_PER_DAY
     if rate.size < n_month:
-        return tile_to_horizon(rate, step_s, MONTH_DAYS), [f"the {days:g}-day series was repeated to fill 30 days"]
-    return rate[:n_month], [f"the {days:g}-day series was cut to its first 30 days"]
+        return tile_to_horizon(rate, step_s, MONTH_DAYS), [
+            f"the {days:g}-day series was repeated to fill the {HOURS_PER_MONTH:g}-h month"]
+    return rate[:n_month], [f"the {days:g}-day series was cut to its first {HOURS_PER_MONTH:g} h"]
 
+
+# ------------------------------------------------------------------ like for like
+@dataclass(frozen=True)
+class OptionSetup:
+    """How a scenario's options are set up for a fair comparison (see the module notes).
+
+    Attributes
+    ----------
+    lambda_front_door, container_front_door : str
+        :func:`front_door_bill` kinds of each side.
+    front_door_label : str
+        What fronts each side, in words (``"an ALB in front of both"``, or "each side with
+        its usual front door: ...").
+    front_door_kind : str
+        ``front_door.kind`` (``usual`` or the shared kind).
+    fargate_architecture : str
+    ec2_instance_type : str
+        The instance type priced (the declared one or its same-family counterpart).
+    options : tuple of str
+        The options priced, in :data:`OPTIONS` order.
+    left_out : dict of str to str
+        Options not offered and why (Fargate Spot for arm64 or interruption-intolerant work).
+    notes : tuple of str
+        What the output says about these choices.
+    assumptions : tuple of str
+        The labelled assumptions the prices rest on (discounts, keep-alive, network).
+    """
+
+    lambda_front_door: str
+    container_front_door: str
+    front_door_label: str
+    front_door_kind: str
+    fargate_architecture: str
+    ec2_instance_type: str
+    options: tuple
+    left_out: dict
+    notes: tuple
+    assumptions: tuple
+
+
+def _ec2_instance(sc: Scenario, work: Work, prices: Prices) -> tuple[str, str | None]:
+    """(instance type priced, note or None): the same-family type of the work's architecture."""
+    ec2 = sc.containers["ec2"]
+    declared = str(ec2["instance_type"])
+    spec = prices.instance_type(declared)
+    arch = work.architecture
+    if spec["architecture"] == arch:
+        return declared, None
+    if not ec2.get("match_architecture", True):
+        return declared, (f"EC2 runs {declared} ({spec['architecture']}) while the workload is {arch}: as "
+                          "declared (containers.ec2.match_architecture: false)")
+    other = spec.get("counterpart")
+    if not other or prices.instance_type(other)["architecture"] != arch:
+        raise ScenarioError(f"containers.ec2.instance_type={declared!r} is {spec['architecture']} and the catalogue "
+                            f"has no {arch} counterpart; pick a {arch} type (catalogue: "
+                            f"{', '.join(sorted(prices.ec2_instance_types))}) or set "
+                            "containers.ec2.match_architecture: false")
+    return other, (f"EC2 priced as {other} ({arch}, like the workload): the same-family counterpart of the "
+                   f"declared {declared} ({spec['architecture']}); containers.ec2.match_architecture: false keeps "
+                   f"{declared}")
+
+
+def _front_doors(sc: Scenario) -> tuple[str, str, str, str]:
+    """(Lambda kind, container kind, label, front_door.kind) for :func:`front_door_bill`."""
+    fd = sc.front_door
+    kind = str(fd.get("kind") or sc.lambda_["front_door"])
+    if kind == "usual":
+        lam = sc.lambda_["front_door"]
+        lam = "alb_lambda" if lam == "alb" else lam
+        con = sc.containers["front_door"]
+        label = (f"each side with its usual front door (front_door.kind: usual): Lambda behind "
+                 f"{_KIND_TEXT[lam]}, containers behind {_KIND_TEXT[con]}")
+        return lam, con, label, kind
+    if kind == "alb":
+        return "alb_lambda", "alb", "an ALB in front of both (Lambda targets / container targets)", kind
+    if kind in ("api_gateway_http", "api_gateway_rest"):
+        api = _KIND_TEXT[kind]
+        return kind, f"{kind}_vpc_link", (f"{api} in front of both (containers through a VPC link to an "
+                                         "internal ALB)"), kind
+    if kind == "function_url":
+        return "function_url", "alb", ("a Lambda function URL; containers behind an ALB, their nearest "
+                                       "equivalent (containers have no function URL)"), kind
+    return "none", "none", "no front door on either side (front_door.kind: none)", kind
+
+
+def option_setup(scenario: Any, work: Work | None = None, prices: Prices | None = None) -> OptionSetup:
+    """The like-for-like set-up of a scenario's options (front doors, architectures, Spot).
+
+    Parameters
+    ----------
+    scenario : path, dict or Scenario
+    work : Work, optional
+        Per-request work (default: the scenario's); its architecture drives Fargate's and EC2's.
+    prices : Prices, optional
+
+    Raises
+    ------
+    ScenarioError
+        ``workload.interruption_tolerant`` is not true or false; an EC2 type without a
+        counterpart in the workload's architecture.
+    """
+    sc = load_scenario(scenario)
+    work = sc.work if work is None else work
+    prices = sc.prices() if prices is None else prices
+    notes: list[str] = []
+    lam_fd, con_fd, label, kind = _front_doors(sc)
+    if kind == "function_url":
+        notes.append("front door: a function URL has no container equivalent; set front_door.kind: alb to put "
+                     "an ALB in front of both")
+    declared_fd = (sc.raw.get("front_door") or {}).get("kind") if isinstance(sc.raw.get("front_door"), dict) else None
+    if declared_fd is None and kind != "none" and sc.containers["front_door"] != _usual_container(kind):
+        notes.append(f"front door: lambda.front_door {sc.lambda_['front_door']!r} fronts both sides; "
+                     f"containers.front_door {sc.containers['front_door']!r} applies only with front_door.kind: usual")
+    far_arch = sc.containers["fargate"].get("architecture") or work.architecture
+    if far_arch != work.architecture:
+        notes.append(f"Fargate runs {far_arch} while the workload is {work.architecture}: as declared "
+                     "(containers.fargate.architecture)")
+    instance, ec2_note = _ec2_instance(sc, work, prices)
+    if ec2_note:
+        notes.append(ec2_note)
+    tolerant = sc.workload.get("interruption_tolerant", False)
+    if not isinstance(tolerant, bool):
+        raise ScenarioError(f"workload.interruption_tolerant={tolerant!r} is not allowed: expected true or false")
+    left_out: dict[str, str] = {}
+    if not tolerant:
+        left_out["fargate_spot"] = ("not offered: the work is not declared interruption-tolerant "
+                                    "(workload.interruption_tolerant; Spot tasks stop with two minutes' notice)")
+    elif far_arch != "x86_64":
+        left_out["fargate_spot"] = f"not offered: {FARGATE_SPOT_PLATFORM}; these tasks are {far_arch}"
+    options = tuple(o for o in OPTIONS if o not in left_out)
+    assumptions = []
+    for key, what in (("fargate.savings_plan_discount", "Fargate Savings Plan discount"),
+                      ("ec2.savings_plan_discount", "EC2 Savings Plan discount")):
+        assumptions.append(f"{what} {prices.value(key):.0%} ({key}, {prices.rate(key).status})")
+    if "fargate_spot" in options:
+        assumptions.append(f"Fargate Spot at an expected {prices.value('fargate.spot_discount'):.0%} discount, not "
+                           f"AWS's 'up to 70%' (fargate.spot_discount, {prices.rate('fargate.spot_discount').status})")
+    fd = sc.front_door
+    if "alb" in lam_fd + con_fd:
+        assumptions.append(f"ALB clients reuse connections: {fd['requests_per_connection']:g} requests per "
+                           f"connection, {fd['connection_lifetime_s']:g} s each (front_door.requests_per_connection)")
+    net = sc.network
+    if net["containers_subnets"] == "public":
+        assumptions.append("containers in public subnets: one public IPv4 address per task/instance")
+    elif net["egress"] == "nat_gateway":
+        assumptions.append(f"containers in private subnets behind {int(net['nat_gateways'])} NAT gateway(s) "
+                           f"(network.nat_gateways), {net['image_mb']:g} MB image per launch, gateway endpoints "
+                           f"{'on' if net['gateway_endpoints'] else 'off'}")
+    else:
+        assumptions.append(f"containers in private subnets with interface endpoints in "
+                           f"{int(net['availability_zones'])} AZs (network.egress: vpc_endpoints)")
+    if net["lambda_in_vpc"]:
+        assumptions.append("Lambda attached to the VPC (network.lambda_in_vpc): it pays its own NAT/endpoints")
+    return OptionSetup(lambda_front_door=lam_fd, container_front_door=con_fd, front_door_label=label,
+                       front_door_kind=kind, fargate_architecture=str(far_arch), ec2_instance_type=instance,
+                       options=options, left_out=left_out, notes=tuple(notes), assumptions=tuple(assumptions))
+
+
+def _usual_container(kind: str) -> str:
+    """The container front door that a shared ``kind`` corresponds to in ``containers.front_door``."""
+    return {"alb": "alb", "function_url": "alb", "none": "none"}.get(kind, "alb")
+
+
+def _network_bills(sc: Scenario, requests: float, hours: float, fargate_task_s: float,
+                   ec2_instance_h: float, fargate_launches: float, ec2_launches: float,
+                   prices: Prices) -> dict[str, Bill]:
+    """Each platform's network bill (``lambda``, ``fargate``, ``ec2``) for the month."""
+    net, glue = sc.network, sc.glue
+    kw = dict(subnets=net["containers_subnets"], egress=net["egress"], nat_gateways=int(net["nat_gateways"]),
+              availability_zones=int(net["availability_zones"]), gateway_endpoints=bool(net["gateway_endpoints"]),
+              prices=prices)
+    image_gb = float(net["image_mb"]) / 1024.0
+    log_gb = requests * float(glue.get("log_kb_per_request", 0)) / (1024.0 * 1024.0)
+    app_endpoints = int(net["interface_endpoints"])
+    common = dict(hours=hours, aws_api_gb=log_gb + float(net["aws_api_gb_per_month"]),
+                  s3_dynamodb_gb=float(net["s3_dynamodb_gb_per_month"]),
+                  internet_gb=float(glue.get("nat_gb_per_month", 0)), app_interface_endpoints=app_endpoints)
+    far = vpc_network_bill(NetworkUsage(unit_hours=fargate_task_s / 3600.0, image_gb=fargate_launches * image_gb,
+                                        platform_interface_endpoints=CONTAINER_PLATFORM_ENDPOINTS, **common), **kw)
+    ec2 = vpc_network_bill(NetworkUsage(unit_hours=ec2_instance_h, image_gb=ec2_launches * image_gb,
+                                        ebs_gb_months=float(net["ebs_gb_per_instance"]) * ec2_instance_h
+                                        / HOURS_PER_MONTH, platform_interface_endpoints=EC2_PLATFORM_ENDPOINTS,
+                                        **common), **kw)
+    lam = Bill(())
+    if net["lambda_in_vpc"]:  # Lambda ships its logs itself: only the application's own traffic
+        lam = vpc_network_bill(NetworkUsage(hours=hours, aws_api_gb=float(net["aws_api_gb_per_month"]),
+                                            s3_dynamodb_gb=float(net["s3_dynamodb_gb_per_month"]),
+                                            internet_gb=float(glue.get("nat_gb_per_month", 0)),
+                                            app_interface_endpoints=app_endpoints),
+                               **{**kw, "subnets": "private"})
+    return {"lambda": lam, "fargate": far, "ec2": ec2}
+
+
+def _platform_log_bytes(sc: Scenario) -> float:
+    lam = sc.lambda_
+    b = lam.get("platform_log_bytes")
+    return float(b) if b is not None else float(platform_log_bytes(lam.get("log_format", "text")))
 
 
 def option_bills(sc: Scenario, rate: np.ndarray, step_s: float, fargate_task_s: float, ec2_instance_h: float, *,
+                 fargate_launches: float = 0.0, ec2_launches: float = 0.0,
                  work: Any = None, prices: Prices | None = None, cold_starts: Any = "model",
+                 setup: OptionSetup | None = None, lambda_result: LambdaTrafficResult | None = None,
                  **lambda_kwargs: Any) -> tuple[dict[str, Bill], LambdaTrafficResult]:
-    """The month's bill of every option in :data:`OPTIONS` for one rate series.
+    """The month's bill of every offered option for one rate series.
 
     The one place where a scenario's options are priced: :func:`compare`,
-    :func:`costmodel.analysis.breakeven.option_costs` and :func:`costmodel.analysis.breakeven.monte_carlo`
-    all call it. Lambda is billed from the traffic (with its front door); the containers
-    from the fleet usage an autoscaling simulation produced; every option carries the same
-    glue (queues, tables, logs, NAT, transfer) and the containers their own front door.
+    :func:`costmodel.analysis.breakeven.option_costs`, :func:`costmodel.analysis.breakeven.monte_carlo`
+    and :mod:`costmodel.analysis.assumptions` all call it. Lambda is billed from the traffic;
+    the containers from the fleet usage an autoscaling simulation produced; each option adds
+    its front door (:func:`option_setup`), its network
+    (:func:`costmodel.models.network.vpc_network_bill`) and the glue (logs, data transfer;
+    Lambda's platform log lines).
 
     Parameters
     ----------
@@ -372,51 +703,73 @@ def option_bills(sc: Scenario, rate: np.ndarray, step_s: float, fargate_task_s: 
         Billed Fargate task time in the month [task-s].
     ec2_instance_h : float
         Billed EC2 instance time in the month [instance-h].
+    fargate_launches, ec2_launches : float
+        Tasks / instances started in the month [count] (each pulls the container image).
     work : costmodel.models.workload.Work, optional
         Per-request work (default: the scenario's).
     prices : costmodel.models.pricing.Prices, optional
     cold_starts : "model" or number
         Passed to :func:`costmodel.models.lambda_traffic.lambda_on_traffic`.
+    setup : OptionSetup, optional
+        Default: :func:`option_setup` of the scenario and work.
+    lambda_result : LambdaTrafficResult, optional
+        Lambda on this series already computed (reused instead of running it again).
     **lambda_kwargs
         Further keywords for :func:`lambda_on_traffic` (``start``, ``arrivals``).
 
     Returns
     -------
     (dict of option name -> Bill, LambdaTrafficResult)
+        Options in :data:`OPTIONS` order, those of ``setup.options`` only.
     """
     work = sc.work if work is None else work
     prices = sc.prices() if prices is None else prices
-    lam_cfg, far, ec2, glue = sc.lambda_, sc.containers["fargate"], sc.containers["ec2"], sc.glue
+    setup = option_setup(sc, work, prices) if setup is None else setup
+    lam_cfg, far, glue, fd, net = sc.lambda_, sc.containers["fargate"], sc.glue, sc.front_door, sc.network
     requests = float(rate.sum() * step_s)
-    pc = lam_cfg["provisioned_concurrency"]
-    lam = lambda_on_traffic(
-        rate, step_s, work, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
-        init_duration_ms=float(lam_cfg["init_duration_ms"]), cold_starts=cold_starts,
-        provisioned_concurrency=int(pc["count"]), pc_schedule=pc["schedule"], timezone=pc.get("timezone", "UTC"),
-        concurrency_limit=int(lam_cfg["concurrency_limit"]), reserved_concurrency=lam_cfg.get("reserved_concurrency"),
-        ephemeral_storage_mb=float(lam_cfg["ephemeral_storage_mb"]), prices=prices, **lambda_kwargs,
-    )
-    fd = lam_cfg["front_door"]
-    lam_fd = front_door_bill("alb_lambda" if fd == "alb" else fd, rate, step_s, payload_kb=float(glue["payload_kb"]),
-                             api_gateway_free_tier=bool(lam_cfg.get("api_gateway_free_tier", False)), prices=prices)
+    hours = rate.size * step_s / 3600.0
+    lam = lambda_result
+    if lam is None:
+        pc = lam_cfg["provisioned_concurrency"]
+        lam = lambda_on_traffic(
+            rate, step_s, work, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
+            init_duration_ms=float(lam_cfg["init_duration_ms"]), cold_starts=cold_starts,
+            provisioned_concurrency=int(pc["count"]), pc_schedule=pc["schedule"], timezone=pc.get("timezone", "UTC"),
+            concurrency_limit=int(lam_cfg["concurrency_limit"]),
+            reserved_concurrency=lam_cfg.get("reserved_concurrency"),
+            ephemeral_storage_mb=float(lam_cfg["ephemeral_storage_mb"]), prices=prices, **lambda_kwargs,
+        )
+    fd_kw = dict(payload_kb=float(glue["payload_kb"]), prices=prices,
+                 requests_per_connection=float(fd["requests_per_connection"]),
+                 connection_lifetime_s=float(fd["connection_lifetime_s"]), alb_rules=int(fd["alb_rules"]),
+                 internet_facing=fd["scheme"] == "internet_facing",
+                 availability_zones=int(net["availability_zones"]))
+    lam_fd = front_door_bill(setup.lambda_front_door, rate, step_s,
+                             api_gateway_free_tier=bool(lam_cfg.get("api_gateway_free_tier", False)), **fd_kw)
+    c_fd = front_door_bill(setup.container_front_door, rate, step_s, **fd_kw)
+    network = _network_bills(sc, requests, hours, fargate_task_s, ec2_instance_h, fargate_launches, ec2_launches,
+                             prices)
     glue_b = glue_bill(requests, glue, prices=prices)
-    bills: dict[str, Bill] = {"lambda": lam.bill + lam_fd + glue_b}
-    arch = far.get("architecture") or work.architecture
-    c_fd = front_door_bill(sc.containers["front_door"], rate, step_s, payload_kb=float(glue["payload_kb"]),
-                           prices=prices)
+    platform_gb = platform_log_gb(requests, _platform_log_bytes(sc))
+    lam_glue = glue_bill(requests, glue, prices=prices, platform_log_gb_per_month=platform_gb)
+    bills: dict[str, Bill] = {"lambda": lam.bill + lam_fd + network["lambda"] + lam_glue}
     for purchase in ("on_demand", "spot", "savings_plan"):
-        b = fargate_bill(float(far["vcpu"]), float(far["memory_gb"]), fargate_task_s, architecture=arch,
-                         purchase=purchase, prices=prices)
-        bills[f"fargate_{purchase}"] = b + c_fd + glue_b
+        opt = f"fargate_{purchase}"
+        if opt not in setup.options:
+            continue
+        b = fargate_bill(float(far["vcpu"]), float(far["memory_gb"]), fargate_task_s,
+                         architecture=setup.fargate_architecture, purchase=purchase, prices=prices)
+        bills[opt] = b + c_fd + network["fargate"] + glue_b
     # EC2: instances packing tasks_per_instance tasks of the Fargate task size
     for purchase in ("on_demand", "savings_plan"):
-        bills[f"ec2_{purchase}"] = ec2_bill(ec2["instance_type"], ec2_instance_h, purchase=purchase,
-                                            prices=prices) + c_fd + glue_b
-    return bills, lam
+        bills[f"ec2_{purchase}"] = ec2_bill(setup.ec2_instance_type, ec2_instance_h, purchase=purchase,
+                                            prices=prices) + c_fd + network["ec2"] + glue_b
+    return {o: bills[o] for o in OPTIONS if o in bills}, lam
+
 
 def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: Any = None, step_s: float | None = None,
             prices: Prices | None = None, cold_starts: Any = "model") -> Comparison:
-    """Compare Lambda, Fargate and EC2 on one month of a scenario's traffic.
+    """Compare Lambda, Fargate and EC2 on one 730-h month of a scenario's traffic.
 
     Parameters
     ----------
@@ -447,7 +800,6 @@ def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: A
 def _compare(sc: Scenario, rate_rps: Any, step_s: float | None, prices: Prices, cold_starts: Any) -> Comparison:
     if rate_rps is not None:
         if isinstance(rate_rps, pd.Series):
-
             rate, step = from_series(rate_rps)
             start = rate_rps.index[0]
         else:
@@ -457,22 +809,21 @@ def _compare(sc: Scenario, rate_rps: Any, step_s: float | None, prices: Prices, 
     else:
         rate, step, start = sc.traffic_series()
     if start is None:
-
         start = DEFAULT_START
     rate, notes = _month(rate, step)
     requests = float(rate.sum() * step)
     work = sc.work
     lam_cfg = sc.lambda_
     pc = lam_cfg["provisioned_concurrency"]
-
-
+    setup = option_setup(sc, work, prices)
     arrivals = (arrivals_for_traffic(sc.traffic, rate, step, work.duration.mean_ms / 1000.0)
                 if rate_rps is None else "poisson")
     far_policy, ec2_policy = scaling_policies(sc, prices)
     fres = simulate_scaling(rate, step, far_policy)
     eres = simulate_scaling(rate, step, ec2_policy)
-    bills, lam = option_bills(sc, rate, step, fres.unit_seconds, eres.unit_hours, work=work, prices=prices,
-                              cold_starts=cold_starts, start=start, arrivals=arrivals)
+    bills, lam = option_bills(sc, rate, step, fres.unit_seconds, eres.unit_hours, fargate_launches=fres.launches,
+                              ec2_launches=eres.launches, work=work, prices=prices, cold_starts=cold_starts,
+                              setup=setup, start=start, arrivals=arrivals)
     cap_task, per_inst = far_policy.capacity_rps, ec2_policy.capacity_rps / far_policy.capacity_rps
 
     lam_util = 1.0
@@ -482,7 +833,7 @@ def _compare(sc: Scenario, rate_rps: Any, step_s: float | None, prices: Prices, 
         busy = lam.concurrency.sum() * step
         lam_util = busy / (busy + idle) if busy + idle > 0 else 0.0
     rows = {}
-    for opt in OPTIONS:
+    for opt in setup.options:
         usd = bills[opt].total_usd
         if opt == "lambda":
             util, over, peak, plat = lam_util, lam.throttled_steps * step / 60.0, math.ceil(lam.peak_concurrency), "lambda"
@@ -500,12 +851,81 @@ def _compare(sc: Scenario, rate_rps: Any, step_s: float | None, prices: Prices, 
         }
     table = pd.DataFrame.from_dict(rows, orient="index")[_COLUMNS]
     table.index.name = "option"
+    notes = list(setup.notes) + notes
     if lam.throttled:
         notes.append(f"Lambda concurrency exceeds the limit of {lam.concurrency_limit} in {lam.throttled_steps} steps")
     return Comparison(
         scenario_name=sc.name, table=table, bills=bills, requests=requests, lambda_result=lam, fargate=fres, ec2=eres,
-        rate_rps=rate, step_s=step, start=pd.Timestamp(start), signals=traffic_signals(rate, step,
-                                                                                    keep_alive_s=float(lam_cfg["keep_alive_s"])),
+        rate_rps=rate, step_s=step, start=pd.Timestamp(start),
+        signals=traffic_signals(rate, step, keep_alive_s=float(lam_cfg["keep_alive_s"])),
         fargate_capacity_rps=cap_task, ec2_capacity_rps=cap_task * per_inst, notes=tuple(notes),
-        arrivals=arrivals,
+        arrivals=arrivals, setup=setup,
     )
+
+
+# ------------------------------------------------------------------ every front-door combination
+def front_door_table(scenario: Any = None, *, comparison: Comparison | None = None) -> pd.DataFrame:
+    """Every combination of Lambda's and the containers' front door, priced on the scenario.
+
+    Compute, network and glue are those of the scenario's comparison; only the front doors
+    change (each bill's front-door lines are replaced). Lambda behind: an ALB, API Gateway
+    HTTP or REST, a function URL, nothing; containers behind: an ALB, API Gateway HTTP or REST
+    (through a VPC link to an internal ALB), nothing.
+
+    Parameters
+    ----------
+    scenario : path, dict, Scenario or None
+    comparison : Comparison, optional
+        The scenario's comparison (default: :func:`compare` of the scenario).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per combination: ``lambda_front_door``, ``container_front_door``,
+        ``like_for_like`` (the same kind on both sides), ``front_door_kind`` (the
+        ``front_door.kind`` that gives this row, or ``""``), ``scenario`` (the scenario's own
+        row), ``lambda_usd``, one ``<option>_usd`` per container option, ``cheapest_container``
+        and ``ratio`` (Lambda / the cheapest container option never overloaded) [USD/month, -].
+    """
+    sc = load_scenario(scenario)
+    cmp = comparison if comparison is not None else compare(sc)
+    setup = cmp.setup if cmp.setup is not None else option_setup(sc)
+    prices = sc.prices()
+    fd, net, glue = sc.front_door, sc.network, sc.glue
+    fd_kw = dict(payload_kb=float(glue["payload_kb"]), prices=prices,
+                 requests_per_connection=float(fd["requests_per_connection"]),
+                 connection_lifetime_s=float(fd["connection_lifetime_s"]), alb_rules=int(fd["alb_rules"]),
+                 internet_facing=fd["scheme"] == "internet_facing", availability_zones=int(net["availability_zones"]))
+    free = bool(sc.lambda_.get("api_gateway_free_tier", False))
+
+    def fd_usd(kind: str, lam: bool) -> float:
+        return front_door_bill(kind, cmp.rate_rps, cmp.step_s, api_gateway_free_tier=free and lam, **fd_kw).total_usd
+
+    lam_now, con_now = fd_usd(setup.lambda_front_door, True), fd_usd(setup.container_front_door, False)
+    shared = {("alb_lambda", "alb"): "alb", ("api_gateway_http", "api_gateway_http_vpc_link"): "api_gateway_http",
+              ("api_gateway_rest", "api_gateway_rest_vpc_link"): "api_gateway_rest",
+              ("function_url", "alb"): "function_url", ("none", "none"): "none"}
+    usual_lam = "alb_lambda" if sc.lambda_["front_door"] == "alb" else sc.lambda_["front_door"]
+    containers = [o for o in cmp.options if o != "lambda"]
+    overload = cmp.table["overload_minutes"]
+    rows = []
+    for lk in LAMBDA_FRONT_DOORS:
+        lam_usd = float(cmp.table.loc["lambda", "monthly_usd"]) - lam_now + fd_usd(lk, True)
+        for ck in CONTAINER_FRONT_DOORS:
+            row: dict[str, Any] = {"lambda_front_door": lk, "container_front_door": ck,
+                                   "like_for_like": lk.removeprefix("alb_lambda") == "" and ck == "alb"
+                                   or ck.removesuffix("_vpc_link") == lk or (lk, ck) == ("none", "none"),
+                                   "front_door_kind": shared.get((lk, ck), "usual" if (lk, ck) == (
+                                       usual_lam, sc.containers["front_door"]) else ""),
+                                   "scenario": (lk, ck) == (setup.lambda_front_door, setup.container_front_door),
+                                   "lambda_usd": round(lam_usd, 2)}
+            cont = {}
+            for o in containers:
+                cont[o] = round(float(cmp.table.loc[o, "monthly_usd"]) - con_now + fd_usd(ck, False), 2)
+                row[f"{o}_usd"] = cont[o]
+            ok = [o for o in containers if overload[o] <= 0] or containers
+            best = min(ok, key=lambda o: cont[o])
+            row["cheapest_container"] = best
+            row["ratio"] = lam_usd / cont[best] if cont[best] > 0 else float("inf")
+            rows.append(row)
+    return pd.DataFrame(rows)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from costmodel.analysis.compare import option_setup
 from costmodel.errors import InvalidParameterError, ScenarioError
 from costmodel.models.batch_jobs import (
     DAYS_PER_MONTH,
@@ -89,7 +90,7 @@ def batch_job_from_scenario(source: Any) -> tuple[BatchJob, Platforms]:
     """The batch job and platform settings of a scenario.
 
     ``work.duration_ms`` (mean) is one run's work, ``work.memory_mb`` its memory, the traffic
-    series (invocations over the horizon, scaled to 30 days) its runs per month, unless the
+    series (invocations over the horizon, scaled to a 730-h month) its runs per month, unless the
     optional ``batch_job`` block says otherwise. Fargate size and start, the EC2 instance
     type and boot time come from ``containers``; the INIT time, concurrency and free tier
     from ``lambda``. ``batch_job.platforms`` overrides any :class:`Platforms` field.
@@ -110,7 +111,7 @@ def batch_job_from_scenario(source: Any) -> tuple[BatchJob, Platforms]:
     plat_kw = dict(lambda_init_s=float(lam["init_duration_ms"]) / 1000.0,
                    lambda_concurrency=int(lam.get("reserved_concurrency") or lam["concurrency_limit"]),
                    fargate_vcpu=float(fg["vcpu"]), fargate_memory_gb=float(fg["memory_gb"]),
-                   fargate_start_s=float(fg["task_start_s"]), ec2_instance_type=str(ec2["instance_type"]),
+                   fargate_start_s=float(fg["task_start_s"]), ec2_instance_type=option_setup(sc).ec2_instance_type,
                    ec2_start_s=float(ec2["boot_s"]))
     allowed = tuple(Platforms.__dataclass_fields__)
     for k, v in dict(plat_over).items():

@@ -16,7 +16,8 @@ Modules, each importing only those above it in this list: :mod:`.config` (thresh
 limits from data), :mod:`.text` (terminal rendering), :mod:`.records` (workload, team, facts,
 recommendation), :mod:`.procedure` (the pure procedure and the flips), :mod:`.validate`
 (declared blocks), :mod:`.measure` (facts from the analyses of a resolved scenario),
-:mod:`.recommend` (the orchestration).
+:mod:`.assumptions` (the assumptions whose plausible range flips the verdict),
+:mod:`.long_running` (past 900 s, pipelines), :mod:`.recommend` (the orchestration).
 """
 from __future__ import annotations
 

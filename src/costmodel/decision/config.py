@@ -154,6 +154,7 @@ _WORKLOAD_SPEC: dict[str, tuple[str, Any]] = {
     "gpu": ("bool", False),
     "in_process_state": ("bool", False),
     "long_lived_connections": ("bool", False),
+    "interruption_tolerant": ("bool", False),
     "sync_chain_depth": ("int1", 1),
     "latency_slo_p99_ms": ("pos_or_none", None),
     "deployment_preference": ("choice", "either"),

@@ -45,7 +45,7 @@ from costmodel.decision.procedure import evaluate
 from costmodel.decision.records import Facts
 
 from costmodel.analysis.breakeven import breakeven_mean_rps, option_costs
-from costmodel.analysis.compare import compare
+from costmodel.analysis.compare import CONTAINER_OPTIONS, compare
 from costmodel.errors import UnknownNameError
 from costmodel.models.coldstart.fast import fast_cold_starts
 from costmodel.models.coldstart.simulator import Duration
@@ -84,13 +84,109 @@ def _duration_spec(sc) -> Any:
     return spec
 
 
-def considered_options(scfg: dict, available) -> list[str]:
+def considered_options(scfg: dict, available: Any) -> list[str]:
+    """Container options the cost ratio compares against: ``cost_model.container_options`` that
+    the comparison offers, plus Fargate Spot whenever it is offered (the scenario declared the
+    work interruption-tolerant and it runs on Linux x86_64)."""
     opts = list(scfg["signals"]["cost_model"]["container_options"])
     for o in opts:
-        if o not in available:
+        if o not in CONTAINER_OPTIONS:
             raise UnknownNameError("container option (decision_signals.yaml: cost_model.container_options)",
-                                   o, [a for a in available if a != "lambda"])
-    return opts
+                                   o, CONTAINER_OPTIONS)
+    available = list(available)
+    out = [o for o in opts if o in available]
+    if "fargate_spot" in available and "fargate_spot" not in out:
+        out.append("fargate_spot")
+    return [o for o in CONTAINER_OPTIONS if o in out]
+
+
+def choose_container_option(monthly: dict, overload: dict, opts: list[str]) -> tuple[str, dict, list[str]]:
+    """(compared option, {left-out option: reason}, notes): the cheapest considered option that
+    is never overloaded (the cheapest considered if all are)."""
+    able = [o for o in opts if overload[o] <= 0]
+    best = min(able or opts, key=lambda o: monthly[o])
+    notes: list[str] = []
+    left: dict[str, str] = {}
+    if not able:
+        notes.append(f"every considered container option is overloaded for part of the month "
+                     f"({best}: {overload[best]:,.0f} min with demand above ready capacity while "
+                     "autoscaling catches up): its cost is a lower bound")
+    for o in opts:
+        if o == best:
+            continue
+        if able and o not in able:
+            left[o] = (f"overloaded {overload[o]:,.0f} min/month while autoscaling catches up "
+                       f"(${monthly[o]:,.2f}/month)")
+        else:
+            left[o] = f"dearer: ${monthly[o]:,.2f}/month against ${monthly[best]:,.2f}"
+    if able and len(able) < len(opts):
+        notes.append("left out of the cost ratio (overloaded while autoscaling catches up): "
+                     + ", ".join(f"{o} ({overload[o]:,.0f} min)" for o in opts if o not in able))
+    return best, left, notes
+
+
+def latency_facts(sc: Any, cmp: Any, workload: Any, *, containers: bool = True) -> tuple[dict, list[str]]:
+    """Lambda, container and chain latencies of a scenario (the latency fields of :class:`Facts`).
+
+    ``containers=False`` leaves out the container fields (a Lambda-only change such as the
+    INIT duration does not move them).
+    """
+    notes: list[str] = []
+    rate, step = cmp.rate_rps, cmp.step_s
+    arrivals = cmp.arrivals
+    lam_cfg = sc.lambda_
+    dur = _duration_spec(sc)
+    init_ms = float(lam_cfg["init_duration_ms"])
+    keep = float(lam_cfg["keep_alive_s"])
+    cap = int(lam_cfg["concurrency_limit"])
+    pc = lam_cfg.get("provisioned_concurrency") or {}
+    pc_count = int(pc.get("count", 0) or 0)
+    if pc_count and str(pc.get("schedule")) not in ("always", "24x7", "all"):
+        notes.append(f"latency computed without the scheduled provisioned concurrency ({pc_count} on "
+                     f"{pc.get('schedule')}): conservative outside those hours only")
+        pc_count = 0
+    out: dict[str, Any] = dict(lambda_p99_ms=None, lambda_warm_p99_ms=None, cold_start_fraction=None,
+                               chain_p99_ms=None, chain_warm_p99_ms=None, container_p99_ms=None,
+                               container_timeout_fraction=None, container_chain_p99_ms=None)
+    if rate.sum() <= 0:
+        return out, notes
+    lat = lambda_latency(rate, step, dur, init_ms, keep, concurrency_limit=cap, arrivals=arrivals,
+                         provisioned_concurrency=min(pc_count, cap))
+    lam_p99, cold = float(lat.p99_ms), float(lat.cold_start_fraction)
+    warm_p99 = float(duration_from_ms("duration_ms", dur).quantile(0.99) * 1000.0)
+    depth = int(workload.sync_chain_depth) if workload is not None else 1
+    if depth > 1:
+        depth_c = min(depth, 5)
+        if depth_c != depth:
+            notes.append(f"chain latency modelled for depth 5 (declared {depth}; the model covers 1-5)")
+        ch = chain_latency(depth_c, rate, step, dur, init_ms, keep, concurrency_limit=cap,
+                           samples=CHAIN_SAMPLES, random_state=CHAIN_SEED, arrivals=arrivals)
+        chw = chain_latency(depth_c, rate, step, dur, 0.0, keep, concurrency_limit=cap,
+                            samples=CHAIN_SAMPLES, random_state=CHAIN_SEED, arrivals=arrivals)
+        chain_p99, chain_warm = float(ch.p99_ms), float(chw.p99_ms)
+    else:
+        chain_p99, chain_warm = lam_p99, warm_p99
+    out.update(lambda_p99_ms=lam_p99, lambda_warm_p99_ms=warm_p99, cold_start_fraction=cold,
+               chain_p99_ms=chain_p99, chain_warm_p99_ms=chain_warm, container_chain_p99_ms=chain_warm)
+    if not containers:
+        for key in ("container_p99_ms", "container_timeout_fraction"):
+            out.pop(key)
+        return out, notes
+    fres = cmp.fargate
+    w_s = float(sc.work.mean_duration_s)
+    slots = np.maximum(fres.ready_units, np.round(fres.capacity_rps * w_s)).astype(float)
+    try:
+        timeout_s = sc.containers.get("request_timeout_s", 60.0)
+        if timeout_s is not None and warm_p99 >= float(timeout_s) * 1000.0:
+            notes.append(f"Fargate latency computed without a request timeout: the work's p99 "
+                         f"({warm_p99 / 1000:,.0f} s) is not below containers.request_timeout_s "
+                         f"({float(timeout_s):g} s), so it runs as a job, not behind an HTTP front door")
+            timeout_s = None
+        cl = container_latency(rate, step, dur, slots, timeout_s=timeout_s)
+        out.update(container_p99_ms=float(cl.p99_ms), container_timeout_fraction=float(cl.timeout_fraction))
+    except Exception as exc:  # noqa: BLE001 - evidence only; the reason is recorded
+        notes.append(f"container latency not computed: {exc}")
+    return out, notes
 
 
 def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = None):
@@ -102,17 +198,16 @@ def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = Non
     notes += list(cmp.notes)
     table = cmp.table
     monthly = {str(o): float(table.loc[o, "monthly_usd"]) for o in table.index}
-    opts = considered_options(scfg, monthly)
+    opts = considered_options(scfg, [o for o in monthly if o != "lambda"])
     overload = {str(o): float(table.loc[o, "overload_minutes"]) for o in table.index}
-    able = [o for o in opts if overload[o] <= 0]
-    best = min(able or opts, key=lambda o: monthly[o])
-    if not able:
-        notes.append(f"every considered container option is overloaded for part of the month "
-                     f"({best}: {overload[best]:,.0f} min with demand above ready capacity while "
-                     "autoscaling catches up): its cost is a lower bound")
-    elif len(able) < len(opts):
-        notes.append("left out of the cost ratio (overloaded while autoscaling catches up): "
-                     + ", ".join(f"{o} ({overload[o]:,.0f} min)" for o in opts if o not in able))
+    best, left_out, more = choose_container_option(monthly, overload, opts)
+    notes += more
+    for o in monthly:
+        if o != "lambda" and o not in opts:
+            left_out[o] = (f"not considered: not in cost_model.container_options (decision_signals.yaml); "
+                           f"${monthly[o]:,.2f}/month")
+    if cmp.setup is not None:
+        left_out.update(cmp.setup.left_out)
     sig = cmp.signals
     label = label_traffic(sig) if sig is not None else None
     traffic = {k: v for k, v in (sig.to_dict() if sig is not None else {}).items()
@@ -131,63 +226,15 @@ def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = Non
             notes.append(f"break-even vs {o}: Lambda is dearer at every mean rate from 0.01 to 1000 req/s")
         elif math.isinf(v):
             notes.append(f"break-even vs {o}: Lambda is cheaper at every mean rate from 0.01 to 1000 req/s")
-
-    # --- latency
-    rate, step = cmp.rate_rps, cmp.step_s
-    arrivals = cmp.arrivals
-    lam_cfg = sc.lambda_
-    dur = _duration_spec(sc)
-    init_ms = float(lam_cfg["init_duration_ms"])
-    keep = float(lam_cfg["keep_alive_s"])
-    cap = int(lam_cfg["concurrency_limit"])
-    pc = lam_cfg.get("provisioned_concurrency") or {}
-    pc_count = int(pc.get("count", 0) or 0)
-    if pc_count and str(pc.get("schedule")) not in ("always", "24x7", "all"):
-        notes.append(f"latency computed without the scheduled provisioned concurrency ({pc_count} on "
-                     f"{pc.get('schedule')}): conservative outside those hours only")
-        pc_count = 0
-    lam_p99 = warm_p99 = cold = chain_p99 = chain_warm = cont_p99 = cont_timeout = None
-    if rate.sum() > 0:
-        lat = lambda_latency(rate, step, dur, init_ms, keep, concurrency_limit=cap, arrivals=arrivals,
-                             provisioned_concurrency=min(pc_count, cap))
-        lam_p99, cold = float(lat.p99_ms), float(lat.cold_start_fraction)
-        warm_p99 = float(duration_from_ms("duration_ms", dur).quantile(0.99) * 1000.0)
-        depth = int(workload.sync_chain_depth) if workload is not None else 1
-        if depth > 1:
-            depth_c = min(depth, 5)
-            if depth_c != depth:
-                notes.append(f"chain latency modelled for depth 5 (declared {depth}; the model covers 1-5)")
-            ch = chain_latency(depth_c, rate, step, dur, init_ms, keep, concurrency_limit=cap,
-                               samples=CHAIN_SAMPLES, random_state=CHAIN_SEED, arrivals=arrivals)
-            chw = chain_latency(depth_c, rate, step, dur, 0.0, keep, concurrency_limit=cap,
-                                samples=CHAIN_SAMPLES, random_state=CHAIN_SEED, arrivals=arrivals)
-            chain_p99, chain_warm = float(ch.p99_ms), float(chw.p99_ms)
-        else:
-            chain_p99, chain_warm = lam_p99, warm_p99
-        fres = cmp.fargate
-        w_s = float(sc.work.mean_duration_s)
-        slots = np.maximum(fres.ready_units, np.round(fres.capacity_rps * w_s)).astype(float)
-        try:
-            timeout_s = sc.containers.get("request_timeout_s", 60.0)
-            if timeout_s is not None and warm_p99 >= float(timeout_s) * 1000.0:
-                notes.append(f"Fargate latency computed without a request timeout: the work's p99 "
-                             f"({warm_p99 / 1000:,.0f} s) is not below containers.request_timeout_s "
-                             f"({float(timeout_s):g} s), so it runs as a job, not behind an HTTP front door")
-                timeout_s = None
-            cl = container_latency(rate, step, dur, slots, timeout_s=timeout_s)
-            cont_p99, cont_timeout = float(cl.p99_ms), float(cl.timeout_fraction)
-        except Exception as exc:  # noqa: BLE001 - evidence only; the reason is recorded
-            notes.append(f"container latency not computed: {exc}")
+    lat, lat_notes = latency_facts(sc, cmp, workload)
+    notes += lat_notes
     return Facts(
         traffic_label=label, traffic=traffic, monthly_usd=monthly,
         lambda_monthly_usd=monthly.get("lambda"), container_option=best,
         container_monthly_usd=monthly[best], container_overload_minutes=overload[best],
-        break_even_mean_rps=break_even,
-        lambda_p99_ms=lam_p99, lambda_warm_p99_ms=warm_p99, container_p99_ms=cont_p99,
-        container_timeout_fraction=cont_timeout,
-        cold_start_fraction=cold, chain_p99_ms=chain_p99, chain_warm_p99_ms=chain_warm,
-        container_chain_p99_ms=chain_warm if chain_p99 is not None else None,
-        notes=tuple(notes),
+        break_even_mean_rps=break_even, considered_options=tuple(opts),
+        left_out={o: left_out[o] for o in CONTAINER_OPTIONS if o in left_out},
+        notes=tuple(notes), **lat,
     )
 
 
@@ -241,7 +288,7 @@ def cost_flip_rates(scenario: Any, facts, scfg: dict, lcfg: dict, workload, team
     if not candidates:
         return out
     sc = load(scenario)
-    opts = considered_options(scfg, facts.monthly_usd)
+    opts = list(facts.considered_options) or considered_options(scfg, [o for o in facts.monthly_usd if o != "lambda"])
     rates = np.geomspace(low_rps, high_rps, n_grid)
     costs = option_costs(sc, rates)
     cont = costs[opts].min(axis=1).to_numpy()

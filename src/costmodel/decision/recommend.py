@@ -4,12 +4,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from costmodel.decision.assumptions import assumption_flips
 from costmodel.decision.config import load_decision_signals, load_hard_limits
 from costmodel.decision.long_running import long_running_decision
 from costmodel.decision.measure import cost_flip_rates, failure_mode_evidence, load, measure_facts
 from costmodel.decision.procedure import RULE_TEXT, advisories, check_hard_limits, evaluate, flips
 from costmodel.decision.records import Facts, Flip, Recommendation, Workload, jsonable
 from costmodel.decision.validate import validate_team, validate_workload
+from costmodel.analysis.compare import compare
 from costmodel.errors import CostModelError
 
 __all__ = ["measure", "recommend"]
@@ -73,6 +75,9 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
     lr = long_running_decision(sc, result)   # over 900 s, or a pipeline: orchestrated vs job runner
     if lr is not None:
         result, flip_list = lr.apply(result, flip_list, Flip)
+    checked, assumption_flip_list = ([], []) if facts.considered_options == () else assumption_flips(
+        sc, facts, workload, team, scfg, lcfg, result["verdict"], result["decided_by"])
+    flip_list = tuple(flip_list) + tuple(assumption_flip_list)
     fm, fm_warnings = failure_mode_evidence(sc, facts, workload, scfg)
     warnings = advisories(workload, lcfg) + fm_warnings + (list(lr.warnings) if lr is not None else [])
     if result["decided_by"].startswith("declared") and result["analysis_verdict"] not in (result["verdict"], "either"):
@@ -86,6 +91,12 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
         "lambda_monthly_usd": facts.lambda_monthly_usd,
         "cheapest_container_option": facts.container_option,
         "cheapest_container_monthly_usd": facts.container_monthly_usd,
+        "compared_against": _compared_against(facts),
+        "left_out": dict(facts.left_out),
+        "front_door": _front_door(sc),
+        "assumptions": _assumption_labels(sc),
+        "assumption_flips": [row for row in checked if row["flips"]],
+        "assumptions_checked": checked,
         "lambda_to_container_cost_ratio": facts.cost_ratio,
         "break_even_mean_rps": dict(facts.break_even_mean_rps),
         "cost_ratio_thresholds_mean_rps": flip_rates.get("thresholds", {}),
@@ -111,6 +122,32 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
         tally=result["tally"], hard_limits=result["hard_limits"], rules=result["rules"],
         analysis_verdict=result["analysis_verdict"], warnings=tuple(warnings),
         evidence=jsonable(evidence), flips=flip_list, workload=workload, team=team)
+
+
+def _compared_against(facts: Facts) -> dict | None:
+    """The option the cost ratio compares Lambda against, and why it is that one."""
+    if facts.container_option is None:
+        return None
+    over = facts.container_overload_minutes or 0.0
+    why = ("the cheapest considered container option never overloaded" if not over else
+           f"the cheapest considered container option (every one is overloaded for part of the month; "
+           f"{over:,.0f} min for this one, so its cost is a lower bound)")
+    return {"option": facts.container_option, "monthly_usd": facts.container_monthly_usd, "why": why,
+            "considered": list(facts.considered_options)}
+
+
+def _front_door(sc: Any) -> str | None:
+    try:
+        return compare(sc).setup.front_door_label
+    except (CostModelError, AttributeError):
+        return None
+
+
+def _assumption_labels(sc: Any) -> list[str]:
+    try:
+        return list(compare(sc).setup.assumptions)
+    except (CostModelError, AttributeError):
+        return []
 
 
 def _duration_p99_ms(spec: Any) -> float | None:

@@ -40,6 +40,9 @@ class Workload:
     gpu, in_process_state, long_lived_connections : bool
         Needs a GPU; keeps state in memory between requests; holds connections open
         across requests.
+    interruption_tolerant : bool
+        A task may be stopped with two minutes' notice and its work retried (Fargate Spot
+        is offered only then).
     sync_chain_depth : int
         Functions called synchronously one after another on the request path [-].
     latency_slo_p99_ms : float or None
@@ -57,6 +60,7 @@ class Workload:
     gpu: bool = False
     in_process_state: bool = False
     long_lived_connections: bool = False
+    interruption_tolerant: bool = False
     sync_chain_depth: int = 1
     latency_slo_p99_ms: float | None = None
     deployment_preference: str = "either"
@@ -194,6 +198,12 @@ class Facts:
         Share of requests hitting a cold start [-].
     chain_p99_ms, chain_warm_p99_ms, container_chain_p99_ms : float or None
         End-to-end p99 of the synchronous chain [ms] (== single p99 at depth 1).
+    considered_options : tuple of str
+        Container options the cost ratio may compare against (``container_option`` is the
+        cheapest of them without overload).
+    left_out : dict of str to str
+        Every other container option of the comparison, and options not offered, with the
+        reason each was left out of the ratio.
     notes : tuple of str
     """
 
@@ -213,6 +223,8 @@ class Facts:
     chain_p99_ms: float | None = None
     chain_warm_p99_ms: float | None = None
     container_chain_p99_ms: float | None = None
+    considered_options: tuple = ()
+    left_out: dict = field(default_factory=dict)
     notes: tuple = ()
 
     @property

@@ -93,6 +93,18 @@ def render_text(rec: Recommendation) -> str:
         rows.append(["cold-start share", f"{100 * ev['cold_start_fraction']:.3f} %"])
     if rows:
         lines += _table(["quantity", "value"], rows, [44, 30])
+    against = ev.get("compared_against")
+    if against:
+        lines.append(f"Compared against: {against['option']} (${against['monthly_usd']:,.2f}/month), "
+                     f"{against['why']}")
+    if ev.get("left_out"):
+        lines.append("Left out of the comparison:")
+        lines += [f"- {o}: {why}" for o, why in ev["left_out"].items()]
+    if ev.get("front_door"):
+        lines.append(f"Front door: {ev['front_door']}")
+    if ev.get("assumptions"):
+        lines.append("Assumptions the prices rest on:")
+        lines += [f"- {a}" for a in ev["assumptions"]]
     for note in ev.get("notes") or []:
         lines.append(f"note: {note}")
     if ev.get("long_running"):
@@ -100,6 +112,10 @@ def render_text(rec: Recommendation) -> str:
     if rec.flips:
         lines += ["", "What would flip the verdict"]
         lines += _table(["change", "new verdict"], [[f.condition, f.new_verdict] for f in rec.flips], [80, 12])
+    checked = ev.get("assumptions_checked") or []
+    steady = [row["label"] for row in checked if not row.get("flips")]
+    if steady:
+        lines.append("Assumptions checked over their plausible range without a flip: " + ", ".join(steady))
     if rec.warnings:
         lines += ["", "Warnings"] + [f"- {w}" for w in rec.warnings]
     return "\n".join(lines)

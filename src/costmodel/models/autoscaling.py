@@ -208,6 +208,15 @@ class ScalingResult:
         """Billed unit-hours [unit-h]."""
         return self.unit_seconds / 3600.0
 
+    @property
+    def launches(self) -> int:
+        """Units started over the horizon: the fleet at the start plus every increase [units]
+        (each pulls its container image once)."""
+        b = np.asarray(self.billed_units, dtype=float)
+        if b.size == 0:
+            return 0
+        return int(round(b[0] + np.maximum(np.diff(b), 0.0).sum()))
+
 
 def _periods(step_s: float, metric_period_s: float) -> int:
     """Steps per controller epoch: max(1, P / step), P a whole multiple of the step."""
@@ -411,6 +420,9 @@ class BatchScalingResult:
         Most units billed at once.
     period_s : float
         Resolution at which the batch compared demand and capacity [s].
+    launches : numpy.ndarray
+        Units started: the fleet at the start plus every increase [units] (as
+        :attr:`ScalingResult.launches`).
     """
 
     unit_seconds: np.ndarray
@@ -419,6 +431,7 @@ class BatchScalingResult:
     utilisation: np.ndarray
     peak_units: np.ndarray
     period_s: float
+    launches: np.ndarray | None = None
 
 
 def _bcast(name: str, value: Any, n: int) -> np.ndarray:
@@ -535,6 +548,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     served_sum = np.zeros(S)
     over_sum = np.zeros(S)
     peak = n.astype(float)
+    launch_sum = n.astype(float)
     x = np.empty(S, dtype=ft)
     y = np.empty(S, dtype=ft)
     ok2 = np.empty((2, S), dtype=bool)
@@ -654,6 +668,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
             np.subtract(nrow, n, out=up_)  # change in units
             np.negative(up_, out=down_)
             np.maximum(xy, 0.0, out=xy)  # launched, stopped
+            launch_sum += xy[0]
             rrow -= down_
             for v, a, e in groups:
                 if v == 0:
@@ -697,6 +712,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
         utilisation=util[inv],
         peak_units=peak_units[inv],
         period_s=period_s,
+        launches=np.rint(launch_sum[inv]).astype(np.int64),
     )
 
 

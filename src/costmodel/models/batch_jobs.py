@@ -62,6 +62,7 @@ from costmodel.models.bills import (
     sqs_bill,
 )
 from costmodel.models.pricing import Prices
+from costmodel.models.traffic import MONTH_DAYS
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -89,8 +90,8 @@ __all__ = [
     "fmt_duration_s",
 ]
 
-#: A month of runs is 30 days (as in :mod:`costmodel.compare`).
-DAYS_PER_MONTH = 30.0
+#: A month of runs is 730 h / 24 = 30.4167 days (AWS's month, as in :mod:`costmodel.analysis.compare`).
+DAYS_PER_MONTH = MONTH_DAYS
 #: Runs per day of the named schedules (``on_upload`` takes ``uploads_per_day``).
 SCHEDULES = {"nightly": 1.0, "daily": 1.0, "hourly": 24.0, "every_15_min": 96.0, "on_upload": None}
 #: Lambda's maximum timeout [s].
@@ -209,13 +210,13 @@ def simulate_segment_s(segment_s: float, failures_per_hour: float, restart_s: fl
 
 
 def runs_per_month(schedule: Any, uploads_per_day: float | None = None) -> float:
-    """Runs of a job in a 30-day month.
+    """Runs of a job in a 730-h month (30.4167 days, AWS's month).
 
     Parameters
     ----------
     schedule : str or float
-        ``nightly``/``daily`` (30), ``hourly`` (720), ``every_15_min`` (2,880), ``on_upload``
-        (``uploads_per_day`` x 30), or a number of runs per month.
+        ``nightly``/``daily`` (30.42), ``hourly`` (730), ``every_15_min`` (2,920), ``on_upload``
+        (``uploads_per_day`` x 30.4167), or a number of runs per month.
     uploads_per_day : float, optional
         Uploads per day, for ``on_upload``.
     """
@@ -247,7 +248,7 @@ class BatchJob:
     memory_mb : int
         Memory a worker needs [MB].
     runs_per_month : float
-        Runs in a 30-day month (see :func:`runs_per_month`).
+        Runs in a 730-h month (see :func:`runs_per_month`).
     chunkable : bool or None
         The work splits into independent chunks that checkpoint their output (declared).
         None: not declared: the orchestrated versions are priced as "if it could be split"

@@ -94,6 +94,9 @@ __all__ = [
     "lambda_esm_bill",
     "lambda_managed_instances_bill",
     "LMI_PURCHASES",
+    "FARGATE_SPOT_PLATFORM",
+    "ebs_bill",
+    "interface_endpoint_bill",
 ]
 
 #: Configurable Lambda memory [MB] (1 MB steps).
@@ -112,6 +115,9 @@ FARGATE_OPERATING_SYSTEMS = ("linux", "windows")
 #: vCPU); 0.25, 0.5, 8 and 16 vCPU are Linux only. AWS ECS Developer Guide, "Troubleshoot
 #: Amazon ECS task definition invalid CPU or memory errors" (task-cpu-memory-error.html).
 FARGATE_WINDOWS_VCPUS = (1.0, 2.0, 4.0)
+#: Where Fargate Spot exists (ECS developer guide, "Fargate capacity provider considerations").
+FARGATE_SPOT_PLATFORM = ("Fargate Spot runs Linux x86_64 tasks only (ARM64 and Windows tasks cannot use the "
+                         "FARGATE_SPOT capacity provider)")
 #: EC2 purchase options; discounts are price-set parameters.
 EC2_PURCHASES = ("on_demand", "savings_plan", "reserved", "spot")
 #: Lambda async payloads are capped at 1 MB [KB].
@@ -965,14 +971,16 @@ def _fargate_rates(vcpu, memory_gb, architecture, ephemeral_storage_gb, purchase
     check_range("ephemeral_storage_gb", ephemeral_storage_gb, *FARGATE_EPHEMERAL_GB_RANGE, "GB")
     check_fargate_task_size(vcpu, memory_gb, prices)
     keep = 1.0 - _discount(prices, "fargate", purchase)
+    if purchase == "spot" and (operating_system == "windows" or architecture != "x86_64"):
+        what = "Windows" if operating_system == "windows" else f"Linux {architecture}"
+        raise InvalidParameterError("purchase", purchase, f"'on_demand' or 'savings_plan' for {what} tasks: "
+                                    f"{FARGATE_SPOT_PLATFORM}")
     if operating_system == "windows":
         if not any(math.isclose(float(vcpu), v) for v in FARGATE_WINDOWS_VCPUS):
             raise InvalidParameterError("vcpu", vcpu, "1, 2 or 4 for Windows tasks (0.25, 0.5, 8 and 16 vCPU are "
                                         "Linux only)")
         if architecture != "x86_64":
             raise InvalidParameterError("architecture", architecture, "'x86_64' for Windows tasks")
-        if purchase == "spot":
-            raise InvalidParameterError("purchase", purchase, "'on_demand' or 'savings_plan' for Windows tasks")
         vcpu_rate = prices.usd("fargate.vcpu_windows_x86_64") * keep
         license_rate = prices.usd("fargate.os_license_windows_x86_64")  # not discounted
         mem_rate = prices.usd("fargate.memory_windows_x86_64") * keep
@@ -1237,6 +1245,37 @@ def nat_bill(gateway_hours: float = 730.0, processed_gb=0.0, *, prices: Prices |
         line_item("NAT gateway hours", float(gateway_hours), "h", prices.usd("nat.hour")),
         line_item("NAT gateway data processed", float(np.sum(processed_gb)), "GB", prices.usd("nat.processed_gb")),
     ))
+
+
+def interface_endpoint_bill(endpoint_az_hours, processed_gb=0.0, *, prices: Prices | None = None) -> Bill:
+    """Interface VPC endpoints (AWS PrivateLink) for a month.
+
+    Parameters
+    ----------
+    endpoint_az_hours : float or array_like
+        Endpoint-hours summed over endpoints and Availability Zones [h] (an endpoint in two
+        AZs for a 730-h month is 1,460).
+    processed_gb : float or array_like
+        Data processed by the endpoints [GB].
+    """
+    prices = _prices(prices)
+    check_non_negative("endpoint_az_hours", endpoint_az_hours)
+    check_non_negative("processed_gb", processed_gb)
+    return Bill((
+        line_item("VPC interface endpoint hours", float(np.sum(endpoint_az_hours)), "h",
+                  prices.usd("vpc.interface_endpoint_hour")),
+        line_item("VPC interface endpoint data processed", float(np.sum(processed_gb)), "GB",
+                  prices.usd("vpc.interface_endpoint_gb")),
+    ))
+
+
+def ebs_bill(gb_months, *, volume_type: str = "gp3", prices: Prices | None = None) -> Bill:
+    """EBS volumes for a month [GB-month] (e.g. EC2 root volumes: GB x instance-hours / 730)."""
+    prices = _prices(prices)
+    check_choice("volume_type", volume_type, ("gp3",))
+    check_non_negative("gb_months", gb_months)
+    return Bill((line_item(f"EBS {volume_type} volumes", float(np.sum(gb_months)), "GB-month",
+                           prices.usd(f"ebs.{volume_type}_gb_month")),))
 
 
 def public_ipv4_bill(address_hours, *, prices: Prices | None = None) -> Bill:

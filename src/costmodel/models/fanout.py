@@ -51,6 +51,7 @@ from costmodel._validate import (
 from costmodel.errors import InvalidParameterError
 from costmodel.models.bills import lambda_bill, sqs_bill
 from costmodel.models.pricing import load_prices
+from costmodel.models.traffic import MONTH_DAYS
 
 __all__ = [
     "SQS_BATCH_MAX_MESSAGES",
@@ -232,7 +233,7 @@ def fanout(uploads_per_day: float, fanout_factor: float, batch_size: int = 1, *,
            architecture: str = "x86_64",
            peak_to_mean: float = 1.0,
            peak_duration_s: float = 3600.0,
-           days_per_month: float = 30.0,
+           days_per_month: float = MONTH_DAYS,
            free_tier: bool = True,
            alarm_headroom_fraction: float = 1.0,
            prices: Any = None) -> FanoutResult:
@@ -268,7 +269,7 @@ def fanout(uploads_per_day: float, fanout_factor: float, batch_size: int = 1, *,
     peak_duration_s : float
         How long the busiest rate lasts [s].
     days_per_month : float
-        Days in the billed month [day] (30, as AWS's examples).
+        Days in the billed month [day] (default 730 h / 24 = 30.4167, AWS's month).
     free_tier : bool
         Apply Lambda's and SQS's monthly free tiers.
     alarm_headroom_fraction : float

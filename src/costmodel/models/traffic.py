@@ -44,6 +44,8 @@ from costmodel.errors import InvalidParameterError, TraceFormatError, UnknownNam
 __all__ = [
     "DEFAULT_START",
     "DEFAULT_HORIZON_DAYS",
+    "HOURS_PER_MONTH",
+    "MONTH_DAYS",
     "DEFAULT_STEP_S",
     "LABEL_THRESHOLDS_PATH",
     "Trace",
@@ -74,6 +76,11 @@ __all__ = [
 #: Start of generated series: a Monday at midnight UTC, so weekly patterns line up.
 DEFAULT_START = pd.Timestamp("2026-01-05 00:00:00", tz="UTC")
 DEFAULT_HORIZON_DAYS = 30.0
+#: A billing month: 730 h (8,760 h / 12), the AWS Pricing Calculator's convention. Scenarios,
+#: the comparison, batch jobs and fan-out all price this month.
+HOURS_PER_MONTH = 730.0
+#: The billing month in days (30.4167).
+MONTH_DAYS = HOURS_PER_MONTH / 24.0
 DEFAULT_STEP_S = 60.0
 MIN_STEP_S = 1.0
 MAX_STEP_S = 3600.0

@@ -10,9 +10,19 @@ the shipped default is ``data/scenarios/default.yaml``)::
                  concurrency_limit, reserved_concurrency, ephemeral_storage_mb, api_gateway_free_tier}
     containers: {fargate: {...}, ec2: {...}, front_door}
     glue:       {payload_kb, log_kb_per_request, nat_gb_per_month, data_out_gb_per_month}
+    front_door: {kind, scheme, requests_per_connection, connection_lifetime_s, alb_rules}
+    network:    {availability_zones, containers_subnets, egress, nat_gateways, gateway_endpoints,
+                 interface_endpoints, image_mb, aws_api_gb_per_month, s3_dynamodb_gb_per_month,
+                 ebs_gb_per_instance, lambda_in_vpc}
     workload, team: passed through as dicts (validated by costmodel.decision)
     batch_job, pipeline: optional, kept in ``raw`` (read by costmodel.analysis.long_running)
     provenance: optional, kept in ``raw`` (where an imported scenario came from; costmodel.importers)
+
+``front_door`` declares what sits in front of the service for *both* sides (``kind: usual``
+keeps ``lambda.front_door`` against ``containers.front_door``, labelled as such); without it
+the Lambda block's front door fronts both. ``network`` declares the VPC around each option
+(subnets, NAT gateway or interface endpoints, gateway endpoints, image size, EBS, Lambda in a
+VPC). A traffic block without ``horizon_days`` covers one 730-h month.
 
 Unknown keys anywhere (typos) raise :class:`ScenarioError` naming the key and listing the
 allowed ones. :func:`load_scenario` validates and fills defaults; the traffic series itself
@@ -42,11 +52,15 @@ from costmodel.models.workload import Work, work_from_dict
 from costmodel.scenario.overrides import apply_overrides
 from costmodel.scenario.scenario_schema import (
     CONTAINER_FRONT_DOORS,
+    FRONT_DOOR_KINDS,
     FRONT_DOORS,
+    LOG_FORMATS,
     PATTERNS,
     ContainersSetup,
+    FrontDoorSetup,
     GlueSetup,
     LambdaSetup,
+    NetworkSetup,
     ScenarioFile,
     WorkSetup,
 )
@@ -57,6 +71,10 @@ __all__ = [
     "PATTERNS",
     "FRONT_DOORS",
     "CONTAINER_FRONT_DOORS",
+    "FRONT_DOOR_KINDS",
+    "FRONT_DOOR_DEFAULTS",
+    "NETWORK_DEFAULTS",
+    "LOG_FORMATS",
     "Scenario",
     "load_scenario",
     "build_traffic",
@@ -82,6 +100,9 @@ WORK_DEFAULTS = WorkSetup().work_block()
 LAMBDA_DEFAULTS = LambdaSetup().model_dump()
 CONTAINERS_DEFAULTS = ContainersSetup().model_dump()
 GLUE_DEFAULTS = GlueSetup().model_dump()
+#: ``kind: None`` = ``lambda.front_door`` in front of both sides.
+FRONT_DOOR_DEFAULTS = FrontDoorSetup().model_dump()
+NETWORK_DEFAULTS = NetworkSetup().model_dump()
 
 
 def build_traffic(block: Mapping[str, Any], *, base_dir: str | Path | None = None,
@@ -96,7 +117,7 @@ def build_traffic(block: Mapping[str, Any], *, base_dir: str | Path | None = Non
     base_dir : path, optional
         Folder that relative trace paths are resolved against (the scenario file's folder).
     horizon_days, step_s : float, optional
-        Inherited by ``sum`` components.
+        Inherited by ``sum`` components. Default horizon: one 730-h month.
 
     Returns
     -------
@@ -105,7 +126,7 @@ def build_traffic(block: Mapping[str, Any], *, base_dir: str | Path | None = Non
     """
     block = dict(block)
     pattern = block.pop("pattern")
-    horizon_days = float(block.pop("horizon_days", horizon_days or tr.DEFAULT_HORIZON_DAYS))
+    horizon_days = float(block.pop("horizon_days", horizon_days or tr.MONTH_DAYS))
     step = block.pop("step_s", None)
     inherited_step = step_s  # a component of a sum takes the sum's step (a trace is resampled to it)
     step_s = float(step if step is not None else (step_s or tr.DEFAULT_STEP_S))
@@ -203,6 +224,11 @@ class Scenario:
     glue : dict
     workload, team : dict
         Passed through unvalidated for :mod:`costmodel.decision`.
+    front_door : dict
+        The front door of both sides (``kind`` resolved: ``lambda.front_door`` when not
+        declared), the ALB scheme and connection reuse.
+    network : dict
+        The VPC around each option, with defaults.
     raw : dict
         The scenario as given (validated keys, before defaults).
     base_dir : pathlib.Path or None
@@ -222,6 +248,8 @@ class Scenario:
     team: dict
     raw: dict = field(repr=False)
     base_dir: Path | None = None
+    front_door: dict = field(default_factory=lambda: dict(FRONT_DOOR_DEFAULTS, kind="api_gateway_http"))
+    network: dict = field(default_factory=lambda: dict(NETWORK_DEFAULTS))
     #: What has been derived from this (immutable) scenario: see :meth:`cached`. Not an
     #: ``__init__`` field, so ``dataclasses.replace`` gives a variant an empty memo.
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -327,7 +355,17 @@ def _from_document(raw: Any, name: str, base_dir: str | Path | None) -> Scenario
         team=dict(model.team or {}),
         raw=dict(raw),
         base_dir=Path(base_dir) if base_dir is not None else None,
+        front_door=_front_door(model),
+        network=model.network.model_dump(),
     )
+
+
+def _front_door(model: ScenarioFile) -> dict:
+    """The ``front_door`` block with ``kind`` resolved (the Lambda block's when not declared)."""
+    fd = model.front_door.model_dump()
+    if fd["kind"] is None:
+        fd["kind"] = model.lambda_.front_door
+    return fd
 
 
 def _in_order(dumped: Any, given: Any) -> Any:

@@ -35,14 +35,19 @@ from costmodel._schema import Flag, InputModel, Text, choice, list_of, number, n
 from costmodel.models.bills import LAMBDA_EPHEMERAL_MB_RANGE, LAMBDA_MEMORY_MB_RANGE
 from costmodel.models.lambda_traffic import PC_SCHEDULES
 from costmodel.models.pricing import ARCHITECTURES
-from costmodel.models.traffic import DEFAULT_HORIZON_DAYS, DEFAULT_STEP_S, MAX_STEP_S, MIN_STEP_S, SECONDS_PER_DAY
+from costmodel.models.traffic import DEFAULT_STEP_S, MAX_STEP_S, MIN_STEP_S, MONTH_DAYS, SECONDS_PER_DAY
 
-__all__ = ["ScenarioFile", "Traffic", "WorkSetup", "LambdaSetup", "ContainersSetup", "GlueSetup", "FRONT_DOORS",
-           "CONTAINER_FRONT_DOORS", "PATTERNS", "MAX_HORIZON_DAYS", "MAX_STEPS", "MAX_RPS", "n_steps_of"]
+__all__ = ["ScenarioFile", "Traffic", "WorkSetup", "LambdaSetup", "ContainersSetup", "GlueSetup", "FrontDoorSetup",
+           "NetworkSetup", "FRONT_DOORS", "CONTAINER_FRONT_DOORS", "FRONT_DOOR_KINDS", "LOG_FORMATS", "PATTERNS",
+           "MAX_HORIZON_DAYS", "MAX_STEPS", "MAX_RPS", "n_steps_of"]
 
-#: Front doors of the Lambda option and of the container options.
+#: Front doors of the Lambda option and of the container options (each side's usual one).
 FRONT_DOORS = ("api_gateway_rest", "api_gateway_http", "alb", "function_url", "none")
 CONTAINER_FRONT_DOORS = ("alb", "none")
+#: ``front_door.kind``: one front door for both sides, or ``usual`` (each side its own).
+FRONT_DOOR_KINDS = ("alb", "api_gateway_http", "api_gateway_rest", "function_url", "none", "usual")
+#: Lambda's log formats (``lambda.log_format``): its START/END/REPORT lines as text or JSON.
+LOG_FORMATS = ("text", "json")
 #: Longest traffic horizon [days].
 MAX_HORIZON_DAYS = 366.0
 #: Most steps in one traffic series (5M float64 = 40 MB per array; a 30-day month at 1 s is 2,592,000).
@@ -107,7 +112,8 @@ class _Common(InputModel):
     scale: number(ge=0, le=1e6, description="factor applied to the whole series") = None
     growth: Growth = None
     horizon_days: number(gt=0, le=MAX_HORIZON_DAYS, unit="days",
-                         description="length of the series, at most 366 days (default 30)") = None
+                         description="length of the series, at most 366 days (default one 730-h month, "
+                                     "30.4167 days)") = None
     step_s: number(ge=MIN_STEP_S, le=MAX_STEP_S, unit="s",
                    description="step of the series, 1 to 3,600 s, dividing the horizon (default 60)") = None
 
@@ -249,7 +255,7 @@ Traffic = Annotated[Union[Steady, Diurnal, Weekly, Bursty, Spikes, Sparse, Growt
 
 def n_steps_of(traffic: Any) -> tuple[float, float, float]:
     """``(horizon_days, step_s, steps)`` of a validated traffic block (defaults filled in)."""
-    horizon = traffic.horizon_days if traffic.horizon_days is not None else DEFAULT_HORIZON_DAYS
+    horizon = traffic.horizon_days if traffic.horizon_days is not None else MONTH_DAYS
     step = traffic.step_s if traffic.step_s is not None else DEFAULT_STEP_S
     return float(horizon), float(step), float(horizon) * SECONDS_PER_DAY / float(step)
 
@@ -314,7 +320,7 @@ def _pc(value: Any) -> Any:
 class LambdaSetup(InputModel):
     """The Lambda option."""
 
-    nullable = frozenset({"reserved_concurrency"})
+    nullable = frozenset({"reserved_concurrency", "platform_log_bytes"})
 
     front_door: choice(*FRONT_DOORS) = "api_gateway_http"
     free_tier: Flag = True
@@ -331,6 +337,10 @@ class LambdaSetup(InputModel):
     ephemeral_storage_mb: number(ge=LAMBDA_EPHEMERAL_MB_RANGE[0], le=LAMBDA_EPHEMERAL_MB_RANGE[1], whole=True,
                                  unit="MB") = 512
     api_gateway_free_tier: Flag = False
+    log_format: choice(*LOG_FORMATS) = Field("text", description="Lambda's START/END/REPORT lines as text (263 "
+                                                                 "bytes an invocation) or JSON (573)")
+    platform_log_bytes: number(ge=0, le=1e6, unit="bytes", description="platform-line bytes per invocation "
+                                                                        "(null: the log format's)") | None = None
 
     @model_validator(mode="after")
     def _rules(self) -> LambdaSetup:
@@ -399,6 +409,8 @@ class Ec2Setup(InputModel):
     scale_in_cooldown_s: number(ge=0, le=SECONDS_PER_DAY, unit="s") | None = None
     scale_out_evaluation_periods: number(ge=1, le=1440, whole=True) | None = None
     scale_in_evaluation_periods: number(ge=1, le=1440, whole=True) | None = None
+    match_architecture: Flag = Field(True, description="price the same-family instance of the workload's "
+                                                       "architecture (false: the type as declared)")
 
     @model_validator(mode="after")
     def _rules(self, info: ValidationInfo) -> Ec2Setup:
@@ -446,6 +458,43 @@ class GlueSetup(InputModel):
     data_out_gb_per_month: number(ge=0, le=1e9, unit="GB") = 0
 
 
+class FrontDoorSetup(InputModel):
+    """What sits in front of the service, for both sides (docs/traffic-and-comparison.md)."""
+
+    nullable = frozenset({"kind"})
+
+    kind: choice(*FRONT_DOOR_KINDS) | None = Field(None, description="the same front door for both sides, or "
+                                                                     "usual (each side its own); null: "
+                                                                     "lambda.front_door")
+    scheme: choice("internet_facing", "internal") = "internet_facing"
+    requests_per_connection: number(ge=1, le=1e9, unit="requests", description="requests a client connection "
+                                                                               "to an ALB carries (keep-alive; 1: "
+                                                                               "none)") = 100
+    connection_lifetime_s: number(gt=0, le=SECONDS_PER_DAY, unit="s", description="how long a client "
+                                                                                 "connection stays open") = 60
+    alb_rules: number(ge=0, le=100, whole=True, unit="rules", description="listener rules evaluated per request "
+                                                                          "(the first 10 are free)") = 1
+
+
+class NetworkSetup(InputModel):
+    """The VPC around each option (docs/traffic-and-comparison.md, "The network bill")."""
+
+    availability_zones: number(ge=1, le=6, whole=True, unit="AZs") = 2
+    containers_subnets: choice("private", "public") = "private"
+    egress: choice("nat_gateway", "vpc_endpoints") = "nat_gateway"
+    nat_gateways: number(ge=0, le=6, whole=True, unit="gateways",
+                         description="NAT gateways billed (0: an existing shared one)") = 1
+    gateway_endpoints: Flag = Field(True, description="S3 and DynamoDB gateway endpoints (free)")
+    interface_endpoints: number(ge=0, le=100, whole=True, unit="endpoints",
+                                description="interface endpoints for the AWS APIs the application calls") = 0
+    image_mb: number(ge=0, le=100_000, unit="MB", description="container image pulled per task start or "
+                                                              "instance boot") = 250
+    aws_api_gb_per_month: number(ge=0, le=1e9, unit="GB") = 0
+    s3_dynamodb_gb_per_month: number(ge=0, le=1e9, unit="GB") = 0
+    ebs_gb_per_instance: number(ge=0, le=64_000, unit="GB", description="EC2 root volume (gp3)") = 30
+    lambda_in_vpc: Flag = Field(False, description="Lambda attached to the VPC (it pays its own NAT/endpoints)")
+
+
 def _facts(value: Any) -> Any:
     if not isinstance(value, Mapping):
         raise PydanticCustomError("mapping_type", "a mapping of declared facts (see docs/decision.md)", {})
@@ -476,6 +525,8 @@ class ScenarioFile(InputModel):
     lambda_: LambdaSetup = Field(default_factory=lambda: LambdaSetup(), alias="lambda")
     containers: ContainersSetup = Field(default_factory=lambda: ContainersSetup())
     glue: GlueSetup = Field(default_factory=lambda: GlueSetup())
+    front_door: FrontDoorSetup = Field(default_factory=lambda: FrontDoorSetup())
+    network: NetworkSetup = Field(default_factory=lambda: NetworkSetup())
     workload: Facts | None = None
     team: Facts | None = None
     batch_job: Annotated[dict, BeforeValidator(_facts), WithJsonSchema(

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 
 from costmodel._validate import check_choice
-from costmodel.analysis.compare import compare
+from costmodel.analysis.compare import FRONT_DOOR_KINDS, compare
 from costmodel.decision import (
     Facts,
     evaluate,
@@ -55,6 +55,7 @@ __all__ = [
     "DecisionExplorer",
     "EXPLORER_SHAPES",
     "BILL_CATEGORIES",
+    "assumptions_frame",
     "bill_by_category",
     "AZURE_SAMPLE_DIR",
     "azure_invocations_path",
@@ -293,12 +294,37 @@ def recommendation_markdown(rec: Any) -> Any:
     ]
     if rec.analysis_verdict != rec.verdict:
         lines += ["", f"The analysis alone says **{rec.analysis_verdict}**."]
+    ev = rec.evidence or {}
+    against = ev.get("compared_against")
+    if against:
+        lines += ["", f"Lambda is compared against **{against['option']}** "
+                      f"(\\${against['monthly_usd']:,.2f}/month): {against['why']}."]
+    if ev.get("front_door"):
+        lines += ["", f"Front door: {ev['front_door']}."]
+    if ev.get("left_out"):
+        lines += ["", "**Left out of the comparison**", ""] + [f"- `{o}`: {_dollars(why)}"
+                                                                 for o, why in ev["left_out"].items()]
     if rec.warnings:
-        lines += ["", "**Warnings**", ""] + [f"- {w}" for w in rec.warnings]
+        lines += ["", "**Warnings**", ""] + [f"- {_dollars(w)}" for w in rec.warnings]
     if rec.flips:
         lines += ["", "**What would change the verdict**", ""]
-        lines += [f"- {f.condition} → **{f.new_verdict}**" for f in rec.flips]
+        lines += [f"- {_dollars(f.condition)} → **{f.new_verdict}**" for f in rec.flips]
     return Markdown("\n".join(lines))
+
+
+def _dollars(text: str) -> str:
+    """Escape ``$`` so that Markdown renderers do not read two amounts as TeX."""
+    return str(text).replace("\\$", "$").replace("$", "\\$")
+
+
+def assumptions_frame(evidence: Mapping[str, Any]):
+    """The assumptions checked over their plausible range, and where one flips the verdict
+    (a DataFrame: assumption, now, range or choices, flips at, new verdict)."""
+    rows = [{"assumption": a["label"], "now": a["current_text"], "plausible": a.get("range_text", "-"),
+             "flips at": a.get("flip_text", "-"), "new verdict": a.get("new_verdict", "-")}
+            for a in evidence.get("assumptions_checked") or []]
+    frame = pd.DataFrame(rows, columns=["assumption", "now", "plausible", "flips at", "new verdict"])
+    return frame.set_index("assumption")
 
 
 def signals_frame(rec: Any):
@@ -657,7 +683,10 @@ BILL_CATEGORIES = (
     ("API Gateway", "front door"),
     ("ALB", "front door"),
     ("CloudWatch Logs", "logs"),
-    ("NAT", "NAT gateway"),
+    ("NAT", "network"),
+    ("Public IPv4", "network"),
+    ("VPC", "network"),
+    ("EBS", "storage"),
     ("Data transfer", "data transfer"),
     ("SQS", "queue"),
     ("DynamoDB", "database"),
@@ -665,7 +694,8 @@ BILL_CATEGORIES = (
 
 
 def bill_by_category(bills: Mapping[str, Any], options: Any = None):
-    """Each option's monthly bill split into compute, front door, logs, NAT, data transfer.
+    """Each option's monthly bill split into compute, front door, logs, network (NAT gateway,
+    public IPv4, interface endpoints), storage (EBS) and data transfer.
 
     Parameters
     ----------
@@ -689,7 +719,7 @@ def bill_by_category(bills: Mapping[str, Any], options: Any = None):
             row[category] = row.get(category, 0.0) + item.usd
         rows[option] = row
     frame = pd.DataFrame.from_dict(rows, orient="index").fillna(0.0)
-    known = ("compute", "front door", "logs", "NAT gateway", "data transfer", "queue", "database")
+    known = ("compute", "front door", "logs", "network", "storage", "data transfer", "queue", "database")
     order = [c for c in known if c in frame] + [c for c in frame if c not in known]
     frame = frame[order].round(2)
     frame["total_usd"] = frame.sum(axis=1).round(2)
@@ -699,7 +729,7 @@ def bill_by_category(bills: Mapping[str, Any], options: Any = None):
 
 
 # ------------------------------------------------------------------ traffic shapes (02)
-def same_mean_shapes(mean_rps: float, *, step_s: float = 60.0, horizon_days: float = 30.0,
+def same_mean_shapes(mean_rps: float, *, step_s: float = 60.0, horizon_days: float = tr.MONTH_DAYS,
                      random_state: Any = None) -> dict[str, Any]:
     """Four traffic shapes with exactly the same mean rate (the same requests per month).
 
@@ -805,7 +835,8 @@ class DecisionExplorer:
 
     Controls (keyword arguments of :meth:`evaluate`): ``shape`` (one of
     :data:`EXPLORER_SHAPES`), ``mean_rps`` [req/s], ``duration_ms`` (mean) [ms],
-    ``memory_mb`` [MB], ``architecture``, ``front_door``, ``keep_alive_s`` [s].
+    ``memory_mb`` [MB], ``architecture``, ``front_door`` (``front_door.kind``: the same front
+    door for both sides, or ``usual``), ``keep_alive_s`` [s].
     """
 
     MEMORY_MB = (128, 256, 512, 1024, 1769, 2048, 3008, 4096, 10240)
@@ -826,7 +857,7 @@ class DecisionExplorer:
             "duration_ms": mean_ms,
             "memory_mb": int(self.base.work.memory_mb),
             "architecture": self.base.work.architecture,
-            "front_door": self.base.lambda_["front_door"],
+            "front_door": self.base.front_door["kind"],
             "keep_alive_s": float(self.base.lambda_["keep_alive_s"]),
         }
 
@@ -839,7 +870,7 @@ class DecisionExplorer:
                     if self._p99_ratio else float(v["duration_ms"]))
         raw = apply_overrides(raw, {
             "work.duration_ms": duration, "work.memory_mb": int(v["memory_mb"]),
-            "work.architecture": v["architecture"], "lambda.front_door": v["front_door"],
+            "work.architecture": v["architecture"], "front_door.kind": v["front_door"],
             "lambda.keep_alive_s": float(v["keep_alive_s"]),
         })
 
@@ -921,8 +952,7 @@ class DecisionExplorer:
                                            value=d["memory_mb"], description="memory MB"),
             "architecture": w.ToggleButtons(options=("x86_64", "arm64"), value=d["architecture"],
                                             description="arch"),
-            "front_door": w.Dropdown(options=("api_gateway_rest", "api_gateway_http", "alb", "function_url", "none"),
-                                     value=d["front_door"], description="front door"),
+            "front_door": w.Dropdown(options=FRONT_DOOR_KINDS, value=d["front_door"], description="front door"),
             "keep_alive_s": w.SelectionSlider(options=sorted(set(self.KEEP_ALIVE_S) | {int(d["keep_alive_s"])}),
                                               value=int(d["keep_alive_s"]), description="keep-alive s"),
         }

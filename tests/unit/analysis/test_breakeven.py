@@ -17,7 +17,7 @@ from costmodel.analysis.compare import compare
 from costmodel.errors import InvalidParameterError
 from small_scenarios import small
 
-MONTH_S = 30 * 86400
+MONTH_S = 730 * 3600  # AWS's month
 FARGATE_VCPU_S, FARGATE_GB_S = 0.000011244, 0.000001235
 LAMBDA_REQUEST, LAMBDA_GB_S = 0.20 / 1e6, 0.0000166667
 

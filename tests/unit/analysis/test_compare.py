@@ -9,11 +9,12 @@ from costmodel.analysis.compare import OPTIONS, compare, front_door_bill
 from costmodel.models.pricing import load_prices
 from small_scenarios import small
 
-MONTH_S = 30 * 86400
+MONTH_H = 730                # AWS's month: 8,760 h / 12
+MONTH_S = MONTH_H * 3600
 # published rates (AWS pricing pages; see data/pricing)
 FARGATE_VCPU_S, FARGATE_GB_S = 0.000011244, 0.000001235
 LAMBDA_REQUEST, LAMBDA_GB_S = 0.20 / 1e6, 0.0000166667
-M7G_LARGE_HOUR = 0.0816  # third-party table value shipped in the price set
+M7I_LARGE_HOUR = 0.1008  # third-party table value shipped in the price set (x86_64 counterpart of m7g.large)
 
 
 def cents(x):
@@ -27,7 +28,9 @@ def cmp_small():
 
 def test_table_shape_and_columns(cmp_small):
     t = cmp_small.table
-    assert list(t.index) == list(OPTIONS)
+    # Spot is not offered: the small scenario does not declare interruption-tolerant work
+    assert list(t.index) == [o for o in OPTIONS if o != "fargate_spot"]
+    assert "interruption-tolerant" in cmp_small.setup.left_out["fargate_spot"]
     for col in ("monthly_usd", "usd_per_million_requests", "utilisation", "overload_minutes"):
         assert col in t.columns
 
@@ -38,10 +41,10 @@ def test_fixed_fleets_and_lambda_match_closed_forms(cmp_small):
     task_s = 2 * MONTH_S
     assert t.loc["fargate_on_demand", "monthly_usd"] == pytest.approx(
         cents(0.5 * task_s * FARGATE_VCPU_S) + cents(1.0 * task_s * FARGATE_GB_S))
-    keep = 1 - prices.value("fargate.spot_discount")
-    assert t.loc["fargate_spot", "monthly_usd"] == pytest.approx(
-        cents(0.5 * task_s * FARGATE_VCPU_S * keep) + cents(1.0 * task_s * FARGATE_GB_S * keep))
-    assert t.loc["ec2_on_demand", "monthly_usd"] == pytest.approx(cents(720 * M7G_LARGE_HOUR))
+    # the workload is x86_64: EC2 is priced as m7i.large, the counterpart of the declared m7g.large
+    assert cmp_small.setup.ec2_instance_type == "m7i.large"
+    assert t.loc["ec2_on_demand", "monthly_usd"] == pytest.approx(cents(MONTH_H * M7I_LARGE_HOUR))
+    assert any("m7i.large" in n and "m7g.large" in n for n in cmp_small.notes)
     requests = 2.0 * MONTH_S
     assert cmp_small.requests == pytest.approx(requests)
     assert t.loc["lambda", "monthly_usd"] == pytest.approx(
@@ -73,30 +76,30 @@ def test_short_series_is_repeated_to_a_month():
 
 
 def test_front_doors_use_the_bills():
-    rate = np.full(720, 2.0)
+    rate = np.full(MONTH_H, 2.0)
     http = front_door_bill("api_gateway_http", rate, 3600)
     assert http.total_usd == cents(2.0 * MONTH_S / 1e6 * 1.00)  # $1.00 per million (first 300M)
     rest = front_door_bill("api_gateway_rest", rate, 3600)
     assert rest.total_usd == cents(2.0 * MONTH_S / 1e6 * 3.50)
     assert front_door_bill("none", rate, 3600).total_usd == 0
     alb = front_door_bill("alb", rate, 3600)
-    assert alb.item("ALB hours").quantity == 720
+    assert alb.item("ALB hours").quantity == MONTH_H
 
 
 def test_figures_and_json(cmp_small):
     figs = cmp_small.figures()
     assert set(figs) == {"cost_over_time", "cumulative_cost", "capacity_vs_demand"}
-    assert len(figs["cost_over_time"].data) == len(OPTIONS)
+    assert len(figs["cost_over_time"].data) == len(cmp_small.options)
     daily = cmp_small.daily_usd()
     np.testing.assert_allclose(daily.sum().to_numpy(), cmp_small.table["monthly_usd"].to_numpy())
     d = json.loads(json.dumps(cmp_small.to_dict()))
-    assert d["cheapest"] == "lambda" and len(d["options"]) == len(OPTIONS)
+    assert d["cheapest"] == "lambda" and len(d["options"]) == len(cmp_small.options)
     assert "lambda" in cmp_small.to_text()
 
 
 def test_compare_accepts_a_pandas_series():
     from costmodel.models.traffic import to_series
 
-    s = to_series(np.full(720, 2.0), 3600)
+    s = to_series(np.full(MONTH_H, 2.0), 3600)
     c = compare(small(), rate_rps=s)
     assert c.requests == pytest.approx(2.0 * MONTH_S) and c.step_s == 3600

@@ -62,9 +62,10 @@ def test_restart_model_against_its_simulated_twin(segment_s, per_hour, restart_s
 
 
 def test_schedules():
-    assert runs_per_month("nightly") == 30
-    assert runs_per_month("hourly") == 720
-    assert runs_per_month("on_upload", uploads_per_day=40) == 1200
+    # a 730-h month (AWS's convention): 30.4167 days
+    assert runs_per_month("nightly") == pytest.approx(730 / 24)
+    assert runs_per_month("hourly") == pytest.approx(730)
+    assert runs_per_month("on_upload", uploads_per_day=40) == pytest.approx(40 * 730 / 24)
     assert runs_per_month(17) == 17
     with pytest.raises(InvalidParameterError, match=r"^uploads_per_day=None"):
         runs_per_month("on_upload")
@@ -292,7 +293,7 @@ def test_pipeline_block_errors_name_the_field():
     raw["pipeline"] = {"stages": [{"name": "a", "duration_ms": 300, "fanout": 50}, {"name": "b", "duration_ms": 2000}],
                        "items_per_day": 100}
     stages, items, _ = pipeline_from_scenario(raw)
-    assert [s.name for s in stages] == ["a", "b"] and items == 3000
+    assert [s.name for s in stages] == ["a", "b"] and items == pytest.approx(100 * 730 / 24)  # a 730-h month
 
 
 def test_nightly_batch_job_runner_wins():

@@ -27,17 +27,25 @@ def test_batching_divides_worker_invocations_and_arrays_broadcast():
 
 
 def test_month_bill_matches_hand_calculation_at_published_rates():
-    # 30 days: 300,000 splitter runs (300 ms) + 15,000,000 worker runs (200 ms), 512 MB.
+    # A 730-h month (30.4167 days): 304,167 splitter runs (300 ms) + 15,208,334 worker runs
+    # (200 ms), 512 MB; counts are whole (rounded up).
+    days = 730 / 24
+    uploads, workers = math.ceil(10_000 * days), math.ceil(500_000 * days)
+    assert (uploads, workers) == (304_167, 15_208_334)
     r = fanout(10_000, 50, 1, worker_per_message_ms=200, splitter_duration_ms=300,
                worker_memory_mb=512, splitter_memory_mb=512, message_kb=1)
-    requests = 300_000 + 15_000_000 - 1_000_000                    # free tier 1M
-    gb_s = 300_000 * 0.3 * 0.5 + 15_000_000 * 0.2 * 0.5 - 400_000   # free tier 400K GB-s
+    requests = uploads + workers - 1_000_000                      # free tier 1M
+    gb_s = uploads * 0.3 * 0.5 + workers * 0.2 * 0.5 - 400_000    # free tier 400K GB-s
     # SQS: 5 SendMessageBatch calls per upload, one receive + one delete per message, 1M free
-    sqs = 300_000 * 5 + 15_000_000 * 2 - 1_000_000
+    sqs = uploads * 5 + workers * 2 - 1_000_000
     expected = round(requests * 0.20 / 1e6, 2) + round(gb_s * 0.0000166667, 2) + round(sqs * 0.40 / 1e6, 2)
     assert r.cost_per_month_usd == pytest.approx(expected, abs=0.005)
-    assert r.cost_per_day_usd == pytest.approx(r.cost_per_month_usd / 30)
+    assert r.cost_per_day_usd == pytest.approx(r.cost_per_month_usd / days)
     assert r.total_invocations_per_day == 510_000
+    # AWS-style 30-day months stay available
+    r30 = fanout(10_000, 50, 1, worker_per_message_ms=200, splitter_duration_ms=300,
+                 worker_memory_mb=512, splitter_memory_mb=512, message_kb=1, days_per_month=30)
+    assert r30.cost_per_day_usd == pytest.approx(r30.cost_per_month_usd / 30)
 
 
 def test_batching_saves_requests_not_compute_when_there_is_no_per_invocation_overhead():

@@ -57,7 +57,6 @@ PUBLISHED = {
     "fargate.vcpu_arm64": (0.0000089944, "aws-published"),
     "fargate.memory_arm64": (0.0000009889, "aws-published"),
     "fargate.ephemeral_storage": (0.0000000308, "aws-published"),
-    "fargate.spot_discount": (0.70, "assumption"),
     "ec2.m7g.large": (0.0816, "third-party"),
     "ec2.m7i.large": (0.1008, "third-party"),
     "ec2.m6i.large": (0.096, "third-party"),
@@ -81,6 +80,9 @@ PUBLISHED = {
     "logs.ingestion": (0.50, "third-party"),
     "nat.hour": (0.045, "aws-published"),
     "nat.processed_gb": (0.045, "aws-published"),
+    "vpc.public_ipv4_hour": (0.005, "aws-published"),
+    "vpc.interface_endpoint_hour": (0.01, "aws-published"),
+    "vpc.interface_endpoint_gb": (0.01, "aws-published"),
     "data_transfer.out_tier1": (0.09, "third-party"),
 }
 
@@ -90,6 +92,13 @@ def test_values_match_the_reference(prices, key):
     value, status = PUBLISHED[key]
     assert prices.usd(key) == pytest.approx(value, rel=1e-12)
     assert prices.rate(key).status == status
+
+
+def test_fargate_spot_discount_is_an_expected_figure_not_the_up_to_maximum(prices):
+    # AWS: "up to a 70% discount" (reference section 3); the shipped figure is the expected one
+    rate = prices.rate("fargate.spot_discount")
+    assert rate.status == "assumption" and 0.5 <= rate.value < 0.70
+    assert "up to 70%" in rate.note and rate.source_url.startswith("https://")
 
 
 def test_discounts_and_unconfirmed_values_are_marked_assumptions(prices):
@@ -120,7 +129,13 @@ def test_fargate_task_sizes_table(prices):
 
 def test_ec2_catalogue(prices):
     assert set(prices.ec2_instance_types) == {
-        "m7g.large", "m7g.xlarge", "m7i.large", "m6i.large", "c7g.large", "t4g.small", "t4g.medium", "t3.medium"}
+        "m7g.large", "m7g.xlarge", "m7i.large", "m7i.xlarge", "m6i.large", "m6g.large", "c7g.large", "c7i.large",
+        "t4g.small", "t3.small", "t4g.medium", "t3.medium"}
+    # every type names its same-family, same-size counterpart in the other architecture
+    for name, spec in prices.ec2_instance_types.items():
+        other = prices.instance_type(spec["counterpart"])
+        assert other["architecture"] != spec["architecture"] and other["vcpu"] == spec["vcpu"]
+        assert other["counterpart"] == name
     spec = prices.instance_type("c7g.large")
     assert spec["vcpu"] == 2 and spec["memory_gib"] == 4 and spec["architecture"] == "arm64"
     assert spec["usd_per_hour"] == 0.0725

@@ -11,9 +11,13 @@ def test_default_scenario_loads_and_builds_a_month():
     sc = load_scenario()
     assert DEFAULT_SCENARIO_PATH.exists()
     rate, step, start = sc.traffic_series()
-    assert step == 60 and rate.size == 43_200
+    assert step == 60 and rate.size == 43_800            # one 730-h month of minutes
     assert rate.mean() == pytest.approx(sc.traffic["mean_rps"])
     assert sc.work.memory_mb == 512 and sc.lambda_["front_door"] == "api_gateway_http"
+    # the front door is declared once, for both sides; the network block takes its defaults
+    assert sc.front_door["kind"] == "api_gateway_http" and sc.front_door["requests_per_connection"] == 100
+    assert sc.network["containers_subnets"] == "private" and sc.network["nat_gateways"] == 1
+    assert sc.network["lambda_in_vpc"] is False
 
 
 @pytest.mark.parametrize("raw, key", [

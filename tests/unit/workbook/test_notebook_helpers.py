@@ -139,7 +139,7 @@ def test_explorer_scenarios_keep_the_requested_mean_and_settings(shape):
     assert sc.work.memory_mb == 1024 and sc.work.architecture == "arm64"
     assert sc.work.duration.mean_ms == pytest.approx(200)
     assert sc.work.duration.p99_ms == pytest.approx(600, rel=1e-6)  # the base's p99/mean ratio of 3
-    assert sc.lambda_["front_door"] == "function_url" and sc.lambda_["keep_alive_s"] == 60
+    assert sc.front_door["kind"] == "function_url" and sc.lambda_["keep_alive_s"] == 60
 
 
 def test_explorer_defaults_come_from_the_scenario():
@@ -153,7 +153,9 @@ def test_bill_by_category_splits_and_sums_line_items():
         "lambda": Bill((line_item("Lambda requests", 1e6, "requests", 2e-7),
                         line_item("API Gateway HTTP requests tier 1", 1e6, "requests", 1e-6),
                         line_item("CloudWatch Logs ingestion", 2, "GB", 0.5),
-                        line_item("NAT gateway hours", 720, "h", 0.045))),
+                        line_item("NAT gateway hours", 720, "h", 0.045),
+                        line_item("Public IPv4 addresses (NAT gateway Elastic IP)", 730, "h", 0.005),
+                        line_item("EBS gp3 volumes", 30, "GB-month", 0.08))),
         "url": Bill((line_item("Lambda requests", 1e6, "requests", 2e-7),
                      line_item("Lambda function URL requests", 1e6, "requests", 0.0))),
     }
@@ -161,9 +163,10 @@ def test_bill_by_category_splits_and_sums_line_items():
     assert frame.loc["lambda", "compute"] == pytest.approx(0.20)
     assert frame.loc["lambda", "front door"] == pytest.approx(1.00)
     assert frame.loc["lambda", "logs"] == pytest.approx(1.00)
-    assert frame.loc["lambda", "NAT gateway"] == pytest.approx(32.40)
+    assert frame.loc["lambda", "network"] == pytest.approx(32.40 + 3.65)   # NAT hours + its Elastic IP
+    assert frame.loc["lambda", "storage"] == pytest.approx(2.40)
     assert frame.loc["lambda", "total_usd"] == pytest.approx(bills["lambda"].total_usd)
-    assert frame.loc["lambda", "non_compute_share"] == pytest.approx(1 - 0.20 / 34.60)
+    assert frame.loc["lambda", "non_compute_share"] == pytest.approx(1 - 0.20 / 40.65)
     assert frame.loc["url", "front door"] == 0 and frame.loc["url", "compute"] == pytest.approx(0.20)
 
 
@@ -196,3 +199,17 @@ def test_real_traffic_falls_back_to_the_shipped_fixture_when_the_shared_sample_i
     traces = load_azure_trace(path)
     table = nh.trace_table(traces, keep_alive_s=600)
     assert len(table) == len(traces) == 3
+
+
+def test_assumptions_frame_lists_what_was_checked_and_where_it_flips():
+    from costmodel.workbook.notebook_helpers import assumptions_frame
+
+    evidence = {"assumptions_checked": [
+        {"label": "EC2 Savings Plan discount", "current_text": "28%", "range_text": "0% - 66%", "flips": True,
+         "flip_text": "above 52%", "new_verdict": "containers"},
+        {"label": "Lambda INIT duration", "current_text": "400 ms", "range_text": "200 ms - 1,600 ms",
+         "flips": False}]}
+    frame = assumptions_frame(evidence)
+    assert frame.loc["EC2 Savings Plan discount", "flips at"] == "above 52%"
+    assert frame.loc["Lambda INIT duration", "new verdict"] == "-"
+    assert assumptions_frame({}).empty
