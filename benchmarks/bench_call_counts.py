@@ -22,7 +22,7 @@ from costmodel.resources import data_path
 
 WATCH = {
     "load_scenario (calls)": ("scenario/load.py", "load_scenario"),
-    "scenario parsed and validated": ("scenario/load.py", "_check_traffic"),
+    "scenario parsed and validated": ("scenario/load.py", "_from_document"),
     "build_traffic": ("scenario/load.py", "build_traffic"),
     "compare (calls)": ("analysis/compare.py", "compare"),
     "comparison computed": ("analysis/compare.py", "_compare"),

@@ -21,16 +21,25 @@ import math
 import reprlib
 import typing
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, ValidationError,
-                      WithJsonSchema, model_validator)
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from costmodel.errors import InputError, UnknownKeyError
 
-__all__ = ["InputModel", "number", "choice", "Text", "Flag", "one_or_many", "rule_error", "validate", "fmt_value"]
+__all__ = ["Flag", "InputModel", "Text", "choice", "fmt_value", "number", "one_or_many", "rule_error", "validate"]
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = 60
@@ -105,7 +114,7 @@ def number(*, ge: float | None = None, gt: float | None = None, le: float | None
     if lo and hi and lo[1] == ">=" and hi[1] == "<=":
         bounds = f" from {_fmt_bound(lo[0])} to {_fmt_bound(hi[0])}"
     else:
-        parts = [f"{op} {_fmt_bound(v)}" for v, op in (lo, hi) if v is not None]
+        parts = [f"{op} {_fmt_bound(v)}" for pair in (lo, hi) if pair is not None for v, op in [pair]]
         bounds = " " + " and ".join(parts) if parts else ""
     allowed = f"{kind}{of}{bounds}"
 
@@ -117,11 +126,10 @@ def number(*, ge: float | None = None, gt: float | None = None, le: float | None
                                       {"allowed": allowed, "got": _kind_of(value)})
         if isinstance(value, float) and not math.isfinite(value):
             raise PydanticCustomError("number_range", "{allowed} (a finite number)", {"allowed": allowed})
-        if whole:
-            if isinstance(value, float):
-                if not value.is_integer():
-                    raise PydanticCustomError("whole_number", "{allowed}", {"allowed": allowed})
-                value = int(value)
+        if whole and isinstance(value, float):
+            if not value.is_integer():
+                raise PydanticCustomError("whole_number", "{allowed}", {"allowed": allowed})
+            value = int(value)
         if ((ge is not None and value < ge) or (gt is not None and value <= gt)
                 or (le is not None and value > le) or (lt is not None and value >= lt)):
             raise PydanticCustomError("number_range", "{allowed}", {"allowed": allowed})
@@ -195,7 +203,7 @@ def one_or_many(model: type[BaseModel], *, max_items: int = 1000) -> Any:
         raise PydanticCustomError("mapping_type", "one block or a list of blocks (got {got})",
                                   {"got": _kind_of(value)})
 
-    return Annotated[list[model], BeforeValidator(wrap, json_schema_input_type=Union[model, list[model]])]
+    return Annotated[list[model], BeforeValidator(wrap, json_schema_input_type=model | list[model])]  # type: ignore[valid-type]
 
 
 def list_of(item: Any, *, min_items: int = 1, max_items: int = 1000, what: str = "values") -> Any:
@@ -203,7 +211,8 @@ def list_of(item: Any, *, min_items: int = 1, max_items: int = 1000, what: str =
 
     def check(value: Any) -> Any:
         if not isinstance(value, (list, tuple)):
-            raise PydanticCustomError("list_type", "a list of {what} (got {got})", {"what": what, "got": _kind_of(value)})
+            raise PydanticCustomError("list_type", "a list of {what} (got {got})",
+                                      {"what": what, "got": _kind_of(value)})
         if not min_items <= len(value) <= max_items:
             raise PydanticCustomError("list_length", "a list of {lo:,} to {hi:,} {what} (got {n:,})",
                                       {"lo": min_items, "hi": max_items, "what": what, "n": len(value)})
@@ -222,7 +231,7 @@ def number_or_block(num: Any, block: type[BaseModel], description: str = "") -> 
     def which(value: Any) -> str:
         return "a-block" if isinstance(value, Mapping) else "a-number"
 
-    return Annotated[Union[Annotated[num, Tag("a-number")], Annotated[block, Tag("a-block")]],
+    return Annotated[Annotated[num, Tag("a-number")] | Annotated[block, Tag("a-block")],
                      Discriminator(which), Field(description=description or None)]
 
 
@@ -266,7 +275,7 @@ def translate(exc: ValidationError, doc: Any, model: type[BaseModel], *, source:
     err = exc.errors(include_url=False)[0]
     loc = tuple(err["loc"])
     ctx = err.get("ctx") or {}
-    names, node = _path(doc, loc, _all_tags(model) | _UNION_TAGS)
+    names, _ = _path(doc, loc, _all_tags(model) | _UNION_TAGS)
     if prefix:
         names = [prefix, *names] if names else [prefix]
     head = f"{source}: " if source else ""

@@ -38,7 +38,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from costmodel.errors import ScenarioError
 
-__all__ = ["MAX_FILE_BYTES", "MAX_DEPTH", "MAX_NODES", "StrictLoader", "load_yaml_file", "load_yaml_text"]
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "StrictLoader", "load_yaml_file", "load_yaml_text"]
 
 #: Largest input file read [bytes] (a usage file or scenario is a few KB).
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -64,14 +64,14 @@ _NULL_RE = re.compile(r"^(?:~|null|Null|NULL|)$")
 class StrictLoader(yaml.SafeLoader):
     """PyYAML's pure-Python safe loader with the rules of this module (see its docstring)."""
 
-    yaml_implicit_resolvers: dict = {}
+    yaml_implicit_resolvers: dict = {}  # noqa: RUF012 - PyYAML's per-class table, filled below
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._depth = 0
 
     # -- composition: depth, then the expanded size of the whole document
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:

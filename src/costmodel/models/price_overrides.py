@@ -31,8 +31,16 @@ from pydantic_core import PydanticCustomError
 from costmodel._schema import InputModel, rule_error, validate
 from costmodel.errors import InputError
 
-__all__ = ["RATE_FIELDS", "STATUSES", "RATE_OVERRIDE_SCHEMA", "RATE_OVERRIDE_PLACEHOLDER", "price_override_model", "check_price_overrides", "check_tier_limits",
-           "value_rule"]
+__all__ = [
+    "RATE_FIELDS",
+    "RATE_OVERRIDE_PLACEHOLDER",
+    "RATE_OVERRIDE_SCHEMA",
+    "STATUSES",
+    "check_price_overrides",
+    "check_tier_limits",
+    "price_override_model",
+    "value_rule",
+]
 
 #: Fields of a rate in the price files (and of the long form of an override).
 RATE_FIELDS = ("value", "unit", "source_url", "retrieved", "status", "note")
@@ -62,8 +70,9 @@ def _checker(key: str, unit: str):
     bounds, allowed = value_rule(key, unit)
 
     def in_range(v: Any) -> bool:
-        return not ((bounds.get("ge") is not None and v < bounds["ge"]) or (bounds.get("gt") is not None and v <= bounds["gt"])
-                    or (bounds.get("le") is not None and v > bounds["le"]) or (bounds.get("lt") is not None and v >= bounds["lt"]))
+        ge, gt, le, lt = (bounds.get(k) for k in ("ge", "gt", "le", "lt"))
+        return not ((ge is not None and v < ge) or (gt is not None and v <= gt)
+                    or (le is not None and v > le) or (lt is not None and v >= lt))
 
     def number(v: Any, field: str | None) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")):

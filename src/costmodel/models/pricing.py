@@ -31,9 +31,9 @@ import pandas as pd
 import yaml
 
 from costmodel._validate import check_finite
-from costmodel.resources import data_path
 from costmodel.errors import InvalidParameterError, ScenarioError, UnknownNameError
 from costmodel.models.price_overrides import RATE_FIELDS, STATUSES, check_price_overrides, check_tier_limits
+from costmodel.resources import data_path
 from costmodel.strict_yaml import load_yaml_file
 
 __all__ = [

@@ -22,7 +22,7 @@ from costmodel.resources import data_path
 from costmodel.scenario.scenario_schema import ScenarioFile
 from costmodel.scenario.usage_schema import UsageFile
 
-__all__ = ["SCHEMA_KINDS", "json_schema", "schema_text", "schema_path"]
+__all__ = ["SCHEMA_KINDS", "json_schema", "schema_path", "schema_text"]
 
 #: The input kinds with a published schema, and their file names under ``data/schema``.
 SCHEMA_KINDS = {

@@ -35,20 +35,19 @@ import copy
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from costmodel._schema import validate
-from costmodel.resources import data_path
 from costmodel.errors import CostModelError, ScenarioError
 from costmodel.models import traffic as tr
 from costmodel.models.price_overrides import check_price_overrides
 from costmodel.models.pricing import Prices, load_prices
 from costmodel.models.workload import Work, work_from_dict
+from costmodel.resources import data_path
 from costmodel.scenario.overrides import apply_overrides
 from costmodel.scenario.scenario_schema import (
     CONTAINER_FRONT_DOORS,
@@ -92,7 +91,7 @@ _GENERATORS = {
     "sparse": tr.sparse,
     "growth": tr.growth,
 }
-if PATTERNS != tuple(_GENERATORS) + ("trace", "sum"):  # pragma: no cover - the schema lists the generators
+if (*_GENERATORS, "trace", "sum") != PATTERNS:  # pragma: no cover - the schema lists the generators
     raise RuntimeError(f"scenario schema patterns {PATTERNS} differ from the traffic generators")
 
 #: Defaults of each block, as the schema fills them in (``docs/traffic-and-comparison.md``).
@@ -341,7 +340,7 @@ def _from_document(raw: Any, name: str, base_dir: str | Path | None) -> Scenario
         work = work_from_dict(model.work.work_block())
     except CostModelError as exc:
         raise ScenarioError(f"{name}: work: {exc}") from exc
-    return Scenario(
+    scenario = Scenario(
         name=model.name,
         description=model.description,
         region=model.region,
@@ -358,6 +357,8 @@ def _from_document(raw: Any, name: str, base_dir: str | Path | None) -> Scenario
         front_door=_front_door(model),
         network=model.network.model_dump(),
     )
+    scenario.cached("prices", lambda: prices)  # the validated price set is the scenario's: loaded once
+    return scenario
 
 
 def _front_door(model: ScenarioFile) -> dict:

@@ -15,7 +15,7 @@ from typing import Any
 
 from costmodel.errors import InvalidParameterError
 
-__all__ = ["apply_overrides", "FLAT_BLOCKS"]
+__all__ = ["FLAT_BLOCKS", "apply_overrides"]
 
 #: Blocks whose keys themselves contain dots (price keys such as ``lambda.request``): an
 #: override ``price_overrides.lambda.request`` sets the key ``lambda.request`` inside

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import zoneinfo
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema, model_validator
@@ -218,7 +218,7 @@ class Sum(_Common):
     """The sum of component traffic blocks (which inherit the horizon and the step)."""
 
     pattern: Literal["sum"]
-    components: list_of(Annotated[Union[Steady, Diurnal, Weekly, Bursty, Spikes, Sparse, GrowthPattern, Trace],
+    components: list_of(Annotated[Steady | Diurnal | Weekly | Bursty | Spikes | Sparse | GrowthPattern | Trace,
                                   Field(discriminator="pattern")], min_items=1, max_items=20,
                         what="traffic blocks")
 
@@ -249,7 +249,7 @@ _PATTERN_MODELS = (Steady, Diurnal, Weekly, Bursty, Spikes, Sparse, GrowthPatter
 #: Traffic patterns of a scenario.
 PATTERNS = tuple(m.model_fields["pattern"].annotation.__args__[0] for m in _PATTERN_MODELS)  # type: ignore[union-attr]
 
-Traffic = Annotated[Union[Steady, Diurnal, Weekly, Bursty, Spikes, Sparse, GrowthPattern, Trace, Sum],
+Traffic = Annotated[Steady | Diurnal | Weekly | Bursty | Spikes | Sparse | GrowthPattern | Trace | Sum,
                     Field(discriminator="pattern")]
 
 
@@ -328,8 +328,8 @@ class LambdaSetup(InputModel):
                                                                           "reclaimed (undocumented by AWS)") = 600
     init_duration_ms: number(ge=0, le=10_000, unit="ms", description="INIT per cold start, at most 10,000 ms") = 250
     provisioned_concurrency: Annotated[ProvisionedConcurrency, BeforeValidator(
-        _pc, json_schema_input_type=Union[int, ProvisionedConcurrency])] = Field(
-        default_factory=lambda: ProvisionedConcurrency(), description="a count, or {count, schedule, timezone}")
+        _pc, json_schema_input_type=int | ProvisionedConcurrency)] = Field(
+        default_factory=ProvisionedConcurrency, description="a count, or {count, schedule, timezone}")
     concurrency_limit: number(ge=1, le=1_000_000, whole=True, unit="environments",
                               description="the account's concurrency limit (default 1,000)") = 1000
     reserved_concurrency: number(ge=0, le=1_000_000, whole=True, unit="environments",
@@ -349,9 +349,9 @@ class LambdaSetup(InputModel):
             raise rule_error("reserved_concurrency", self.reserved_concurrency,
                              f"at most concurrency_limit ({self.concurrency_limit})")
         if self.provisioned_concurrency.count > cap:
+            which = "reserved concurrency" if self.reserved_concurrency is not None else "concurrency limit"
             raise rule_error("provisioned_concurrency.count", self.provisioned_concurrency.count,
-                             f"at most the {'reserved concurrency' if self.reserved_concurrency is not None else 'concurrency limit'} "
-                             f"({cap})")
+                             f"at most the {which} ({cap})")
         return self
 
 
@@ -429,8 +429,8 @@ class ContainersSetup(InputModel):
 
     nullable = frozenset({"request_timeout_s"})
 
-    fargate: FargateSetup = Field(default_factory=lambda: FargateSetup())
-    ec2: Ec2Setup = Field(default_factory=lambda: Ec2Setup())
+    fargate: FargateSetup = Field(default_factory=FargateSetup)
+    ec2: Ec2Setup = Field(default_factory=Ec2Setup)
     front_door: choice(*CONTAINER_FRONT_DOORS) = "alb"
     request_timeout_s: number(gt=0, le=4000, unit="s", description="the front door's request timeout (ALB idle "
                                                                    "timeout, default 60, at most 4,000; null: none)"
@@ -521,12 +521,12 @@ class ScenarioFile(InputModel):
     price_overrides: Facts | None = Field(None, description="{rate key: value} (checked against the region's "
                                                             "price set; see docs/pricing.md)")
     traffic: Traffic = Field(description="the traffic block; 'pattern' selects its keys")
-    work: WorkSetup = Field(default_factory=lambda: WorkSetup())
-    lambda_: LambdaSetup = Field(default_factory=lambda: LambdaSetup(), alias="lambda")
-    containers: ContainersSetup = Field(default_factory=lambda: ContainersSetup())
-    glue: GlueSetup = Field(default_factory=lambda: GlueSetup())
-    front_door: FrontDoorSetup = Field(default_factory=lambda: FrontDoorSetup())
-    network: NetworkSetup = Field(default_factory=lambda: NetworkSetup())
+    work: WorkSetup = Field(default_factory=WorkSetup)
+    lambda_: LambdaSetup = Field(default_factory=LambdaSetup, alias="lambda")
+    containers: ContainersSetup = Field(default_factory=ContainersSetup)
+    glue: GlueSetup = Field(default_factory=GlueSetup)
+    front_door: FrontDoorSetup = Field(default_factory=FrontDoorSetup)
+    network: NetworkSetup = Field(default_factory=NetworkSetup)
     workload: Facts | None = None
     team: Facts | None = None
     batch_job: Annotated[dict, BeforeValidator(_facts), WithJsonSchema(
@@ -552,6 +552,6 @@ class ScenarioFile(InputModel):
                              "or a shorter horizon_days")
         if steps < 1 or abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
             raise rule_error("traffic.step_s", self.traffic.step_s if self.traffic.step_s is not None else step,
-                             f"a step that divides the horizon of {horizon:g} days ({horizon * SECONDS_PER_DAY:,.0f} s) "
-                             "into a whole number of steps")
+                             f"a step that divides the horizon of {horizon:g} days "
+                             f"({horizon * SECONDS_PER_DAY:,.0f} s) into a whole number of steps")
         return self

@@ -47,9 +47,20 @@ from costmodel.models.bills import (
 )
 from costmodel.models.pricing import ARCHITECTURES
 
-__all__ = ["UsageFile", "LambdaFunction", "ProvisionedWindow", "FargateService", "Ec2Fleet", "ManagedInstances",
-           "EventSourceMapping", "MONTH_S", "MONTH_H", "LAMBDA_MAX_DURATION_MS", "LAMBDA_MAX_INIT_MS",
-           "prices_of"]
+__all__ = [
+    "LAMBDA_MAX_DURATION_MS",
+    "LAMBDA_MAX_INIT_MS",
+    "MONTH_H",
+    "MONTH_S",
+    "Ec2Fleet",
+    "EventSourceMapping",
+    "FargateService",
+    "LambdaFunction",
+    "ManagedInstances",
+    "ProvisionedWindow",
+    "UsageFile",
+    "prices_of",
+]
 
 #: The longest month [s] and [h]: 31 days. Hours per instance, PC windows and cache times
 #: are bounded by it (730 h, the average month, is the default where a month is assumed).
@@ -173,11 +184,12 @@ class LambdaFunction(InputModel):
     nullable = frozenset({"async_payload_kb"})
 
     name: Text = _NAME
-    requests: _groups(0, MAX_REQUESTS, "on-demand requests") = Field(description="on-demand invocations in the month (not those served by provisioned "
-                                      "concurrency); a list gives request groups, aligned with duration_ms and "
-                                      "streamed_response_mb lists")
-    duration_ms: _groups(0, LAMBDA_MAX_DURATION_MS, "duration [ms]") = Field(description="billed duration per invocation [ms], > 0 and at most 900,000 (the "
-                                         "15-minute timeout); rounded up to 1 ms; a list aligns with requests")
+    requests: _groups(0, MAX_REQUESTS, "on-demand requests") = Field(
+        description="on-demand invocations in the month (not those served by provisioned concurrency); a list gives "
+                    "request groups, aligned with duration_ms and streamed_response_mb lists")
+    duration_ms: _groups(0, LAMBDA_MAX_DURATION_MS, "duration [ms]") = Field(
+        description="billed duration per invocation [ms], > 0 and at most 900,000 (the 15-minute timeout); rounded "
+                    "up to 1 ms; a list aligns with requests")
     memory_mb: number(ge=LAMBDA_MEMORY_MB_RANGE[0], le=LAMBDA_MEMORY_MB_RANGE[1], whole=True, unit="MB",
                       description="configured memory, 128 to 10,240 MB in 1 MB steps")
     architecture: _ARCH = Field("x86_64", description="x86_64 or arm64")
@@ -188,8 +200,9 @@ class LambdaFunction(InputModel):
     async_payload_kb: number(gt=0, le=LAMBDA_ASYNC_MAX_KB, unit="KB",
                              description="requests are asynchronous events of this size (at most 1,024 KB); "
                                          "null: synchronous") | None = None
-    streamed_response_mb: _groups(0, 200, "streamed response [MB]") = Field(0, description="streamed response per request [MB], at most 200; the part "
-                                                     "above 6 MB is billed; a list aligns with requests")
+    streamed_response_mb: _groups(0, 200, "streamed response [MB]") = Field(
+        0, description="streamed response per request [MB], at most 200; the part above 6 MB is billed; a list "
+                       "aligns with requests")
     cold_starts: _requests("on-demand cold starts whose INIT is billed (at most one per request)") = 0
     init_duration_ms: number(ge=0, le=LAMBDA_MAX_INIT_MS, unit="ms",
                              description="INIT duration per cold start, at most 10,000 ms") = 0
@@ -230,16 +243,18 @@ class LambdaFunction(InputModel):
                                            "invocation)")
         total = float(sum(reqs))
         if self.snapstart is not None and self.provisioned:
-            raise rule_error("snapstart", self.snapstart.model_dump(), "no SnapStart together with provisioned concurrency (AWS: "
-                             "SnapStart does not support provisioned concurrency); keep one")
+            raise rule_error("snapstart", self.snapstart.model_dump(),
+                             "no SnapStart together with provisioned concurrency (AWS: SnapStart does not support "
+                             "provisioned concurrency); keep one")
         if self.snapstart is not None and self.ephemeral_storage_mb > 512:
             raise rule_error("ephemeral_storage_mb", self.ephemeral_storage_mb,
                              "512 MB with SnapStart (AWS: SnapStart does not support ephemeral storage above "
                              "512 MB)")
         if self.tenant_isolation is not None and (self.provisioned or self.snapstart is not None):
             other = "provisioned concurrency" if self.provisioned else "SnapStart"
-            raise rule_error("tenant_isolation", self.tenant_isolation.model_dump(), f"no tenant isolation together with {other} (AWS: tenant "
-                             "isolation mode does not support SnapStart or provisioned concurrency)")
+            raise rule_error("tenant_isolation", self.tenant_isolation.model_dump(),
+                             f"no tenant isolation together with {other} (AWS: tenant isolation mode does not "
+                             "support SnapStart or provisioned concurrency)")
         if self.async_payload_kb is not None and any(v > 0 for v in _values(self.streamed_response_mb)):
             raise rule_error("streamed_response_mb", self.streamed_response_mb,
                              "0 for asynchronous events (async_payload_kb is set; an asynchronous invocation "

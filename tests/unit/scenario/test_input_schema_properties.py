@@ -20,12 +20,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from costmodel.analysis.compare import compare
 from costmodel.errors import CostModelError
 from costmodel.scenario.json_schema import json_schema
 from costmodel.scenario.load import load_scenario
 from costmodel.scenario.usage import bill_usage
 from costmodel.strict_yaml import load_yaml_file
-from costmodel.analysis.compare import compare
 
 ROOT = Path(__file__).resolve().parents[3]
 USAGE_SCHEMA = json_schema("usage")
@@ -134,7 +134,8 @@ def priced_or_refused(fn, doc) -> Any:
     except CostModelError as exc:
         text = str(exc)
         assert text and "\n" not in text, repr(exc)
-        assert re.search(r"is not allowed|unknown |missing required|does not exist|is empty|not valid YAML|is a directory|not UTF-8", text), text
+        assert re.search(r"is not allowed|unknown |missing required|does not exist|is empty|not valid YAML"
+                         r"|is a directory|not UTF-8", text), text
         return None
 
 

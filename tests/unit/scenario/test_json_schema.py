@@ -68,3 +68,13 @@ def test_costmodel_schema_prints_it(capsys, kind):
     assert main(["schema", kind]) == 0
     out = capsys.readouterr().out
     assert json.loads(out) == json_schema(kind)
+
+
+def test_shipped_scenarios_name_their_schema_for_the_editor():
+    """Each canonical scenario's first line points the YAML language server at the schema,
+    by a path relative to the file that holds in the repository and in an installed wheel."""
+    for f in sorted((ROOT / "src" / "costmodel" / "data" / "scenarios").glob("*.yaml")):
+        first = f.read_text().splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), f
+        target = (f.parent / first.split("$schema=", 1)[1]).resolve()
+        assert target == schema_path("scenario").resolve(), f
