@@ -30,8 +30,16 @@ from costmodel.analysis.compare import Comparison, compare, option_bills, option
 from costmodel.errors import InvalidParameterError
 from costmodel.scenario.load import Scenario, load_scenario
 
-__all__ = ["ASSUMPTION_NAMES", "ASSUMPTION_RANGES", "Assumption", "assumptions", "assumption_variant",
-           "assumption_costs", "assumption_tornado", "bisect_flip"]
+__all__ = [
+    "ASSUMPTION_NAMES",
+    "ASSUMPTION_RANGES",
+    "Assumption",
+    "assumption_costs",
+    "assumption_tornado",
+    "assumption_variant",
+    "assumptions",
+    "bisect_flip",
+]
 
 #: Every assumption this module knows, in the order reports list them.
 ASSUMPTION_NAMES = ("front_door", "architecture", "fargate_savings_plan_discount", "ec2_savings_plan_discount",
@@ -317,7 +325,8 @@ def assumption_tornado(scenario: Any = None, *, option: str | None = None,
             costs = assumption_costs(sc, a.name, v, comparison=cmp)
             if option not in costs.index:
                 continue
-            results.append((a.describe(v), float(costs.loc["lambda", "monthly_usd"] - costs.loc[option, "monthly_usd"])))
+            gap = float(costs.at["lambda", "monthly_usd"]) - float(costs.at[option, "monthly_usd"])
+            results.append((a.describe(v), gap))
         if not results:
             continue
         if a.kind == "choice":  # the scenario's own value is one of the choices

@@ -912,9 +912,8 @@ def front_door_table(scenario: Any = None, *, comparison: Comparison | None = No
     for lk in LAMBDA_FRONT_DOORS:
         lam_usd = float(cmp.table.loc["lambda", "monthly_usd"]) - lam_now + fd_usd(lk, True)
         for ck in CONTAINER_FRONT_DOORS:
-            row: dict[str, Any] = {"lambda_front_door": lk, "container_front_door": ck,
-                                   "like_for_like": lk.removeprefix("alb_lambda") == "" and ck == "alb"
-                                   or ck.removesuffix("_vpc_link") == lk or (lk, ck) == ("none", "none"),
+            same = (lk, ck) == ("alb_lambda", "alb") or ck.removesuffix("_vpc_link") == lk
+            row: dict[str, Any] = {"lambda_front_door": lk, "container_front_door": ck, "like_for_like": same,
                                    "front_door_kind": shared.get((lk, ck), "usual" if (lk, ck) == (
                                        usual_lam, sc.containers["front_door"]) else ""),
                                    "scenario": (lk, ck) == (setup.lambda_front_door, setup.container_front_door),

@@ -138,16 +138,18 @@ def _compared_against(facts: Facts) -> dict | None:
 
 def _front_door(sc: Any) -> str | None:
     try:
-        return compare(sc).setup.front_door_label
-    except (CostModelError, AttributeError):
+        setup = compare(sc).setup
+    except CostModelError:
         return None
+    return setup.front_door_label if setup is not None else None
 
 
 def _assumption_labels(sc: Any) -> list[str]:
     try:
-        return list(compare(sc).setup.assumptions)
-    except (CostModelError, AttributeError):
+        setup = compare(sc).setup
+    except CostModelError:
         return []
+    return list(setup.assumptions) if setup is not None else []
 
 
 def _duration_p99_ms(spec: Any) -> float | None:

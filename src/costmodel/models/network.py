@@ -46,16 +46,16 @@ from costmodel.models.bills import (
 from costmodel.models.pricing import Prices, load_prices
 
 __all__ = [
-    "SUBNETS",
+    "CONTAINER_PLATFORM_ENDPOINTS",
+    "EC2_PLATFORM_ENDPOINTS",
     "EGRESS",
     "LOG_FORMATS",
     "PLATFORM_LOG_LINES",
-    "CONTAINER_PLATFORM_ENDPOINTS",
-    "EC2_PLATFORM_ENDPOINTS",
+    "SUBNETS",
     "NetworkUsage",
+    "alb_connection_usage",
     "platform_log_bytes",
     "platform_log_gb",
-    "alb_connection_usage",
     "public_ipv4_line",
     "vpc_network_bill",
 ]

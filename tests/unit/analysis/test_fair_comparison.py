@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from small_scenarios import small
 
 from costmodel.analysis.compare import compare, front_door_table, option_setup
 from costmodel.errors import ScenarioError
 from costmodel.scenario.load import load_scenario
-from small_scenarios import small
 
 MONTH_H = 730
 MONTH_S = MONTH_H * 3600

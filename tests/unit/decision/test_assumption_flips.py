@@ -3,13 +3,13 @@ whose plausible range flips the verdict (the flip value against the closed form)
 import math
 
 import pytest
+from small_scenarios import small
 
 from costmodel.analysis.assumptions import assumption_costs, assumption_tornado, assumption_variant, assumptions
 from costmodel.analysis.compare import compare
 from costmodel.decision import load_decision_signals, recommend
 from costmodel.decision.measure import choose_container_option, considered_options
 from costmodel.errors import UnknownNameError
-from small_scenarios import small
 
 MONTH_S = 730 * 3600
 LAMBDA_REQUEST, LAMBDA_GB_S = 0.20 / 1e6, 0.0000166667
