@@ -32,6 +32,7 @@ report: $(STAMP)
 	$(VENV)/bin/costmodel report $(SCENARIO)
 
 test: $(STAMP) browser
+	$(VENV)/bin/ruff check src handler_reference handler_harness tests benchmarks
 	$(PY) -m pytest -q tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 test-fast: $(STAMP)

@@ -45,7 +45,7 @@ def make_shapes() -> np.ndarray:
         out.append(tr.diurnal(1.0, peak_to_trough=r, noise_cv=0.15, random_state=10 + i))
     for i, w in enumerate((0.2, 0.5, 0.8, 1.2)):
         out.append(tr.weekly(1.0, weekend_factor=w, peak_to_trough=5, noise_cv=0.1, random_state=20 + i))
-    for i, h in enumerate((5, 20, 50, 100)):
+    for h in (5, 20, 50, 100):
         out.append(tr.bursty(1.0, burst_rps=h, burst_length_s=600, bursts_per_day=4))
     for i, n in enumerate((2, 10)):
         out.append(tr.spikes(1.0, spike_rps=30, spike_length_s=300, spikes_per_day=n, random_state=30 + i))

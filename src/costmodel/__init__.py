@@ -74,7 +74,7 @@ for _module, _names in {
     for _name in _names:
         _LAZY[_name] = _module
 
-__all__ = [
+__all__ = [  # noqa: PLE0604 - *sorted(_LAZY) unpacks strings: the lazily loaded names
     "CostModelError",
     "InvalidParameterError",
     "ScenarioError",

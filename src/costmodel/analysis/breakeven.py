@@ -423,7 +423,7 @@ def tornado(scenario: Any = None, *, option: str = "fargate_on_demand", inputs: 
 
 def tornado_figure(df: pd.DataFrame):
     """Plotly tornado chart of :func:`tornado`'s table."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
     base = df.attrs.get("baseline_usd", 0.0)
     d = df.iloc[::-1]

@@ -389,7 +389,7 @@ class Comparison:
 
     def figures(self) -> dict[str, Any]:
         """Plotly figures: ``cost_over_time``, ``cumulative_cost``, ``capacity_vs_demand``."""
-        import plotly.graph_objects as go
+        import plotly.graph_objects as go  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
         daily = self.daily_usd()
         fig_cost = go.Figure([go.Scatter(x=daily.index, y=daily[c], name=c, mode="lines") for c in daily.columns])

@@ -296,7 +296,7 @@ def cost_flip_rates(scenario: Any, facts, scfg: dict, lcfg: dict, workload, team
     mean_now = float((facts.traffic or {}).get("mean_rps", float("nan")))
     fine_points = []
     brackets = {}
-    for name, (r, nv) in candidates.items():
+    for name, (r, _nv) in candidates.items():
         cr = _ratio_crossings(rates, ratio, r)
         brackets[name] = cr
         for i, _ in cr:

@@ -854,7 +854,7 @@ def lambda_account_bill(functions: Iterable[Mapping[str, Any]], *, prices: Price
             shared.setdefault(u.architecture, []).append(i)
     shared = {arch: idx for arch, idx in shared.items() if len(idx) > 1}
     bill = Bill()
-    for i, (f, (u, purchase, kw)) in enumerate(zip(fns, usages)):
+    for f, (u, purchase, kw) in zip(fns, usages):
         lines = Bill(tuple(_lambda_lines(
             u, prices, purchase=purchase, free_tier=kw.get("free_tier", True),
             ephemeral_storage_mb=kw.get("ephemeral_storage_mb", 512),
@@ -890,7 +890,7 @@ def _lambda_duration_lines(arch, on_demand_gb_s, init_gb_s, free_gb_s, prices, p
         return []
     per_tier = tier_quantities(gross, tiers) - tier_quantities(free_gb_s, tiers)
     items = []
-    for k, ((limit, rate), q) in enumerate(zip(tiers, per_tier), start=1):
+    for k, ((_limit, rate), q) in enumerate(zip(tiers, per_tier), start=1):
         if k > 1 and q <= 0:
             continue
         note = ""
@@ -1449,7 +1449,7 @@ def _tiered_lines(name, quantity, free, unit, tiers, note=""):
     per_tier = tier_quantities(quantity, tiers) - tier_quantities(free, tiers)
     items = []
     multi = len(tiers) > 1
-    for k, ((limit, rate), q) in enumerate(zip(tiers, per_tier), start=1):
+    for k, ((_limit, rate), q) in enumerate(zip(tiers, per_tier), start=1):
         if k > 1 and q <= 0:
             continue
         n = f"{name} tier {k}" if multi else name

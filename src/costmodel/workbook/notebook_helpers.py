@@ -102,7 +102,7 @@ def setup_notebook(renderer: str = "plotly_mimetype") -> None:
         A plotly renderer name. ``notebook_connected`` is refused: it loads plotly.js
         from a CDN.
     """
-    import plotly.io as pio
+    import plotly.io as pio  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
 
     check_choice("renderer", renderer, ("plotly_mimetype", "notebook", "plotly_mimetype+notebook", "png", "svg", "json"))
@@ -171,7 +171,7 @@ def scenario_markdown(scenario: Any, overrides: Mapping[str, Any] | None = None)
 
     Returns an :class:`IPython.display.Markdown` object (displayed as the cell's output).
     """
-    from IPython.display import Markdown
+    from IPython.display import Markdown  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
     work = scenario.work
     lines = [f"# Lambda or containers? {scenario.name}", ""]
@@ -193,7 +193,7 @@ def scenario_markdown(scenario: Any, overrides: Mapping[str, Any] | None = None)
 def scenario_yaml_markdown(scenario: Any) -> Any:
     """The scenario as validated (overrides applied), as a YAML block in Markdown, so a
     report states exactly what it computed."""
-    from IPython.display import Markdown
+    from IPython.display import Markdown  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
     text = yaml.safe_dump(scenario.raw, sort_keys=False, default_flow_style=False, width=100)
     return Markdown(f"```yaml\n{text}```")
@@ -279,7 +279,7 @@ def recommendation_markdown(rec: Any) -> Any:
     ----------
     rec : costmodel.decision.Recommendation
     """
-    from IPython.display import Markdown
+    from IPython.display import Markdown  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
     if rec is None:
         return Markdown(
@@ -399,7 +399,7 @@ def recommendation_numbers(recommendation: Any, evidence: Mapping[str, Any]) -> 
 def latency_figure(evidence: Mapping[str, Any], recommendation: Any = None):
     """Bar chart of the p99 latencies in a decision's evidence [ms] (log scale), with the
     workload's SLO and its synchronous chain when the recommendation declares them."""
-    import plotly.graph_objects as go
+    import plotly.graph_objects as go  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
     ev = evidence
     bars = {
@@ -424,7 +424,7 @@ def latency_figure(evidence: Mapping[str, Any], recommendation: Any = None):
 def fanout_frame(evidence: Mapping[str, Any]):
     """The declared fan-out chain at its batch size and batched (a DataFrame), or a
     Markdown note when the workload declares no fan-out."""
-    from IPython.display import Markdown
+    from IPython.display import Markdown  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
     fm = evidence.get("failure_modes") or {}
     rows = {k: v for k, v in fm.items() if k.startswith("fanout") and isinstance(v, Mapping)}
@@ -912,7 +912,7 @@ class DecisionExplorer:
     def figures(state: Mapping[str, Any]) -> dict[str, Any]:
         """Plotly figures of a state: ``cost`` (monthly cost per option) and ``latency``
         (p50/p99/p99.9 for Lambda and Fargate)."""
-        import plotly.graph_objects as go
+        import plotly.graph_objects as go  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
         table = state["comparison"].table
         cost = go.Figure(go.Bar(x=list(table.index), y=table["monthly_usd"],
@@ -938,8 +938,8 @@ class DecisionExplorer:
     def widget(self):
         """ipywidgets controls over :meth:`evaluate`; every change re-runs it and redraws
         the verdict, the cost and the latency charts."""
-        import ipywidgets as w
-        from IPython.display import Markdown, display
+        import ipywidgets as w  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
+        from IPython.display import Markdown, display  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
         d = self.defaults
         controls = {

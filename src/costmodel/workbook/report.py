@@ -115,8 +115,8 @@ def run_report(
         The scenario file or the notebook does not exist, a parameter is invalid
         (message from the notebook's validation cell) or a cell failed.
     """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+    import papermill  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
+    from papermill.exceptions import PapermillExecutionError  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
     started = time.perf_counter()
     scenario_file = Path(scenario_path).expanduser().resolve()
@@ -190,7 +190,7 @@ def _describe_failure(exc: Any, nb_out: Path) -> str:
     The failing cell is found by its error output in the written notebook (papermill
     inserts a banner cell at the top on failure, so its ``cell_index`` is not reliable).
     """
-    import nbformat
+    import nbformat  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
     where = f"cell [{exc.exec_count}]"
     try:
@@ -225,7 +225,7 @@ def plotly_outputs_to_html(nb: Any) -> tuple[Any, int]:
     (NotebookNode, int)
         The converted copy and the number of charts converted.
     """
-    import plotly.io as pio
+    import plotly.io as pio  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
     nb = copy.deepcopy(nb)
     count = 0
@@ -270,9 +270,9 @@ def export_html(notebook_path: str | Path, html_path: str | Path | None = None) 
     int
         The number of charts in the page.
     """
-    import nbformat
-    from nbconvert import HTMLExporter
-    from plotly.offline import get_plotlyjs
+    import nbformat  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
+    from nbconvert import HTMLExporter  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
+    from plotly.offline import get_plotlyjs  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
 
     notebook_path = Path(notebook_path)
     html_path = Path(html_path) if html_path is not None else notebook_path.with_suffix(".html")

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from costmodel.analysis.compare import OPTIONS, compare, front_door_bill
-from costmodel.models.pricing import load_prices
 from small_scenarios import small
 
 MONTH_H = 730                # AWS's month: 8,760 h / 12
@@ -37,7 +36,6 @@ def test_table_shape_and_columns(cmp_small):
 
 def test_fixed_fleets_and_lambda_match_closed_forms(cmp_small):
     t = cmp_small.table
-    prices = load_prices()
     task_s = 2 * MONTH_S
     assert t.loc["fargate_on_demand", "monthly_usd"] == pytest.approx(
         cents(0.5 * task_s * FARGATE_VCPU_S) + cents(1.0 * task_s * FARGATE_GB_S))

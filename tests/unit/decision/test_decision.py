@@ -1,6 +1,5 @@
 """The decision procedure on synthetic facts (no cost or latency models run here)."""
 import json
-from dataclasses import replace
 
 import pytest
 import yaml
