@@ -30,7 +30,9 @@ from costmodel.prices.staleness import price_set_line
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = PRICING_DIR / "aws-us-east-1-2026-11-27.yaml"
-INSTANCE_TYPES = [row[0] for row in fx.EC2]
+#: In the order the refresh queries them: the base price file's catalogue.
+INSTANCE_TYPES = list(load_price_file(BASE).ec2_instance_types)
+assert set(INSTANCE_TYPES) <= {row[0] for row in fx.EC2}, "a catalogued instance type has no fixture"
 
 
 def _client():

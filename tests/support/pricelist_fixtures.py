@@ -236,7 +236,8 @@ def _data_transfer():
 #: (instance type, vCPU, memory, on-demand USD per hour) as in the shipped price file
 EC2 = [("m7g.large", 2, 8, 0.0816), ("m7g.xlarge", 4, 16, 0.1632), ("m7i.large", 2, 8, 0.1008), ("m6i.large", 2, 8, 0.096),
        ("c7g.large", 2, 4, 0.0725), ("t4g.small", 2, 2, 0.0168), ("t4g.medium", 2, 4, 0.0336),
-       ("t3.medium", 2, 4, 0.0416)]
+       ("t3.medium", 2, 4, 0.0416), ("m7i.xlarge", 4, 16, 0.2016), ("c7i.large", 2, 4, 0.08925),
+       ("m6g.large", 2, 8, 0.077), ("t3.small", 2, 2, 0.0208)]
 RESERVED = [("4NA7Y494T4", {"LeaseContractLength": "1yr", "OfferingClass": "standard", "PurchaseOption": "No Upfront"},
              0.0515),
             ("38NPMPTW36", {"LeaseContractLength": "3yr", "OfferingClass": "standard",
