@@ -1,14 +1,16 @@
-"""Terminal text of a recommendation: verdict, a table per signal, limits, rules, evidence."""
+"""Terminal text of a recommendation: verdict, a table per signal, limits, rules, evidence.
+
+``records`` imports this module (``Recommendation.to_text``), so it takes the records untyped
+(``Any``) rather than importing their types back.
+"""
 from __future__ import annotations
 
 import math
 import textwrap
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from costmodel.models.batch_jobs import table_lines
 
-if TYPE_CHECKING:  # records imports this module at run time; the types are for readers and mypy
-    from costmodel.decision.records import Recommendation, SignalLean
 
 __all__ = ["render_text", "fmt"]
 
@@ -39,7 +41,7 @@ def _table(headers: list[str], rows: list[list[str]], max_widths: list[int] | No
     return out
 
 
-def _measured_text(s: SignalLean) -> str:
+def _measured_text(s: Any) -> str:
     if s.measured is None:
         return "-"
     if isinstance(s.measured, list):
@@ -51,7 +53,7 @@ def _measured_text(s: SignalLean) -> str:
     return fmt(s.measured)
 
 
-def render_text(rec: Recommendation) -> str:
+def render_text(rec: Any) -> str:
     lines = [f"Scenario: {rec.scenario}",
              f"Verdict:  {rec.verdict.upper()}  (confidence {rec.confidence}; decided by {rec.decided_by})",
              f"Why:      {rec.reason}", "",
