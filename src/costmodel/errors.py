@@ -20,6 +20,7 @@ __all__ = [
     "InputError",
     "UnknownKeyError",
     "ImportSourceError",
+    "NumericalError",
 ]
 
 
@@ -137,3 +138,33 @@ class ImportSourceError(CostModelError, RuntimeError):
     """Importing from an AWS account failed: no credentials or region, an unknown resource,
     no datapoints, access denied or throttling beyond the retries. The one-line message says
     what to set or check (``costmodel import`` exits with status 2)."""
+
+
+class NumericalError(CostModelError, ArithmeticError):
+    """A model produced a non-finite number (NaN or infinity) from finite inputs.
+
+    That is a bug in the model, not in the input: the message names the function, the
+    quantity, where it went wrong and the inputs that caused it, so it can be reproduced.
+
+    Parameters
+    ----------
+    where : str
+        The function that computed the value.
+    quantity : str
+        The quantity that is not finite.
+    value : float
+        The offending value.
+    index : int or None
+        Its position in an array (None for a scalar).
+    inputs : str
+        The caller's inputs, ``name=value`` pairs (arrays summarised).
+    """
+
+    def __init__(self, where: str, quantity: str, value: float, index: int | None, inputs: str):
+        self.where = where
+        self.quantity = quantity
+        self.value = value
+        self.index = index
+        self.inputs = inputs
+        at = f"[{index}]" if index is not None else ""
+        super().__init__(f"{where}: {quantity}{at} = {value!r} is not finite (a model bug) for inputs {inputs}")

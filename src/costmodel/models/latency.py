@@ -8,8 +8,8 @@ cost side of cold starts.
   waiting via Erlang C (or the Allen-Cunneen M/G/c correction), and while demand exceeds
   capacity (autoscaling still catching up) a fluid backlog that drains first-in
   first-out - the latency spike users fear.
-* :func:`chain_latency` - synchronous chains A -> B -> ... of depth 1-5: every hop can be
-  cold, the caller stays busy while it waits, so cold starts compound.
+* :func:`chain_latency` - synchronous chains A -> B -> ... of depth 1-5: the hops share
+  arrivals (cold together after an idle gap), the caller stays busy while it waits.
 * Cost feedback: :func:`lambda_cold_start_bill` (INIT billing of the modelled cold starts
   through :func:`costmodel.models.bills.lambda_bill`, plus idle instance memory-time) and
   :func:`provisioned_concurrency_tradeoff` (PC count -> monthly cost and p99).
@@ -34,8 +34,11 @@ import pandas as pd
 from costmodel._validate import as_float_array, check_int, check_non_negative, check_positive, check_range
 from costmodel.errors import InvalidParameterError
 from costmodel.models.bills import ProvisionedWindow, lambda_bill, lambda_gb_s
+from costmodel.models.chains import simulate_chain
 from costmodel.models.coldstart.fast import counts_concurrency, fast_cold_starts
+from costmodel.models.coldstart.method import EXACT_MAX_REQUESTS, check_method, cold_start_model
 from costmodel.models.coldstart.simulator import Duration, check_arrivals, erlang_b, erlang_c
+from costmodel.models.queueing import wait_plus_service_cdf
 
 __all__ = [
     "PERCENTILES",
@@ -55,7 +58,8 @@ PERCENTILES = (0.5, 0.95, 0.99, 0.999)
 _NAMES = ("p50_ms", "p95_ms", "p99_ms", "p999_ms")
 _GRID_POINTS = 3000
 _BATCH_ROWS = 256  # CDF rows built at a time (memory: rows x grid points)
-_QUAD_POINTS = 64
+_QUAD_NODES = 400
+_LOGIT_SPAN = 16.0
 
 
 def duration_from_ms(name: str, value: Any) -> Duration:
@@ -128,6 +132,11 @@ class LatencyResult:
         Containers: the same per step (empty for Lambda and chains).
     timeout_s : float or None
         Containers: the request timeout used [s] (None: unbounded wait).
+    cold_start_method : str
+        Lambda and chains: ``"fast"`` or ``"exact"`` - which model gave the cold starts
+        (:func:`costmodel.models.coldstart.method.cold_start_model`); ``""`` for containers.
+    cold_start_method_reason : str
+        Why (``method="auto"``).
     """
 
     p50_ms: float
@@ -150,6 +159,8 @@ class LatencyResult:
     timeout_fraction: float = 0.0
     step_timeout_fraction: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     timeout_s: float | None = None
+    cold_start_method: str = ""
+    cold_start_method_reason: str = ""
 
     def summary(self) -> dict:
         """Overall figures as a dict."""
@@ -159,6 +170,7 @@ class LatencyResult:
             "cold_start_fraction": self.cold_start_fraction,
             "throttle_fraction": self.throttle_fraction, "failed_fraction": self.failed_fraction,
             "timeout_fraction": self.timeout_fraction,
+            "cold_start_method": self.cold_start_method,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -199,12 +211,23 @@ def _invert(cdf: np.ndarray, x: np.ndarray, levels: Sequence[float]) -> np.ndarr
 
 
 def _sum_cdf(a: Duration, b: Duration, x: np.ndarray) -> np.ndarray:
-    """CDF of ``A + B`` (independent) on ``x``: average of ``F_A(x - b_i)`` over
-    ``_QUAD_POINTS`` quantiles of B."""
+    """CDF of ``A + B`` (independent) on ``x``: ``sum_j dF_B,j F_A(x - b_j)`` over
+    ``_QUAD_NODES`` probability cells of B spaced evenly in ``logit(u)`` from 1e-7 to
+    1 - 1e-7 (fine in both tails, so the tail of the sum is not cut: the previous 64
+    midpoint quantiles stopped at B's 99.2 % quantile), ``F_A`` interpolated on ``x``."""
     if b.kind == "fixed":
         return a.cdf(x - b.mean_s)
-    bq = b.quantile((np.arange(_QUAD_POINTS) + 0.5) / _QUAD_POINTS)
-    return a.cdf(x[None, :] - bq[:, None]).mean(axis=0)
+    z = np.linspace(-_LOGIT_SPAN, _LOGIT_SPAN, _QUAD_NODES + 1)
+    u = 1.0 / (1.0 + np.exp(-z))
+    mass = np.diff(u)
+    mass[0] += u[0]                       # the far tails go to the end cells
+    mass[-1] += 1.0 - u[-1]
+    nodes = b.quantile(0.5 * (u[:-1] + u[1:]))
+    f_a = a.cdf(x)
+    out = np.zeros(x.size)
+    for bj, mj in zip(nodes, mass):
+        out += mj * np.interp(x - bj, x, f_a, left=0.0)
+    return np.clip(out, 0.0, 1.0)
 
 
 def _hi(d: Duration) -> float:
@@ -249,6 +272,8 @@ def lambda_latency(
     retry_backoff_ms: float = 100.0,
     max_retries: int = 2,
     arrivals: str = "poisson",
+    method: str = "auto",
+    random_state: Any = 0,
 ) -> LatencyResult:
     """Lambda response-time percentiles per step and overall.
 
@@ -284,6 +309,14 @@ def lambda_latency(
         Arrival expansion of ``traffic_rps`` (see :func:`costmodel.models.coldstart.simulator.simulate`):
         ``"counts"`` when ``rate x step_s`` is the exact number of requests per step
         (cron schedules, invocation-count traces).
+    method : {"auto", "fast", "exact"}
+        Cold-start model: the fast model, the exact simulator (seeded with
+        ``random_state``), or ``"auto"`` - the simulator where the fast model is outside its
+        measured accuracy and the series is small enough
+        (:func:`costmodel.models.coldstart.method.cold_start_model`). The result's
+        ``cold_start_method`` says which ran.
+    random_state : int or numpy.random.Generator, optional
+        Seed of the simulator (default 0).
 
     Returns
     -------
@@ -296,11 +329,18 @@ def lambda_latency(
     max_retries = check_int("max_retries", max_retries, minimum=0)
     if warm.mean_s <= 0:
         raise InvalidParameterError("duration_ms", warm.mean_s * 1000.0, "a mean execution time > 0 ms")
-    fast = fast_cold_starts(
-        traffic_rps, step_s, warm.mean_s, keep_alive_s, init_mean_s=init.mean_s,
+    fast = cold_start_model(
+        traffic_rps, step_s, warm, keep_alive_s, init_duration=init,
         concurrency_limit=concurrency_limit, provisioned_concurrency=provisioned_concurrency,
-        arrivals=arrivals,
+        arrivals=arrivals, method=method, random_state=random_state,
     )
+    return _lambda_latency_from(fast, step_s, warm, init, overhead_ms=overhead_ms,
+                                retry_backoff_ms=retry_backoff_ms, max_retries=max_retries)
+
+
+def _lambda_latency_from(fast, step_s: float, warm: Duration, init: Duration, *, overhead_ms: float = 0.0,
+                         retry_backoff_ms: float = 100.0, max_retries: int = 2) -> LatencyResult:
+    """:func:`lambda_latency`'s percentiles from per-step cold starts and throttles."""
     p_thr = fast.throttle_fraction_per_step
     served_share = np.maximum(1.0 - p_thr, 1e-300)
     p_cold = np.clip(fast.cold_start_fraction_per_step / served_share, 0.0, 1.0)
@@ -367,6 +407,7 @@ def lambda_latency(
         step_mean_ms=step_mean,
         step_cold_start_fraction=p_cold,
         step_queue_delay_ms=mean_delay_k * 1000.0,
+        cold_start_method=fast.method, cold_start_method_reason=fast.method_reason,
     )
 
 
@@ -561,23 +602,17 @@ def container_latency(
     below = x < t_cut
     m = int(np.count_nonzero(below)) - 1          # last grid point before the deadline
     f_svc = svc.cdf(x)
-    n_quad = 1 if svc.kind == "fixed" else _QUAD_POINTS // 2
-    sq = svc.quantile((np.arange(n_quad) + 0.5) / n_quad)
-
     def cdf_rows(pw, th, dl):
         """CDF of overhead-free latency for arrays of (P(wait), theta, fixed delay)."""
         pw, th, dl = (np.asarray(v, dtype=float) for v in (pw, th, dl))
         base = np.interp(x[None, :] - dl[:, None], x, f_svc, left=0.0)
-        # P(S + E <= x) with E ~ Exp(theta): average over service quantiles s_i of
-        # 1 - exp(-theta (x - s_i)) for x > s_i (one quantile at a time: rows x grid memory)
-        tt = np.where(np.isfinite(th), th, 0.0)[:, None]
-        shifted = x[None, :] - dl[:, None]
-        g = np.zeros_like(base)
-        for s_i in sq:
-            arg = np.maximum(shifted - s_i, 0.0)
-            g -= np.expm1(-tt * arg)
-        g /= sq.size
-        return (1.0 - pw)[:, None] * base + pw[:, None] * g
+        out = (1.0 - pw)[:, None] * base
+        # P(S + E <= x), E ~ Exp(theta): exact (closed form or the convolution recursion of
+        # costmodel.models.queueing.wait_plus_service_cdf); waiting rows have no fixed delay
+        waits = pw > 0
+        if waits.any():
+            out[waits] += pw[waits, None] * wait_plus_service_cdf(svc, x, th[waits])
+        return out
 
     # E[(S - a)^+] = E[S] - int_0^a (1 - F_S) ds; 0 beyond the service's 0.99999 quantile
     int_surv = np.concatenate([[0.0], np.cumsum(0.5 * ((1 - f_svc[1:]) + (1 - f_svc[:-1])) * np.diff(x))])
@@ -669,17 +704,29 @@ def chain_latency(
     samples: int = 400_000,
     random_state: Any = None,
     arrivals: str = "poisson",
+    method: str = "auto",
 ) -> LatencyResult:
     """End-to-end percentiles of a synchronous chain A -> B -> ... of ``depth`` functions.
 
-    Every request calls every hop once. Hop ``i`` stays busy while it waits for the hops
-    after it, so its holding time is its own duration plus the downstream response,
-    which raises its concurrency and lowers its P(cold) a little; each hop's P(cold)
-    per step comes from the fast model with that holding time. Cold starts of the hops
-    are drawn independently given the step (a documented simplification: real bursts
-    make them positively correlated, so the true tail is if anything worse).
-    End-to-end latency = sum over hops of (overhead + W_i + I_i 1{cold_i}), sampled
-    (``samples`` requests, seeded) over the steps in proportion to their traffic.
+    Every request calls every hop once, so **the hops share arrivals**: hop ``i + 1`` sees
+    hop ``i``'s requests a moment later, and after an idle gap longer than the keep-alive
+    every hop is cold for the same request. Hop ``i`` stays busy while it waits for the
+    hops after it (its holding time is its own duration plus the downstream response).
+    End-to-end latency = sum over hops of (overhead + W_i + I_i 1{cold_i}).
+
+    * ``method="exact"``: :func:`costmodel.models.chains.simulate_chain` - every request through
+      every hop (one event loop, per-function pools; seeded).
+    * ``method="fast"``: each hop's P(cold) per step from the fast model (holding time =
+      own + downstream mean), split into the cold starts of an empty pool (the first
+      on-demand environment: an idle gap longer than the keep-alive) and those of a pool
+      that had to grow. The idle gaps are the same for every hop, so those cold starts
+      are drawn with one uniform per request shared by the hops (hop ``i`` is cold when
+      ``U < P_gap,i``); the growth ones independently. ``samples`` requests are drawn
+      over the steps in proportion to their traffic (seeded). Exact in the limit of low
+      rates (every cold start an idle gap); compared with the exact simulation at low and
+      high rates in ``tests/unit/test_chains.py`` and ``docs/coldstart-model.md``.
+    * ``method="auto"`` (default): exact when there is an init time and the chain has at
+      most ``EXACT_MAX_REQUESTS / 2`` hop-requests (about 7 s), else fast.
 
     Parameters
     ----------
@@ -692,23 +739,27 @@ def chain_latency(
     overhead_ms : float
         Per-hop invocation overhead [ms].
     samples : int
-        Monte Carlo requests.
+        Monte Carlo requests of the fast method.
     random_state : int or numpy.random.Generator, optional
     arrivals : {"poisson", "counts"}
         Arrival expansion of ``traffic_rps`` (see :func:`costmodel.models.coldstart.simulator.simulate`):
         ``"counts"`` when ``rate x step_s`` is the exact number of requests per step
         (cron schedules, invocation-count traces).
+    method : {"auto", "fast", "exact"}
 
     Returns
     -------
     LatencyResult
         Overall figures; ``cold_start_fraction`` is P(at least one hop cold); the
-        per-step arrays hold only requests and cold fraction (percentile arrays empty).
+        per-step arrays hold only requests and that fraction (percentile arrays empty);
+        ``cold_start_method`` says which method ran.
     """
     depth = check_int("depth", depth, minimum=1)
     check_range("depth", depth, 1, 5)
     samples = check_int("samples", samples, minimum=1000)
     check_non_negative("overhead_ms", overhead_ms)
+    check_arrivals(arrivals)
+    method = check_method(method)
 
     def per_hop(name, value):
         vals = list(value) if isinstance(value, (list, tuple)) else [value] * depth
@@ -718,30 +769,50 @@ def chain_latency(
 
     own = per_hop("duration_ms", duration_ms)
     init = per_hop("init_duration_ms", init_duration_ms)
-    # holding time of hop i = own_i + sum_{j > i} (own_j + overhead); cold extra ignored
-    hold = [sum(d.mean_s for d in own[i:]) + overhead_ms / 1000.0 * (depth - 1 - i) for i in range(depth)]
-    p_cold = []
-    req = None
-    for i in range(depth):
-        fast = fast_cold_starts(traffic_rps, step_s, max(hold[i], 1e-9), keep_alive_s,
-                                init_mean_s=init[i].mean_s, concurrency_limit=concurrency_limit,
-                                arrivals=arrivals)
-        p_cold.append(np.clip(fast.cold_start_fraction_per_step, 0.0, 1.0))
-        req = fast.requests
-    rng = np.random.default_rng(random_state) if not isinstance(random_state, np.random.Generator) else random_state
+    rates = np.atleast_1d(as_float_array("traffic_rps", traffic_rps)).astype(float).ravel()
+    check_non_negative("traffic_rps", rates)
+    check_positive("step_s", step_s)
+    req = rates * float(step_s)
     total = req.sum()
     if total <= 0:
         raise InvalidParameterError("traffic_rps", traffic_rps, "some traffic (all rates are 0)")
+    has_init = any(d.mean_s > 0 for d in init)
+    budget = EXACT_MAX_REQUESTS / 2
+    if method == "exact" or (method == "auto" and has_init and total * depth <= budget):
+        reason = ("method='exact' requested" if method == "exact" else
+                  f"chain of {total * depth:,.0f} hop-requests <= {budget:,.0f}: exact chain simulation")
+        return _chain_exact(depth, rates, float(step_s), own, init, keep_alive_s, concurrency_limit,
+                            overhead_ms, random_state, arrivals, reason)
+    reason = ("method='fast' requested" if method == "fast" else
+              ("no init time: cold starts cost nothing" if not has_init else
+               f"chain of {total * depth:,.0f} hop-requests > {budget:,.0f}: fast model, hops coupled"))
+    # holding time of hop i = own_i + sum_{j > i} (own_j + overhead); cold extra ignored
+    hold = [sum(d.mean_s for d in own[i:]) + overhead_ms / 1000.0 * (depth - 1 - i) for i in range(depth)]
+    p_cold, p_gap = [], []
+    for i in range(depth):
+        fast = fast_cold_starts(rates, step_s, max(hold[i], 1e-9), keep_alive_s,
+                                init_mean_s=init[i].mean_s, concurrency_limit=concurrency_limit,
+                                arrivals=arrivals)
+        pc_i = np.clip(fast.cold_start_fraction_per_step, 0.0, 1.0)
+        # idle-gap cold starts (no environment alive) are shared by the hops; counts
+        # arrivals: every cold start of a one-at-a-time rotation is an idle gap
+        gap = fast.empty_pool_fraction_per_step if fast.empty_pool_fraction_per_step is not None else pc_i
+        p_cold.append(pc_i)
+        p_gap.append(np.minimum(np.clip(gap, 0.0, 1.0), pc_i))
+    rng = np.random.default_rng(random_state) if not isinstance(random_state, np.random.Generator) else random_state
     step_idx = rng.choice(req.size, size=samples, p=req / total)
     lat = np.full(samples, overhead_ms / 1000.0 * depth)
-    any_cold = np.zeros(samples, dtype=bool)
+    u = rng.random(samples)                     # shared by the hops: the idle gap
     for i in range(depth):
-        cold = rng.random(samples) < p_cold[i][step_idx]
-        any_cold |= cold
+        g = p_gap[i][step_idx]
+        rest = np.divide(p_cold[i][step_idx] - g, 1.0 - g, out=np.zeros(samples), where=g < 1.0)
+        cold = (u < g) | (rng.random(samples) < rest)
         lat += own[i].sample(samples, rng)
         lat[cold] += init[i].sample(int(cold.sum()), rng)
     qs = np.quantile(lat, PERCENTILES) * 1000.0
-    step_any = 1.0 - np.prod([1.0 - p for p in p_cold], axis=0)
+    # P(no hop cold) = P(U above every idle-gap share) x prod_i P(no other cold start at i)
+    rest_all = [np.divide(pc_i - g, 1.0 - g, out=np.zeros(req.size), where=g < 1.0) for pc_i, g in zip(p_cold, p_gap)]
+    step_any = 1.0 - (1.0 - np.max(p_gap, axis=0)) * np.prod([1.0 - r for r in rest_all], axis=0)
     empty = np.empty(0)
     return LatencyResult(
         p50_ms=float(qs[0]), p95_ms=float(qs[1]), p99_ms=float(qs[2]), p999_ms=float(qs[3]),
@@ -750,6 +821,34 @@ def chain_latency(
         throttle_fraction=0.0, failed_fraction=0.0, step_s=float(step_s), step_requests=req,
         step_p50_ms=empty, step_p95_ms=empty, step_p99_ms=empty, step_p999_ms=empty, step_mean_ms=empty,
         step_cold_start_fraction=step_any, step_queue_delay_ms=empty,
+        cold_start_method="fast", cold_start_method_reason=reason,
+    )
+
+
+def _chain_exact(depth, rates, step_s, own, init, keep_alive_s, cap, overhead_ms, random_state, arrivals,
+                 reason) -> LatencyResult:
+    """:func:`chain_latency` from :func:`costmodel.models.chains.simulate_chain`."""
+    sim = simulate_chain(depth, rates, step_s, work=own, init=init, keep_alive_s=keep_alive_s,
+                         overhead_s=overhead_ms / 1000.0, concurrency_limit=cap, arrivals=arrivals,
+                         random_state=random_state)
+    req = rates * step_s
+    lat = sim.served_latency_s
+    qs = np.quantile(lat, PERCENTILES) * 1000.0 if lat.size else np.full(len(PERCENTILES), np.nan)
+    n = rates.size
+    k = np.minimum((sim.arrival_s // step_s).astype(np.int64), n - 1)
+    cnt = np.bincount(k, minlength=n).astype(float)
+    anyc = np.bincount(k, weights=sim.cold.any(axis=1).astype(float), minlength=n)
+    step_any = np.divide(anyc, cnt, out=np.zeros(n), where=cnt > 0)
+    empty = np.empty(0)
+    thr = float(sim.throttled.mean()) if sim.requests else 0.0
+    return LatencyResult(
+        p50_ms=float(qs[0]), p95_ms=float(qs[1]), p99_ms=float(qs[2]), p999_ms=float(qs[3]),
+        mean_ms=float(lat.mean() * 1000.0) if lat.size else float("nan"),
+        cold_start_fraction=sim.any_cold_fraction,
+        throttle_fraction=thr, failed_fraction=thr, step_s=float(step_s), step_requests=req,
+        step_p50_ms=empty, step_p95_ms=empty, step_p99_ms=empty, step_p999_ms=empty, step_mean_ms=empty,
+        step_cold_start_fraction=step_any, step_queue_delay_ms=empty,
+        cold_start_method="exact", cold_start_method_reason=reason,
     )
 
 
@@ -776,6 +875,8 @@ class ColdStartCost:
         ``idle_instance_s x memory`` [GB-s].
     mean_instances : float
         Time-averaged environments alive.
+    method : str
+        ``"fast"`` or ``"exact"``: the cold-start model used.
     """
 
     bill: Any
@@ -785,6 +886,7 @@ class ColdStartCost:
     idle_instance_s: float
     idle_gb_s: float
     mean_instances: float
+    method: str = "fast"
 
     @property
     def total_usd(self) -> float:
@@ -804,11 +906,14 @@ def lambda_cold_start_bill(
     free_tier: bool = True,
     prices: Any = None,
     arrivals: str = "poisson",
+    method: str = "auto",
+    random_state: Any = 0,
 ) -> ColdStartCost:
     """Lambda bill including INIT billing for the modelled cold starts.
 
-    Calls :func:`costmodel.models.bills.lambda_bill` with ``cold_starts`` from the fast model
-    and the mean init duration (billed since 1 Aug 2025 for on-demand ZIP functions).
+    Calls :func:`costmodel.models.bills.lambda_bill` with ``cold_starts`` from the cold-start
+    model (``method``, as in :func:`lambda_latency`) and the mean init duration (billed
+    since 1 Aug 2025 for on-demand ZIP functions).
 
     Parameters
     ----------
@@ -832,6 +937,9 @@ def lambda_cold_start_bill(
         Arrival expansion of ``traffic_rps`` (see :func:`costmodel.models.coldstart.simulator.simulate`):
         ``"counts"`` when ``rate x step_s`` is the exact number of requests per step
         (cron schedules, invocation-count traces).
+    method : {"auto", "fast", "exact"}
+    random_state : int or numpy.random.Generator, optional
+        As in :func:`lambda_latency`.
 
     Returns
     -------
@@ -840,8 +948,9 @@ def lambda_cold_start_bill(
 
     warm = duration_from_ms("duration_ms", duration_ms)
     init = duration_from_ms("init_duration_ms", init_duration_ms)
-    fast = fast_cold_starts(traffic_rps, step_s, warm.mean_s, keep_alive_s, init_mean_s=init.mean_s,
-                            concurrency_limit=concurrency_limit, arrivals=arrivals)
+    fast = cold_start_model(traffic_rps, step_s, warm, keep_alive_s, init_duration=init,
+                            concurrency_limit=concurrency_limit, arrivals=arrivals, method=method,
+                            random_state=random_state)
     served = float((fast.requests - fast.throttles).sum())
     cold = fast.total_cold_starts
     bill = lambda_bill(served, warm.mean_s * 1000.0, memory_mb, architecture, free_tier=free_tier,
@@ -854,6 +963,7 @@ def lambda_cold_start_bill(
         idle_instance_s=fast.idle_instance_s,
         idle_gb_s=fast.idle_instance_s * float(memory_mb) / 1024.0,
         mean_instances=fast.mean_instances,
+        method=fast.method,
     )
 
 
@@ -872,6 +982,8 @@ def provisioned_concurrency_tradeoff(
     overhead_ms: float = 0.0,
     prices: Any = None,
     arrivals: str = "poisson",
+    method: str = "auto",
+    random_state: Any = 0,
 ) -> pd.DataFrame:
     """Provisioned-concurrency trade-off curve: PC count -> cost and latency.
 
@@ -897,12 +1009,17 @@ def provisioned_concurrency_tradeoff(
         With ``"counts"`` the PC share of a step is ``min(1, p / c_k)`` (the ``c_k``
         instances of the evenly spaced rotation, :func:`costmodel.models.coldstart.fast.counts_concurrency`)
         instead of Erlang-B.
+    method : {"auto", "fast", "exact"}
+        Cold-start model per PC count (as in :func:`lambda_latency`); ``"auto"`` shares the
+        simulation budget among the counts.
+    random_state : int or numpy.random.Generator, optional
 
     Returns
     -------
     pandas.DataFrame
         Columns ``provisioned_concurrency``, ``monthly_usd``, ``p50_ms``, ``p99_ms``,
-        ``p999_ms``, ``cold_start_fraction``, ``cold_starts``, ``pc_request_fraction``.
+        ``p999_ms``, ``cold_start_fraction``, ``cold_starts``, ``pc_request_fraction``,
+        ``cold_start_method``.
     """
 
     check_arrivals(arrivals)
@@ -918,13 +1035,15 @@ def provisioned_concurrency_tradeoff(
     horizon_s = rates.size * float(step_s)
     req = rates * float(step_s)
     rows = []
+    budget = EXACT_MAX_REQUESTS / max(len(pc_counts), 1)
     for p in pc_counts:
         p = check_int("pc_counts", p, minimum=0)
         if p > concurrency_limit:
             raise InvalidParameterError("pc_counts", p, f"at most concurrency_limit={concurrency_limit}")
-        fast = fast_cold_starts(rates, step_s, warm.mean_s, keep_alive_s, init_mean_s=init.mean_s,
+        fast = cold_start_model(rates, step_s, warm, keep_alive_s, init_duration=init,
                                 concurrency_limit=concurrency_limit, provisioned_concurrency=p,
-                                arrivals=arrivals)
+                                arrivals=arrivals, method=method, random_state=random_state,
+                                max_exact_requests=budget)
         if p == 0:
             pc_share = np.zeros_like(load)
         elif arrivals == "counts":
@@ -938,12 +1057,12 @@ def provisioned_concurrency_tradeoff(
         bill = lambda_bill(max(od_req, 0.0), warm.mean_s * 1000.0, memory_mb, architecture, free_tier=free_tier,
                            provisioned=windows, cold_starts=fast.total_cold_starts,
                            init_duration_ms=init.mean_s * 1000.0, prices=prices)
-        lat = lambda_latency(rates, step_s, warm, init, keep_alive_s, concurrency_limit=concurrency_limit,
-                             provisioned_concurrency=p, overhead_ms=overhead_ms, arrivals=arrivals)
+        lat = _lambda_latency_from(fast, step_s, warm, init, overhead_ms=overhead_ms)
         rows.append({
             "provisioned_concurrency": p, "monthly_usd": bill.total_usd, "p50_ms": lat.p50_ms,
             "p99_ms": lat.p99_ms, "p999_ms": lat.p999_ms, "cold_start_fraction": fast.cold_start_fraction,
             "cold_starts": fast.total_cold_starts,
             "pc_request_fraction": pc_req / req.sum() if req.sum() > 0 else 0.0,
+            "cold_start_method": fast.method,
         })
     return pd.DataFrame(rows)
