@@ -153,6 +153,8 @@ def latency_facts(sc: Any, cmp: Any, workload: Any, *, containers: bool = True) 
     lat = lambda_latency(rate, step, dur, init_ms, keep, concurrency_limit=cap, arrivals=arrivals,
                          provisioned_concurrency=min(pc_count, cap))
     lam_p99, cold = float(lat.p99_ms), float(lat.cold_start_fraction)
+    if lat.cold_start_method == "exact" or "outside" in lat.cold_start_method_reason:
+        notes.append(f"Lambda cold starts: {lat.cold_start_method_reason}")
     warm_p99 = float(duration_from_ms("duration_ms", dur).quantile(0.99) * 1000.0)
     depth = int(workload.sync_chain_depth) if workload is not None else 1
     if depth > 1:
@@ -164,6 +166,7 @@ def latency_facts(sc: Any, cmp: Any, workload: Any, *, containers: bool = True) 
         chw = chain_latency(depth_c, rate, step, dur, 0.0, keep, concurrency_limit=cap,
                             samples=CHAIN_SAMPLES, random_state=CHAIN_SEED, arrivals=arrivals)
         chain_p99, chain_warm = float(ch.p99_ms), float(chw.p99_ms)
+        notes.append(f"{depth_c}-hop chain latency: {ch.cold_start_method_reason}")
     else:
         chain_p99, chain_warm = lam_p99, warm_p99
     out.update(lambda_p99_ms=lam_p99, lambda_warm_p99_ms=warm_p99, cold_start_fraction=cold,
