@@ -239,8 +239,9 @@ def _group(values: np.ndarray, digits: int = 3) -> tuple[np.ndarray, np.ndarray]
     v = np.asarray(values, dtype=float)
     if v.size and v.min() == v.max():    # common case (e.g. no throttling): one group
         return v[:1].copy(), np.zeros(v.size, dtype=np.int64)
-    with np.errstate(divide="ignore"):
-        mag = np.where(v > 0, np.floor(np.log10(np.abs(v))), 0.0)
+    # below 1e-250 a value counts as 0 (its weight in any mixture is nil)
+    v = np.where(np.abs(v) < 1e-250, 0.0, v)
+    mag = np.floor(np.log10(np.where(v != 0, np.abs(v), 1.0)))
     scale = 10.0 ** (digits - 1 - mag)
     r = np.round(v * scale) / scale
     return np.unique(r, return_inverse=True)

@@ -243,8 +243,10 @@ def fast_cold_starts(
     p_cold = np.clip(np.divide(limited, req, out=np.zeros(lam.size), where=req > 0), 0.0, 1.0)
     # the share of those that found no on-demand environment alive (idle-gap cold starts)
     p_first = p_cold * np.divide(first, births, out=np.zeros(lam.size), where=births > 0)
-    busy = busy_instances(lam, sub_s, w, init_s, p_thr, p_cold)
-    alive = np.maximum(alive, busy)
+    # the pool never holds more than the concurrency limit (an instance is created only
+    # when none is idle and fewer than the limit are busy)
+    busy = np.minimum(busy_instances(lam, sub_s, w, init_s, p_thr, p_cold), cap)
+    alive = np.minimum(np.maximum(alive, busy), max(cap, pc))
     if split > 1:
         p_cold, p_thr, alive, busy, p_first = (v.reshape(n_steps, split).mean(axis=1)
                                                for v in (p_cold, p_thr, alive, busy, p_first))

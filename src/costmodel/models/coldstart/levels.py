@@ -66,6 +66,11 @@ _GRID_LOG_STEP = 1e-4
 _TABLE_CELLS = 1 << 21
 #: ... up to this spacing for a table shared by all chunks (else one table per chunk)
 _GRID_LOG_STEP_MAX = 4e-4
+#: bands wider than this many levels use tables in the normalised level (x = (m - a)/sqrt(a))
+_LARGE_BAND = 512
+_LARGE_A_STEP = 0.01
+_LARGE_X_STEP = 0.01
+_LARGE_X_SPAN = 12.0
 #: window sum treated as infinite (level certainly visited in the step)
 _VISITED = 1e4
 #: window sum above which exp(-A) < 4e-18 (a level alive throughout the chunk)
@@ -284,7 +289,8 @@ def level_model(lam: np.ndarray, step_s: float, w: float, T: float, pc: int, cap
         environment alive at all - after an idle gap longer than the keep-alive).
     """
     n = lam.size
-    G = block if block is not None else max(1, int(math.floor(T / _WINDOW_BLOCKS / step_s + 1e-9)))
+    # blocks of at most T/40, and at least 64 blocks per series (short series keep their detail)
+    G = block if block is not None else max(1, min(int(math.floor(T / _WINDOW_BLOCKS / step_s + 1e-9)), n // 64))
     nb = -(-n // G)
     lam_p = lam if nb * G == n else np.concatenate([lam, np.full(nb * G - n, lam[-1])])
     a_f = busy_mean(lam_p, step_s, w)
@@ -313,34 +319,54 @@ def level_model(lam: np.ndarray, step_s: float, w: float, T: float, pc: int, cap
     prev_lo = 0
     tables = _Tables(a_reach if a_pk is None else np.concatenate([a_f, a_pk[tau > 0]]),
                      min(_band(0.0, a_max_all, cap)[1] - 1, cap))
+    large = _LargeTables(cap)
     b0 = 0
     while b0 < nb:
         # blocks per chunk: (steps x levels) of the gathered tables within _CELLS
         look0 = max(0, b0 - d - 1) * G
-        a_hi_est = float(a_reach[look0: min(nb, b0 + _CHUNK) * G].max())
-        width = max(_band(0.0, a_hi_est, cap)[1], 1)
+        est = a_reach[look0: min(nb, b0 + _CHUNK) * G]
+        lo_est, hi_est = _band(float(a_f[b0 * G: min(nb, b0 + _CHUNK) * G].min()), float(est.max()), cap)
+        width = max(hi_est - lo_est, 1)
+        if width > 256:                        # the lattice: ~8 levels per sqrt(a)
+            width = max(int(_lattice(lo_est, hi_est, pc)[0].size), 1)
         nbc = int(min(nb - b0, max(1, _CELLS // (width * G)), _CHUNK))
         b1 = b0 + nbc
         k0, k1 = b0 * G, b1 * G
         look = a_f[look0:k1]
         a_lo = float(look.min()) if b0 - d - 1 >= 0 else 0.0     # before t = 0 the load is 0
         lo, hi = _band(a_lo, float(a_reach[look0:k1].max()), cap)
-        top = min(hi - 1, cap)
+        # levels visited in every step of this chunk: alive throughout it; those dead when
+        # it starts are born at once (a pool growing by thousands is not walked level by level)
+        lo_now = max(min(_band(float(a_f[k0:k1].min()), float(a_reach[k0:k1].max()), cap)[0], hi - 1), lo)
         al_c = alive_b[b0:b1]
-        al_c += max(lo, pc)                    # levels certainly alive (and provisioned ones)
-        if top > max(lo, pc):
-            x_lv, p_lv = tables.block_sums(a_f[k0:k1], lam_p[k0:k1] * step_s, lo, top, G)
-            if a_pk is not None and (tau[k0:k1] > 0).any():
-                x_lv += tables.block_sums(a_pk[k0:k1], lam_p[k0:k1] * tau[k0:k1], lo, top, G)[0]
-            _window_levels(x_lv, p_lv, lo, pc, d, f, b0, prev_lo, hist_x, hist_p,
+        al_c += max(lo_now, pc)                # levels certainly alive (and provisioned ones)
+        if lo_now > max(lo, pc):
+            born = _bulk_births(max(lo, pc), lo_now, prev_lo, b0, d, f, hist_x, hist_p)
+            births_b[b0] += born
+            if max(lo, pc) < pc + 1 <= lo_now:
+                first_b[b0] += _bulk_births(pc, pc + 1, prev_lo, b0, d, f, hist_x, hist_p)
+        top = min(hi - 1, cap)
+        if top > max(lo_now, pc):
+            levs, wts = _lattice(max(lo_now, pc), top, pc)
+            if top - lo_now <= _LARGE_BAND:
+                x_lv, p_lv = tables.block_sums(a_f[k0:k1], lam_p[k0:k1] * step_s, lo_now, top, G, levs)
+                if a_pk is not None and (tau[k0:k1] > 0).any():
+                    x_lv += tables.block_sums(a_pk[k0:k1], lam_p[k0:k1] * tau[k0:k1], lo_now, top, G, levs)[0]
+            else:
+                x_lv, p_lv = _large_block_sums(large, a_f[k0:k1], lam_p[k0:k1] * step_s, levs, G)
+                if a_pk is not None and (tau[k0:k1] > 0).any():
+                    x_lv += _large_block_sums(large, a_pk[k0:k1], lam_p[k0:k1] * tau[k0:k1], levs, G)[0]
+            _window_levels(x_lv, p_lv, levs, wts, pc, d, f, b0, max(prev_lo, lo_now), hist_x, hist_p,
                            births_b[b0:b1], first_b[b0:b1], al_c)
         # levels that left the band are certain / out of reach: forget their history
-        for lev in [k for k in hist_x if k <= lo or k >= hi]:
+        for lev in [k for k in hist_x if k <= lo_now or k >= hi]:
             del hist_x[lev], hist_p[lev]
-        prev_lo = lo
+        prev_lo = lo_now
         b0 = b1
     # spread each block's cold starts over its steps in proportion to their requests
-    req = lam_p * step_s
+    # (the last block's padding steps get none: its cold starts go to its real steps)
+    req = np.zeros(nb * G)
+    req[:n] = lam * step_s
     req_b = req.reshape(nb, G).sum(axis=1)
     share = np.divide(births_b, req_b, out=np.zeros(nb), where=req_b > 0)
     births = (req.reshape(nb, G) * share[:, None]).ravel()[:n]
@@ -368,11 +394,11 @@ class _Tables:
         self.delta = max(_GRID_LOG_STEP, span * max(top_all, 1) / _TABLE_CELLS)
         self.k = int(span / self.delta) + 2 if span > 0 else 1
         self.shared = None
-        if self.delta <= _GRID_LOG_STEP_MAX:
+        if self.delta <= _GRID_LOG_STEP_MAX and top_all <= _LARGE_BAND:
             grid = self.amin * np.exp(self.delta * np.arange(self.k))
             self.shared = (0,) + _level_table(grid, 0, top_all)
 
-    def block_sums(self, a: np.ndarray, req: np.ndarray, lo: int, top: int, G: int):
+    def block_sums(self, a: np.ndarray, req: np.ndarray, lo: int, top: int, G: int, levs: np.ndarray | None = None):
         """Window increments (sum over each block's steps of ``theta_m x step``) and mean
         ``P(B < m)`` per level ``lo+1..top`` and block: arrays ``(levels, blocks)``."""
         pos = a > 0
@@ -391,20 +417,139 @@ class _Tables:
         if pos.any():
             idx[pos] = np.minimum(np.rint(np.log(a[pos] / base) / delta).astype(np.int64), k - 1)
         idx[~pos] = k                           # the zero-load row
-        cols = slice(lo - lo_t, top - lo_t)
+        cols = slice(lo - lo_t, top - lo_t) if levs is None else np.asarray(levs) - 1 - lo_t
+        g_sel, p_sel = g_tab[:, cols], p_tab[:, cols]
         if G == 1:                               # one step per block: gather the rows
-            x = g_tab[idx, cols] * req[:, None]
-            return np.ascontiguousarray(x.T), np.ascontiguousarray(p_tab[idx, cols].T)
+            x = g_sel[idx] * req[:, None]
+            return np.ascontiguousarray(x.T), np.ascontiguousarray(p_sel[idx].T)
         from scipy.sparse import csr_matrix  # deferred: 0.3 s to import, needed only for blocks of steps
 
         nbc = a.size // G
         indptr = np.arange(0, a.size + 1, G)
-        x = (csr_matrix((req, idx, indptr), shape=(nbc, k + 1)) @ g_tab[:, cols]).T
-        p = (csr_matrix((np.full(a.size, 1.0 / G), idx, indptr), shape=(nbc, k + 1)) @ p_tab[:, cols]).T
+        x = (csr_matrix((req, idx, indptr), shape=(nbc, k + 1)) @ g_sel).T
+        p = (csr_matrix((np.full(a.size, 1.0 / G), idx, indptr), shape=(nbc, k + 1)) @ p_sel).T
         return np.ascontiguousarray(x), np.ascontiguousarray(p)
 
 
-def _window_levels(x_lv, p_lv, lo, pc, d, f, b0, prev_lo, hist_x, hist_p, b_sum, b1_sum, al_sum):
+class _LargeTables:
+    """Rows of the normalised-level tables of :func:`_large_block_sums`, per load on a
+    fixed grid ``a_i = e^{0.01 i}``, computed once per call and reused by every chunk."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.xg = np.arange(-_LARGE_X_SPAN, _LARGE_X_SPAN + _LARGE_X_STEP / 2, _LARGE_X_STEP)
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        got = self.rows.get(i)
+        if got is not None:
+            return got
+        ai = math.exp(_LARGE_A_STEP * i)
+        sq = math.sqrt(ai)
+        m_lo = max(1, int(ai - (_LARGE_X_SPAN + 1) * sq))
+        m_hi = int(ai + (_LARGE_X_SPAN + 1) * sq) + 2
+        start = max(0, int(ai - (_LARGE_X_SPAN + 6) * sq))     # terms of G below: negligible
+        j = np.arange(start, m_hi, dtype=float)                 # j = m - 1
+        log_pmf = -ai + j * math.log(ai) - gammaln(j + 1.0)
+        cdf = pdtr(j, ai)
+        fluid = log_pmf + np.log(ai / np.maximum(ai - j, 1e-9))
+        log_cdf = np.where(cdf > 1e-280, np.log(np.maximum(cdf, 1e-300)), fluid)
+        log_g = np.logaddexp.accumulate(2.0 * log_cdf - log_pmf)     # G_{j+1}
+        log_fc = math.log(max(float(pdtr(self.cap, ai)), 1e-300)) if self.cap < m_hi else 0.0
+        sel = j + 1 >= m_lo
+        xm = (j[sel] + 1.0 - ai) / sq
+        log_th = np.interp(self.xg, xm, (log_cdf - log_g)[sel])
+        p = np.interp(self.xg, xm, np.exp(np.minimum(log_cdf[sel] - log_fc, 0.0)))
+        self.rows[i] = (log_th, p)
+        return log_th, p
+
+
+def _large_block_sums(tabs: "_LargeTables", a: np.ndarray, req: np.ndarray, levs: np.ndarray, G: int):
+    """:meth:`_Tables.block_sums` for bands wider than ``_LARGE_BAND`` levels (pools of
+    thousands of instances), on tables in the normalised level ``x = (m - a) / sqrt(a)``.
+
+    For loads 1 % apart (``a_i``) the exact level quantities are computed at every integer
+    level in log space, vectorised over levels: ``log P(B <= j)`` (the Poisson cdf; its
+    fluid limit ``pmf x a/(a - j)`` where it underflows), ``G_m = sum_{j<m} P(B<=j)^2 /
+    P(B=j)`` by a running log-sum-exp, ``theta_m / lambda = P(B < m) / G_m``, and
+    ``P(B < m | B <= cap)``; they are stored against ``x`` (spacing 0.01 over +-12, linear
+    interpolation of ``log theta`` and of ``P``; beyond +-12 the end values: a level
+    certainly visited, or never). A step's load uses the row of the nearest ``a_i``: at a
+    fixed ``x`` the quantities change with ``a`` only through the Poisson skewness (order
+    ``1/sqrt(a)``), so rows 1 % apart are far finer than needed; the level itself is exact.
+    """
+    pos = a > 0
+    nl, nst = levs.size, a.size
+    x_out = np.zeros((nl, nst))
+    p_out = np.ones((nl, nst))
+    if pos.any():
+        ia = np.zeros(nst, dtype=np.int64)
+        ia[pos] = np.rint(np.log(a[pos]) / _LARGE_A_STEP).astype(np.int64)
+        uniq, inv = np.unique(ia[pos], return_inverse=True)
+        rows = [tabs.row(int(i)) for i in uniq]
+        lt_tab = np.stack([r[0] for r in rows])
+        p_tab = np.stack([r[1] for r in rows])
+        ap = a[pos]
+        u = (np.clip((levs[:, None] - ap[None, :]) / np.sqrt(ap)[None, :], -_LARGE_X_SPAN, _LARGE_X_SPAN - 1e-9)
+             + _LARGE_X_SPAN) / _LARGE_X_STEP
+        jj = np.minimum(u.astype(np.int64), tabs.xg.size - 2)
+        fr = u - jj
+        rr = np.broadcast_to(inv[None, :], jj.shape)
+        lt = lt_tab[rr, jj] * (1.0 - fr) + lt_tab[rr, jj + 1] * fr
+        x_out[:, pos] = np.exp(np.minimum(lt, 0.0)) * req[pos][None, :]
+        p_out[:, pos] = p_tab[rr, jj] * (1.0 - fr) + p_tab[rr, jj + 1] * fr
+    if G == 1:
+        return x_out, p_out
+    nbc = nst // G
+    return x_out.reshape(nl, nbc, G).sum(axis=2), p_out.reshape(nl, nbc, G).mean(axis=2)
+
+
+def _spacing(m: np.ndarray) -> np.ndarray:
+    """Level spacing of the lattice: 1 below level 256, then the power of two nearest below
+    ``sqrt(m) / 8`` (a pool of ``a`` busy instances varies on the scale ``sqrt(a)``)."""
+    raw = np.sqrt(np.maximum(m, 1.0)) / 8.0
+    return np.where(raw < 2.0, 1, 2 ** np.floor(np.log2(np.maximum(raw, 1.0)))).astype(np.int64)
+
+
+def _lattice(lo: int, top: int, pc: int) -> tuple[np.ndarray, np.ndarray]:
+    """Levels ``lo+1..top`` the window work runs on, and how many levels each stands for.
+
+    Below level 256 every level; above, the multiples of :func:`_spacing` (the same for
+    every chunk, so a level's window history carries over), each weighted by the levels
+    down to the previous lattice point (a midpoint sum over levels; the level model's
+    quantities vary smoothly on the scale ``sqrt(a)``, resolved by 8 points). Level
+    ``pc + 1`` (the idle-gap level) is always included.
+    """
+    if top - lo <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    if top < 256:
+        levs = np.arange(lo + 1, top + 1)
+        return levs, np.ones(levs.size)
+    m = np.arange(lo + 1, top + 1)
+    on = (m % _spacing(m) == 0) | (m == top) | (m == pc + 1) | (m < 256)
+    levs = m[on]
+    prev = np.concatenate([[lo], levs[:-1]])
+    return levs, (levs - prev).astype(float)
+
+
+def _bulk_births(lo: int, top: int, prev_lo: int, b0: int, d: int, f: float, hist_x: dict, hist_p: dict) -> float:
+    """Expected births of levels ``lo+1..top`` that are visited at the start of a chunk:
+    each one that was dead then (``P(B < m) e^-A`` from its history; certainly alive if it
+    was certain in the previous chunk, certainly dead if it was out of reach or before
+    ``t = 0``) is born once."""
+    born = 0.0
+    with_hist = 0
+    for lev, hx in hist_x.items():
+        if lo < lev <= top:
+            with_hist += 1
+            a0 = float(hx[1:].sum()) + f * float(hx[0])
+            born += float(hist_p[lev][-1 if d == 0 else 1]) * math.exp(-min(a0, 700.0))
+    certain = max(0, min(prev_lo, top) - lo) if b0 > 0 else 0
+    unknown = (top - lo) - certain - with_hist     # out of reach until now: dead
+    return born + max(unknown, 0)
+
+
+def _window_levels(x_lv, p_lv, levs, wts, pc, d, f, b0, prev_lo, hist_x, hist_p, b_sum, b1_sum, al_sum):
     """Add each level's births and alive probability over the chunk's blocks (in place)."""
     m = x_lv.shape[1]
     ext_x = np.empty(d + 1 + m)
@@ -417,7 +562,7 @@ def _window_levels(x_lv, p_lv, lo, pc, d, f, b0, prev_lo, hist_x, hist_p, b_sum,
     e_k = np.empty(m) if f > 0 else e_b[:-1]
     A_k = np.empty(m) if f > 0 else A[:-1]
     for i in range(x_lv.shape[0]):
-        lev = lo + 1 + i
+        lev, wt = int(levs[i]), float(wts[i])
         if lev <= pc:                        # provisioned: always alive, never born
             continue
         x = x_lv[i]
@@ -446,7 +591,7 @@ def _window_levels(x_lv, p_lv, lo, pc, d, f, b0, prev_lo, hist_x, hist_p, b_sum,
         hist_x[lev] = ext_x[-(d + 1):].copy()
         hist_p[lev] = ext_p[-(d + 1):].copy()
         if A.min() > _SATURATED and (f == 0 or A_k.min() > _SATURATED):
-            al_sum += 1.0                     # visited within T at every moment: alive
+            al_sum += wt                      # visited within T at every moment: alive
             continue
         np.negative(A, out=e_b)
         np.exp(e_b, out=e_b)
@@ -471,10 +616,13 @@ def _window_levels(x_lv, p_lv, lo, pc, d, f, b0, prev_lo, hist_x, hist_p, b_sum,
         t3 *= e_k
         np.multiply(x, dead, out=t2)
         t3 += t2
-        b_sum += t3
         if lev == pc + 1:                     # the first on-demand level: idle-gap cold starts
             b1_sum += t3
-        al_sum += 1.0
+        if wt != 1.0:
+            t3 *= wt
+            dead *= wt
+        b_sum += t3
+        al_sum += wt
         al_sum -= dead
 
 
