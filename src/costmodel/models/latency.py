@@ -37,7 +37,8 @@ from costmodel.models.bills import ProvisionedWindow, lambda_bill, lambda_gb_s
 from costmodel.models.chains import simulate_chain
 from costmodel.models.coldstart.fast import counts_concurrency, fast_cold_starts
 from costmodel.models.coldstart.method import EXACT_MAX_REQUESTS, check_method, cold_start_model
-from costmodel.models.coldstart.simulator import Duration, check_arrivals, erlang_b, erlang_c
+from costmodel.models.coldstart.simulator import Duration, check_arrivals, erlang_b
+from costmodel.models.numerics import erlang_c_array, require_finite
 from costmodel.models.queueing import wait_plus_service_cdf
 
 __all__ = [
@@ -185,6 +186,29 @@ class LatencyResult:
                  if self.step_timeout_fraction.size == self.step_requests.size else {}),
             index=pd.Index(np.arange(self.step_requests.size) * self.step_s, name="t_s"),
         )
+
+
+def _checked(res: LatencyResult, where: str, allow_inf: bool = False, **inputs: Any) -> LatencyResult:
+    """``res`` unchanged, or :class:`costmodel.errors.NumericalError` naming the inputs
+    when a figure is not finite (NaN where there are no requests is allowed; infinity only
+    with ``allow_inf``: a queue without capacity and without a timeout never answers)."""
+    def check(name, value):
+        v = np.asarray(value, dtype=float)
+        if allow_inf:
+            v = np.where(np.isposinf(v), 0.0, v)
+        require_finite(where, name, v, **inputs)
+
+    for name in ("p50_ms", "p95_ms", "p99_ms", "p999_ms", "mean_ms", "cold_start_fraction",
+                 "throttle_fraction", "failed_fraction", "timeout_fraction"):
+        value = getattr(res, name)
+        if not (name == "mean_ms" and np.isnan(value) and res.step_requests.sum() == 0):
+            check(name, value)
+    busy = res.step_requests > 0
+    for name in ("step_p50_ms", "step_p99_ms", "step_p999_ms", "step_mean_ms", "step_cold_start_fraction"):
+        arr = getattr(res, name)
+        if arr.size == busy.size:
+            check(name, arr[busy])
+    return res
 
 
 # ---------------------------------------------------------------------------------
@@ -335,8 +359,11 @@ def lambda_latency(
         concurrency_limit=concurrency_limit, provisioned_concurrency=provisioned_concurrency,
         arrivals=arrivals, method=method, random_state=random_state,
     )
-    return _lambda_latency_from(fast, step_s, warm, init, overhead_ms=overhead_ms,
-                                retry_backoff_ms=retry_backoff_ms, max_retries=max_retries)
+    res = _lambda_latency_from(fast, step_s, warm, init, overhead_ms=overhead_ms,
+                               retry_backoff_ms=retry_backoff_ms, max_retries=max_retries)
+    return _checked(res, "lambda_latency", traffic_rps=traffic_rps, step_s=step_s, duration_ms=duration_ms,
+                    init_duration_ms=init_duration_ms, keep_alive_s=keep_alive_s,
+                    concurrency_limit=concurrency_limit, method=fast.method)
 
 
 def _lambda_latency_from(fast, step_s: float, warm: Duration, init: Duration, *, overhead_ms: float = 0.0,
@@ -580,7 +607,7 @@ def container_latency(
     load = lam * w
     stable = ((load < c) | (load == 0)) & (backlog_delay == 0) & (reneged == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p_wait = np.where(stable, erlang_c(np.maximum(c, 1).astype(int), np.where(stable, load, 0.0)), 1.0)
+        p_wait = np.where(stable, erlang_c_array(np.maximum(c, 1), np.where(stable, load, 0.0)), 1.0)
         p_wait = np.where(load == 0, 0.0, np.where(stable & (c >= 1), p_wait, 1.0))
         theta = np.where(stable, (cap_rps - lam) * 2.0 / (1.0 + cv2), np.inf)
     # queueing part only where stable; overloaded steps: deterministic backlog delay
@@ -663,7 +690,7 @@ def container_latency(
     served_mean = (w + mean_wait - np.concatenate(excess)[inv]) * 1000.0 + overhead_ms
     step_mean = served_mean if timeout_s is None else (1.0 - reneged) * served_mean + reneged * cap_ms
     tot = req.sum()
-    return LatencyResult(
+    return _checked(LatencyResult(
         p50_ms=float(overall[0]), p95_ms=float(overall[1]), p99_ms=float(overall[2]), p999_ms=float(overall[3]),
         mean_ms=float((step_mean * req).sum() / tot) if tot > 0 else float("nan"),
         cold_start_fraction=0.0, throttle_fraction=0.0, failed_fraction=0.0,
@@ -674,7 +701,8 @@ def container_latency(
         timeout_fraction=float((step_timeout * req).sum() / tot) if tot > 0 else 0.0,
         step_timeout_fraction=step_timeout,
         timeout_s=None if timeout_s is None else float(timeout_s),
-    )
+    ), "container_latency", allow_inf=timeout_s is None, traffic_rps=traffic_rps, step_s=step_s,
+        duration_ms=duration_ms, servers=servers, timeout_s=timeout_s)
 
 
 def _scv(d: Duration) -> float:
@@ -815,7 +843,7 @@ def chain_latency(
     rest_all = [np.divide(pc_i - g, 1.0 - g, out=np.zeros(req.size), where=g < 1.0) for pc_i, g in zip(p_cold, p_gap)]
     step_any = 1.0 - (1.0 - np.max(p_gap, axis=0)) * np.prod([1.0 - r for r in rest_all], axis=0)
     empty = np.empty(0)
-    return LatencyResult(
+    return _checked(LatencyResult(
         p50_ms=float(qs[0]), p95_ms=float(qs[1]), p99_ms=float(qs[2]), p999_ms=float(qs[3]),
         mean_ms=float(lat.mean() * 1000.0),
         cold_start_fraction=float((step_any * req).sum() / total),
@@ -823,7 +851,8 @@ def chain_latency(
         step_p50_ms=empty, step_p95_ms=empty, step_p99_ms=empty, step_p999_ms=empty, step_mean_ms=empty,
         step_cold_start_fraction=step_any, step_queue_delay_ms=empty,
         cold_start_method="fast", cold_start_method_reason=reason,
-    )
+    ), "chain_latency", depth=depth, traffic_rps=rates, step_s=step_s, duration_ms=duration_ms,
+        init_duration_ms=init_duration_ms, keep_alive_s=keep_alive_s)
 
 
 def _chain_exact(depth, rates, step_s, own, init, keep_alive_s, cap, overhead_ms, random_state, arrivals,

@@ -39,8 +39,9 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 from scipy.stats import t as student_t
 
-from costmodel._validate import as_float_array, check_int, check_non_negative, check_positive
+from costmodel._validate import as_float_array, check_finite, check_int, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
+from costmodel.models.numerics import erlang_b_array, erlang_c_array
 from costmodel.models.coldstart.arrivals import (  # re-exported: part of this module's API before the split
     ARRIVALS,
     arrival_counts,
@@ -647,9 +648,11 @@ def low_rate_cold_start_fraction(arrival_rps: Any, warm_mean_s: Any, keep_alive_
 def erlang_b(servers: Any, offered_load: Any) -> Any:
     """Erlang-B blocking probability ``B(n, a)`` (M/G/n/n loss system).
 
-    Stable recursion ``B(0) = 1``, ``B(j) = a B(j-1) / (j + a B(j-1))``; vectorised over
-    arrays of ``servers`` and ``offered_load`` (broadcast). Example: ``B(20, 20) =
-    0.1589`` (lambda = 10/s, w = 2 s, cap 20).
+    Stable for any size (:func:`costmodel.models.numerics.erlang_b_array`): the
+    recursion ``B(0) = 1``, ``B(j) = a B(j-1) / (j + a B(j-1))`` up to 64 servers, the
+    Poisson pmf/cdf ratio in log space beyond (millions of servers, loads to 1e12
+    Erlang, no overflow); vectorised over arrays of ``servers`` and ``offered_load``
+    (broadcast). Example: ``B(20, 20) = 0.1589`` (lambda = 10/s, w = 2 s, cap 20).
 
     Parameters
     ----------
@@ -662,18 +665,12 @@ def erlang_b(servers: Any, offered_load: Any) -> Any:
     -------
     float or numpy.ndarray
     """
-    n = np.asarray(servers)
+    n = np.asarray(servers, dtype=float)
+    check_finite("servers", n)
     if n.size and (np.any(n < 0) or np.any(n != np.round(n))):
         raise InvalidParameterError("servers", servers, "whole numbers >= 0")
     check_non_negative("offered_load", offered_load)
-    a = np.asarray(offered_load, dtype=float)
-    n, a = np.broadcast_arrays(n.astype(int), a)
-    out = np.ones(a.shape)
-    b = np.ones(a.shape)
-    nmax = int(n.max()) if n.size else 0
-    for j in range(1, nmax + 1):
-        b = a * b / (j + a * b)
-        out = np.where(n == j, b, out)
+    out = erlang_b_array(n, np.asarray(offered_load, dtype=float))
     return out.item() if out.ndim == 0 else out
 
 
@@ -694,11 +691,11 @@ def erlang_c(servers: Any, offered_load: Any) -> Any:
     float or numpy.ndarray
     """
     n = np.asarray(servers, dtype=float)
-    a = np.asarray(offered_load, dtype=float)
-    b = np.asarray(erlang_b(servers, offered_load), dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = np.where(a < n, n * b / (n - a * (1.0 - b)), 1.0)
-    c = np.clip(c, 0.0, 1.0)
+    check_finite("servers", n)
+    if n.size and (np.any(n < 0) or np.any(n != np.round(n))):
+        raise InvalidParameterError("servers", servers, "whole numbers >= 0")
+    check_non_negative("offered_load", offered_load)
+    c = erlang_c_array(n, np.asarray(offered_load, dtype=float))
     return c.item() if c.ndim == 0 else c
 
 
