@@ -32,6 +32,7 @@ from costmodel.decision.measure import considered_options
 from costmodel.resources import data_path
 from costmodel.errors import ScenarioError, UnknownNameError
 from costmodel.models import traffic as tr
+from costmodel.models.coldstart.arrivals import arrival_counts
 from costmodel.models.coldstart.fast import fast_cold_starts
 from costmodel.models.coldstart.simulator import Duration, confidence_interval, low_rate_cold_start_fraction, simulate
 from costmodel.models.latency import container_latency, lambda_latency
@@ -59,6 +60,7 @@ __all__ = [
     "bill_by_category",
     "AZURE_SAMPLE_DIR",
     "azure_invocations_path",
+    "trace_arrivals",
     "trace_table",
     "keep_alive_sweep",
     "trace_verdicts",
@@ -458,13 +460,28 @@ def azure_invocations_path(trace_path: str | Path | None = None) -> tuple[Path, 
     return AZURE_FIXTURE, "the project's synthetic fixture (data/traces/azure_resampled_3fn.csv; shared sample absent)"
 
 
+def trace_arrivals(trace: Any) -> str:
+    """How a trace's per-step series is read: ``"counts"`` when every step holds a whole
+    number of invocations (Azure per-minute counts: the requests happened, one at a time
+    spread over the minute), else ``"poisson"`` (a resampled or scaled series is a rate)."""
+    try:
+        arrival_counts(trace.rate_rps, trace.step_s)
+    except InvalidParameterError:
+        return "poisson"
+    return "counts"
+
+
 def trace_table(traces: Mapping[str, Any], *, keep_alive_s: float = 600.0, warm_mean_ms: float = 120.0,
                 init_duration_ms: float = 250.0):
     """One row per function of an Azure trace: traffic signals, label, cold-start share.
 
     Signals and labels from :mod:`costmodel.models.traffic`; the cold-start share from the fast
     model (:func:`costmodel.models.coldstart.fast.fast_cold_starts`) with a fixed warm duration,
-    as the per-function durations of the sample are not used here.
+    as the per-function durations of the sample are not used here. Per-minute invocation
+    counts are read as **counts** (:func:`trace_arrivals`: that many requests, spread over
+    the minute - a lone invocation after a long gap is cold), not as a Poisson mean; with a
+    fixed duration the counts model is the exact simulator up to rate changes between
+    steps (``docs/coldstart-model.md`` section 3b).
 
     Parameters
     ----------
@@ -490,7 +507,7 @@ def trace_table(traces: Mapping[str, Any], *, keep_alive_s: float = 600.0, warm_
     for name, trace in traces.items():
         sig = traffic_signals(trace.rate_rps, trace.step_s, keep_alive_s=keep_alive_s)
         fast = fast_cold_starts(trace.rate_rps, trace.step_s, warm_mean_ms / 1000.0, keep_alive_s,
-                                init_mean_s=init_duration_ms / 1000.0)
+                                init_mean_s=init_duration_ms / 1000.0, arrivals=trace_arrivals(trace))
         rows.append({
             "function": name[:10],
             "invocations_per_day": sig.invocations_per_day,
@@ -513,7 +530,8 @@ def keep_alive_sweep(traces: Mapping[str, Any], keep_alives_s: Any, *, warm_mean
 
     For each keep-alive: the share of all invocations that are cold, the share of
     functions whose requests are mostly (> 50 %) cold, and the idle instance-hours kept
-    warm, from the fast model per function.
+    warm, from the fast model per function (per-minute counts read as counts,
+    :func:`trace_arrivals`).
 
     Returns
     -------
@@ -522,13 +540,14 @@ def keep_alive_sweep(traces: Mapping[str, Any], keep_alives_s: Any, *, warm_mean
     """
 
 
+    kinds = {id(t): trace_arrivals(t) for t in traces.values()}
     rows = []
     for keep in keep_alives_s:
         requests = cold = idle_s = 0.0
         mostly_cold = 0
         for trace in traces.values():
             fast = fast_cold_starts(trace.rate_rps, trace.step_s, warm_mean_ms / 1000.0, float(keep),
-                                    init_mean_s=init_duration_ms / 1000.0)
+                                    init_mean_s=init_duration_ms / 1000.0, arrivals=kinds[id(trace)])
             requests += fast.total_requests
             cold += fast.total_cold_starts
             idle_s += fast.idle_instance_s
@@ -548,7 +567,8 @@ def trace_verdicts(traces: Mapping[str, Any], names: Any, scenario: Any, *, keep
     ``names`` are function hashes or their first characters (as in :func:`trace_table`'s
     index). Each function's day of traffic (repeated to a month) replaces the scenario's traffic;
     costs come from :func:`costmodel.analysis.compare.compare`, the traffic label from
-    :mod:`costmodel.models.traffic`, the cold-start share from the fast model, and the verdict from
+    :mod:`costmodel.models.traffic`, the cold-start share from the fast model (counts read as
+    counts, :func:`trace_arrivals`), and the verdict from
     :func:`costmodel.decision.evaluate` with the scenario's declared workload and team.
     Break-even rates and latency percentiles are left out (None) to keep this fast over
     many functions, so the "when not to use" rules that need them report "not measured".
@@ -584,7 +604,8 @@ def trace_verdicts(traces: Mapping[str, Any], names: Any, scenario: Any, *, keep
         best = min(options, key=lambda o: monthly[o])
         label = label_traffic(cmp.signals, thresholds)
         fast = fast_cold_starts(trace.rate_rps, trace.step_s, sc.work.mean_duration_s, keep,
-                                init_mean_s=float(sc.lambda_["init_duration_ms"]) / 1000.0)
+                                init_mean_s=float(sc.lambda_["init_duration_ms"]) / 1000.0,
+                                arrivals=trace_arrivals(trace))
         facts = Facts(traffic_label=label, traffic=cmp.signals.to_dict(), monthly_usd=monthly,
                       lambda_monthly_usd=monthly["lambda"], container_option=best,
                       container_monthly_usd=monthly[best], cold_start_fraction=fast.cold_start_fraction)

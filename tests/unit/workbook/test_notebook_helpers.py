@@ -213,3 +213,29 @@ def test_assumptions_frame_lists_what_was_checked_and_where_it_flips():
     assert frame.loc["EC2 Savings Plan discount", "flips at"] == "above 52%"
     assert frame.loc["Lambda INIT duration", "new verdict"] == "-"
     assert assumptions_frame({}).empty
+
+
+def test_trace_counts_are_counts_a_lone_invocation_is_cold():
+    # one invocation every 3 hours (per-minute counts): every one comes after a gap longer
+    # than the keep-alive, so every one is cold; read as a Poisson mean the same minute
+    # sometimes holds two and it was scored about 61 % cold (issue 11)
+    import numpy as np
+    import pandas as pd
+
+    from costmodel.models.traffic import Trace
+    from costmodel.workbook import notebook_helpers as nh
+
+    counts = np.zeros(1440)
+    counts[::180] = 1
+    lone = Trace(rate_rps=counts / 60.0, step_s=60.0, start=pd.Timestamp("2026-01-05", tz="UTC"), name="lone")
+    busy = Trace(rate_rps=np.full(1440, 30.0 / 60.0), step_s=60.0, start=pd.Timestamp("2026-01-05", tz="UTC"),
+                 name="busy")
+    assert nh.trace_arrivals(lone) == "counts"
+    table = nh.trace_table({"lone": lone, "busy": busy}, keep_alive_s=600)
+    assert table.loc["lone", "cold_start_fraction"] == 1.0
+    # 30 a minute, 2 s apart, 120 ms each: one environment, cold once (the first)
+    assert table.loc["busy", "cold_start_fraction"] == 1.0 / (30 * 1440)
+    sweep = nh.keep_alive_sweep({"lone": lone}, [60.0, 600.0, 36_000.0])
+    assert sweep["cold_start_fraction"].tolist() == [1.0, 1.0, 1.0 / 8]   # 10 h keeps it warm
+    resampled = Trace(rate_rps=np.full(10, 0.705), step_s=60.0, start=pd.Timestamp("2026-01-05", tz="UTC"), name="r")
+    assert nh.trace_arrivals(resampled) == "poisson"                       # 42.3 a minute: a rate
