@@ -230,12 +230,13 @@ def fast_cold_starts(
     split = max(1, math.ceil(step_s / (T / 4.0)))
     lam = np.repeat(rates, split) if split > 1 else rates
     sub_s = step_s / split
-    births, alive, p_thr, first = level_model(lam, sub_s, w, T, pc, cap)
+    a = busy_mean(lam, sub_s, w)
+    births, alive, p_thr, first = level_model(lam, sub_s, w, T, pc, cap, busy=a)
     if init_s > 0:
         # cold requests hold their instance through the init: a growing pool overshoots
         surge = init_surge(lam, sub_s, w, init_s, alive, pc)
         if surge is not None:
-            births, alive, p_thr, first = level_model(lam, sub_s, w, T, pc, cap, transient=surge)
+            births, alive, p_thr, first = level_model(lam, sub_s, w, T, pc, cap, transient=surge, busy=a)
     req = lam * sub_s
     # an environment is created by an arrival: cold starts never exceed the served
     # arrivals; a step that would need more hands the rest to the next steps
@@ -245,7 +246,8 @@ def fast_cold_starts(
     p_first = p_cold * np.divide(first, births, out=np.zeros(lam.size), where=births > 0)
     # the pool never holds more than the concurrency limit (an instance is created only
     # when none is idle and fewer than the limit are busy)
-    busy = np.minimum(busy_instances(lam, sub_s, w, init_s, p_thr, p_cold), cap)
+    busy = np.minimum(a if not p_thr.any() and init_s == 0 else
+                      busy_instances(lam, sub_s, w, init_s, p_thr, p_cold), cap)
     alive = np.minimum(np.maximum(alive, busy), max(cap, pc))
     if split > 1:
         p_cold, p_thr, alive, busy, p_first = (v.reshape(n_steps, split).mean(axis=1)

@@ -248,7 +248,8 @@ def _level_table(grid: np.ndarray, lo: int, top: int) -> tuple[np.ndarray, np.nd
 
 
 def level_model(lam: np.ndarray, step_s: float, w: float, T: float, pc: int, cap: int,
-                block: int | None = None, transient: tuple[np.ndarray, np.ndarray] | None = None):
+                block: int | None = None, transient: tuple[np.ndarray, np.ndarray] | None = None,
+                busy: np.ndarray | None = None):
     """Per-step expected cold starts (births of on-demand levels), alive instances
     (time-averaged, provisioned included) and the throttled share ``B(cap, a)``.
 
@@ -279,6 +280,8 @@ def level_model(lam: np.ndarray, step_s: float, w: float, T: float, pc: int, cap
         requests still in their init while the pool grows, see
         :func:`init_surge`); ``tau = 0`` where there is none. Only the window sums see
         it (the visits it causes and the births they are).
+    busy : numpy.ndarray, optional
+        ``busy_mean(lam, step_s, w)`` when the caller has it already.
 
     Returns
     -------
@@ -293,7 +296,9 @@ def level_model(lam: np.ndarray, step_s: float, w: float, T: float, pc: int, cap
     G = block if block is not None else max(1, min(int(math.floor(T / _WINDOW_BLOCKS / step_s + 1e-9)), n // 64))
     nb = -(-n // G)
     lam_p = lam if nb * G == n else np.concatenate([lam, np.full(nb * G - n, lam[-1])])
-    a_f = busy_mean(lam_p, step_s, w)
+    a_f = busy_mean(lam, step_s, w) if busy is None else busy
+    if nb * G > n:
+        a_f = np.concatenate([a_f, np.full(nb * G - n, a_f[-1])])
     if transient is not None:
         a_pk, tau = (np.concatenate([v, np.zeros(nb * G - n)]) if nb * G > n else v for v in transient)
         a_pk = np.where(tau > 0, a_pk, 0.0)
@@ -418,16 +423,16 @@ class _Tables:
             idx[pos] = np.minimum(np.rint(np.log(a[pos] / base) / delta).astype(np.int64), k - 1)
         idx[~pos] = k                           # the zero-load row
         cols = slice(lo - lo_t, top - lo_t) if levs is None else np.asarray(levs) - 1 - lo_t
-        g_sel, p_sel = g_tab[:, cols], p_tab[:, cols]
         if G == 1:                               # one step per block: gather the rows
-            x = g_sel[idx] * req[:, None]
-            return np.ascontiguousarray(x.T), np.ascontiguousarray(p_sel[idx].T)
+            x = g_tab[idx][:, cols] * req[:, None]
+            return np.ascontiguousarray(x.T), np.ascontiguousarray(p_tab[idx][:, cols].T)
         from scipy.sparse import csr_matrix  # deferred: 0.3 s to import, needed only for blocks of steps
 
         nbc = a.size // G
         indptr = np.arange(0, a.size + 1, G)
-        x = (csr_matrix((req, idx, indptr), shape=(nbc, k + 1)) @ g_sel).T
-        p = (csr_matrix((np.full(a.size, 1.0 / G), idx, indptr), shape=(nbc, k + 1)) @ p_sel).T
+        # the product over the whole table (no copy of its columns), then the band's columns
+        x = (csr_matrix((req, idx, indptr), shape=(nbc, k + 1)) @ g_tab)[:, cols].T
+        p = (csr_matrix((np.full(a.size, 1.0 / G), idx, indptr), shape=(nbc, k + 1)) @ p_tab)[:, cols].T
         return np.ascontiguousarray(x), np.ascontiguousarray(p)
 
 
@@ -671,8 +676,11 @@ def level_model_loop(lam: np.ndarray, step_s: float, w: float, T: float, pc: int
             p *= omb[lev]
             ps[lev][k] = p
 
-    def window(lev, k):            # A at the start of step k
-        tot = sum(xs[lev][max(0, k - d):k])
+    csum = {}
+
+    def window(lev, k):            # A at the start of step k: x summed over the last T
+        c = csum[lev]
+        tot = c[k] - c[max(0, k - d)]
         if f > 0 and k - d - 1 >= 0:
             tot += f * xs[lev][k - d - 1]
         return tot
@@ -682,10 +690,12 @@ def level_model_loop(lam: np.ndarray, step_s: float, w: float, T: float, pc: int
 
     for lev in range(pc + 1, top + 1):
         x_l, p_l = xs[lev], ps[lev]
+        run = [0.0] * (n + 1)
         for k in range(n):
-            A0, A1 = window(lev, k), window(lev, k + 1) if k + 1 <= n else 0.0
-            if k + 1 == n:
-                A1 = sum(x_l[max(0, n - d):n]) + (f * x_l[n - d - 1] if f > 0 and n - d - 1 >= 0 else 0.0)
+            run[k + 1] = run[k] + x_l[k]
+        csum[lev] = run
+        for k in range(n):
+            A0, A1 = window(lev, k), window(lev, k + 1)
             p1 = p_l[k - d - 1] if k - d - 1 >= 0 else 1.0
             p2 = p_l[k - d] if k - d >= 0 else 1.0
             x_out1 = x_l[k - d - 1] if k - d - 1 >= 0 else 0.0
