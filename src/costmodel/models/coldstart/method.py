@@ -113,10 +113,11 @@ def exact_cold_starts(arrival_rps: Any, step_s: float, warm_duration: Any, keep_
                       arrivals: str = "poisson", random_state: Any = 0):
     """The exact simulator's per-step figures in the fast model's result type.
 
-    Per step: P(cold) and P(throttle) are the simulated request shares (0 in a step that
-    drew no request), instance and busy counts the simulated time averages. Totals weight
-    them by the expected requests ``rate x step_s``, so they equal the simulated totals on
-    average.
+    The result describes the simulated realisation: its ``arrival_rps`` is the simulated
+    requests per step / ``step_s`` (not the input mean rates), P(cold) and P(throttle) per
+    step are the simulated request shares (0 in a step that drew no request), instance and
+    busy counts the simulated time averages; so the totals are the simulated totals, and a
+    sparse Poisson series is not weighted by requests that were never drawn.
     """
     rates = np.atleast_1d(as_float_array("arrival_rps", arrival_rps)).ravel()
     check_non_negative("arrival_rps", rates)
@@ -136,7 +137,7 @@ def exact_cold_starts(arrival_rps: Any, step_s: float, warm_duration: Any, keep_
     inst = sim.instances[:n] if sim.instances.size >= n else np.pad(sim.instances, (0, n - sim.instances.size))
     busy = sim.busy_instances[:n] if sim.busy_instances.size >= n else np.pad(sim.busy_instances,
                                                                            (0, n - sim.busy_instances.size))
-    return FastColdStarts(step_s=step_s, arrival_rps=rates, cold_start_fraction_per_step=p_cold,
+    return FastColdStarts(step_s=step_s, arrival_rps=req / step_s, cold_start_fraction_per_step=p_cold,
                           throttle_fraction_per_step=p_thr, instances=inst, busy_instances=busy,
                           arrivals=arrivals, method="exact",
                           method_reason=f"exact simulator ({sim.requests:,} requests simulated)")
