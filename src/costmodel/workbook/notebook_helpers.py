@@ -30,7 +30,7 @@ from costmodel.decision import (
 )
 from costmodel.decision.measure import considered_options
 from costmodel.resources import data_path
-from costmodel.errors import ScenarioError, UnknownNameError
+from costmodel.errors import InvalidParameterError, ScenarioError, UnknownNameError
 from costmodel.models import traffic as tr
 from costmodel.models.coldstart.arrivals import arrival_counts
 from costmodel.models.coldstart.fast import fast_cold_starts
