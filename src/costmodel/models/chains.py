@@ -17,9 +17,8 @@ release, checked lazily). About 100,000 hop-requests per second.
 from __future__ import annotations
 
 import heapq
-import math
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

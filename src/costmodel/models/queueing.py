@@ -18,7 +18,6 @@ FIFO simulation to measure that approximation.
 from __future__ import annotations
 
 import heapq
-import math
 from typing import Any
 
 import numpy as np

@@ -299,12 +299,13 @@ def level_model(lam: np.ndarray, step_s: float, w: float, T: float, pc: int, cap
     a_f = busy_mean(lam, step_s, w) if busy is None else busy
     if nb * G > n:
         a_f = np.concatenate([a_f, np.full(nb * G - n, a_f[-1])])
+    has_tr = transient is not None
+    a_pk = np.zeros(nb * G)                   # the surge's busy mean and length per step
+    tau = np.zeros(nb * G)
     if transient is not None:
-        a_pk, tau = (np.concatenate([v, np.zeros(nb * G - n)]) if nb * G > n else v for v in transient)
+        a_pk[:n], tau[:n] = transient
         a_pk = np.where(tau > 0, a_pk, 0.0)
-    else:
-        a_pk = tau = None
-    a_reach = a_f if a_pk is None else np.maximum(a_f, a_pk)       # loads the levels must cover
+    a_reach = np.maximum(a_f, a_pk) if has_tr else a_f             # loads the levels must cover
     sb = G * step_s
     d_steps = T / sb
     d = int(math.floor(d_steps + 1e-12))
@@ -322,7 +323,7 @@ def level_model(lam: np.ndarray, step_s: float, w: float, T: float, pc: int, cap
     hist_x: dict[int, np.ndarray] = {}
     hist_p: dict[int, np.ndarray] = {}
     prev_lo = 0
-    tables = _Tables(a_reach if a_pk is None else np.concatenate([a_f, a_pk[tau > 0]]),
+    tables = _Tables(np.concatenate([a_f, a_pk[tau > 0]]) if has_tr else a_reach,
                      min(_band(0.0, a_max_all, cap)[1] - 1, cap))
     large = _LargeTables(cap)
     b0 = 0
@@ -355,11 +356,11 @@ def level_model(lam: np.ndarray, step_s: float, w: float, T: float, pc: int, cap
             levs, wts = _lattice(max(lo_now, pc), top, pc)
             if top - lo_now <= _LARGE_BAND:
                 x_lv, p_lv = tables.block_sums(a_f[k0:k1], lam_p[k0:k1] * step_s, lo_now, top, G, levs)
-                if a_pk is not None and (tau[k0:k1] > 0).any():
+                if has_tr and (tau[k0:k1] > 0).any():
                     x_lv += tables.block_sums(a_pk[k0:k1], lam_p[k0:k1] * tau[k0:k1], lo_now, top, G, levs)[0]
             else:
                 x_lv, p_lv = _large_block_sums(large, a_f[k0:k1], lam_p[k0:k1] * step_s, levs, G)
-                if a_pk is not None and (tau[k0:k1] > 0).any():
+                if has_tr and (tau[k0:k1] > 0).any():
                     x_lv += _large_block_sums(large, a_pk[k0:k1], lam_p[k0:k1] * tau[k0:k1], levs, G)[0]
             _window_levels(x_lv, p_lv, levs, wts, pc, d, f, b0, max(prev_lo, lo_now), hist_x, hist_p,
                            births_b[b0:b1], first_b[b0:b1], al_c)
@@ -426,7 +427,7 @@ class _Tables:
         if G == 1:                               # one step per block: gather the rows
             x = g_tab[idx][:, cols] * req[:, None]
             return np.ascontiguousarray(x.T), np.ascontiguousarray(p_tab[idx][:, cols].T)
-        from scipy.sparse import csr_matrix  # deferred: 0.3 s to import, needed only for blocks of steps
+        from scipy.sparse import csr_matrix  # noqa: PLC0415 - deferred: 0.3 s to import, only for blocks of steps
 
         nbc = a.size // G
         indptr = np.arange(0, a.size + 1, G)
@@ -676,7 +677,7 @@ def level_model_loop(lam: np.ndarray, step_s: float, w: float, T: float, pc: int
             p *= omb[lev]
             ps[lev][k] = p
 
-    csum = {}
+    csum: dict[int, list[float]] = {}
 
     def window(lev, k):            # A at the start of step k: x summed over the last T
         c = csum[lev]
