@@ -122,7 +122,7 @@ def _stream_text(nb) -> str:
 def test_report_states_the_verdict_with_the_library_numbers(default_report):
     from costmodel.analysis.compare import compare
     from costmodel.decision import VERDICTS
-    from costmodel.workbook.notebook_helpers import format_number
+    from costmodel.workbook.display import format_number
 
     nb, html = default_report
     markdown = "".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells if c.cell_type == "code"

@@ -58,7 +58,6 @@ __all__ = [
     "peak_to_mean_shape",
     "breakeven_curve",
     "tornado",
-    "tornado_figure",
     "MonteCarloResult",
     "monte_carlo",
 ]
@@ -419,21 +418,6 @@ def tornado(scenario: Any = None, *, option: str = "fargate_on_demand", inputs: 
     df.attrs["baseline_usd"] = base
     df.attrs["option"] = option
     return df
-
-
-def tornado_figure(df: pd.DataFrame):
-    """Plotly tornado chart of :func:`tornado`'s table."""
-    import plotly.graph_objects as go  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
-
-    base = df.attrs.get("baseline_usd", 0.0)
-    d = df.iloc[::-1]
-    fig = go.Figure([
-        go.Bar(y=d["input"], x=d["low_usd"] - base, base=base, orientation="h", name="low value"),
-        go.Bar(y=d["input"], x=d["high_usd"] - base, base=base, orientation="h", name="high value"),
-    ])
-    fig.update_layout(barmode="overlay", title=f"Lambda minus {df.attrs.get('option', 'containers')}: USD per month "
-                      f"(baseline {base:,.2f})", xaxis_title="USD per month (positive = Lambda dearer)")
-    return fig
 
 
 @dataclass(frozen=True)

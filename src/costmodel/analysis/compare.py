@@ -387,42 +387,6 @@ class Comparison:
         idx = pd.date_range(self.start, periods=n_days, freq="D") if self.start is not None else range(n_days)
         return pd.DataFrame(out, index=idx)
 
-    def figures(self) -> dict[str, Any]:
-        """Plotly figures: ``cost_over_time``, ``cumulative_cost``, ``capacity_vs_demand``."""
-        import plotly.graph_objects as go  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
-
-        daily = self.daily_usd()
-        fig_cost = go.Figure([go.Scatter(x=daily.index, y=daily[c], name=c, mode="lines") for c in daily.columns])
-        fig_cost.update_layout(title=f"Cost per day: {self.scenario_name}", xaxis_title="day", yaxis_title="USD per day")
-        cum = daily.cumsum()
-        fig_cum = go.Figure([go.Scatter(x=cum.index, y=cum[c], name=c, mode="lines") for c in cum.columns])
-        fig_cum.update_layout(title="Cumulative cost over the month", xaxis_title="day", yaxis_title="USD")
-
-        # capacity vs demand, reduced to at most ~4,000 points (max of demand per bucket)
-        k = max(1, int(math.ceil(self.rate_rps.size / 4000)))
-        m = self.rate_rps.size - self.rate_rps.size % k
-
-        def red(x: np.ndarray, how: str = "mean") -> np.ndarray:
-            x = np.asarray(x[:m], dtype=float).reshape(-1, k)
-            return x.max(axis=1) if how == "max" else x.min(axis=1) if how == "min" else x.mean(axis=1)
-
-        t = pd.date_range(self.start, periods=m // k, freq=pd.Timedelta(seconds=self.step_s * k)) \
-            if self.start is not None else np.arange(m // k)
-        lam = self.lambda_result
-        lam_cap = lam.concurrency_limit / max(lam.billed_duration_ms / 1000.0, 1e-9)
-        fig_cap = go.Figure([
-            go.Scatter(x=t, y=red(self.rate_rps, "max"), name="demand (max per point)", mode="lines"),
-            go.Scatter(x=t, y=red(self.fargate.capacity_rps, "min"), name="Fargate ready capacity", mode="lines",
-                       line_shape="hv"),
-            go.Scatter(x=t, y=red(self.ec2.capacity_rps, "min"), name="EC2 ready capacity", mode="lines",
-                       line_shape="hv"),
-            go.Scatter(x=[t[0], t[-1]], y=[lam_cap, lam_cap], name="Lambda concurrency limit as req/s",
-                       mode="lines", line_dash="dot"),
-        ])
-        fig_cap.update_layout(title="Capacity vs demand (100 % CPU capacity)", xaxis_title="time",
-                              yaxis_title="requests per second")
-        return {"cost_over_time": fig_cost, "cumulative_cost": fig_cum, "capacity_vs_demand": fig_cap}
-
 
 def scaling_policies(scenario: Scenario, prices: Prices | None = None) -> tuple[ScalingPolicy, ScalingPolicy]:
     """The Fargate and EC2 target-tracking policies of a scenario.
