@@ -109,6 +109,8 @@ LAMBDA_FRONT_DOORS = ("alb_lambda", "api_gateway_http", "api_gateway_rest", "fun
 #: Front doors of :func:`front_door_bill` containers can sit behind (``*_vpc_link``: API
 #: Gateway through a VPC link to an internal ALB).
 CONTAINER_FRONT_DOORS = ("alb", "api_gateway_http_vpc_link", "api_gateway_rest_vpc_link", "none")
+#: What ``peak_units`` counts on each platform (for text).
+_PEAK_UNITS = {"lambda": "concurrent", "fargate": "tasks", "ec2": "instances"}
 _COLUMNS = ["monthly_usd", "usd_per_million_requests", "utilisation", "overload_minutes", "peak_units", "platform"]
 _KIND_TEXT = {
     "alb_lambda": "an ALB (Lambda targets)",
@@ -344,12 +346,24 @@ class Comparison:
         if self.setup is not None:
             lines.append(f"Front door: {self.setup.front_door_label}")
         lines.append("")
-        header = f"{'option':<22}{'USD/month':>12}{'USD/M req':>12}{'util.':>8}{'overload min':>14}{'peak':>8}"
+        header = (f"{'option':<22}{'USD/month':>12}{'USD/M req':>12}{'utilisation':>13}{'overload (min)':>16}"
+                  f"{'peak size':>19}")
         lines += [header, "-" * len(header)]
         for opt, r in self.table.iterrows():
+            unit = _PEAK_UNITS.get(str(r.platform), "units")
+            if int(r.peak_units) == 1 and unit != "concurrent":
+                unit = unit.removesuffix("s")
+            peak = f"{int(r.peak_units):,} {unit}"
             lines.append(f"{opt:<22}{r.monthly_usd:>12,.2f}{r.usd_per_million_requests:>12,.2f}"
-                         f"{r.utilisation:>8.0%}{r.overload_minutes:>14,.1f}{int(r.peak_units):>8}")
+                         f"{r.utilisation:>13.0%}{r.overload_minutes:>16,.0f}{peak:>19}")
         lines.append("-" * len(header))
+        lines += [
+            "USD/M req: cost per million requests. utilisation: work served / capacity billed.",
+            "overload: minutes of the month with demand above the ready capacity (containers, while",
+            "  autoscaling catches up) or above Lambda's concurrency limit (throttling); an overloaded",
+            "  option did not serve its demand in time, so its cost is a lower bound.",
+            "peak size: most concurrent Lambda executions, Fargate tasks or EC2 instances in the month.",
+        ]
         lines.append(f"Cheapest without overload: {self.cheapest}")
         lam = self.lambda_result
         if lam.throttled:

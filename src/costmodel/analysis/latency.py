@@ -30,7 +30,7 @@ from costmodel.models.coldstart.simulator import Duration
 from costmodel.models.latency import LatencyResult, container_latency, duration_from_ms, lambda_latency
 from costmodel.scenario.load import WORK_DEFAULTS, Scenario, load_scenario
 
-__all__ = ["PlatformLatency", "duration_spec", "platform_latency", "latency_under_bursts"]
+__all__ = ["PlatformLatency", "duration_spec", "latency_under_bursts", "platform_latency"]
 
 _ALWAYS_ON = ("always", "24x7", "all")
 
@@ -124,7 +124,7 @@ def platform_latency(scenario: Any, comparison: Comparison | None = None) -> Pla
     for name, (fleet, per_unit) in fleets.items():
         try:
             results[name] = container_latency(rate, step, dur, _slots(fleet, per_unit, w_s), timeout_s=timeout_s)
-        except Exception as exc:  # noqa: BLE001 - evidence only; the reason is recorded
+        except Exception as exc:
             results[name] = None
             notes.append(f"{name} latency not computed: {exc}")
     return PlatformLatency(lam_result, results["fargate"], results["ec2"], warm_p99_ms, tuple(notes))

@@ -25,7 +25,7 @@ from costmodel.models import traffic as tr
 from costmodel.models.traffic import SECONDS_PER_DAY
 from costmodel.scenario.load import build_traffic
 
-__all__ = ["SHAPES", "BURSTY_BASE_SHARE", "shape_traffic_block", "same_mean_shapes"]
+__all__ = ["BURSTY_BASE_SHARE", "SHAPES", "same_mean_shapes", "shape_traffic_block"]
 
 #: The four shapes, in the order the workbook shows them.
 SHAPES = ("steady", "diurnal", "bursty", "sparse")

@@ -20,7 +20,7 @@ from costmodel.models.coldstart.fast import fast_cold_starts
 from costmodel.models.traffic import label_traffic, load_label_thresholds, traffic_signals
 from costmodel.resources import data_path
 
-__all__ = ["AZURE_SAMPLE_DIR", "AZURE_FIXTURE", "azure_invocations_path", "trace_table", "keep_alive_sweep"]
+__all__ = ["AZURE_FIXTURE", "AZURE_SAMPLE_DIR", "azure_invocations_path", "keep_alive_sweep", "trace_table"]
 
 #: The source tree (absent in an installed wheel, where the shared sample is absent too).
 _REPO_DIR = Path(__file__).resolve().parents[3]

@@ -13,7 +13,7 @@ from costmodel.decision.recommend import measure, recommend
 from costmodel.decision.records import Recommendation
 from costmodel.scenario.load import load_scenario
 
-__all__ = ["has_decision_blocks", "decide", "decision_evidence"]
+__all__ = ["decide", "decision_evidence", "has_decision_blocks"]
 
 
 def has_decision_blocks(scenario: Any) -> bool:

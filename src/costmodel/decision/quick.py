@@ -18,6 +18,7 @@ from costmodel.analysis.compare import Comparison, compare
 from costmodel.decision.config import load_decision_signals
 from costmodel.decision.measure import considered_options
 from costmodel.decision.procedure import evaluate
+from costmodel.decision.recommend import _duration_p99_ms as duration_p99_ms
 from costmodel.decision.records import Facts, Team, Workload
 from costmodel.decision.validate import validate_team, validate_workload
 from costmodel.errors import UnknownNameError
@@ -31,10 +32,9 @@ __all__ = ["declared_blocks", "quick_decision", "trace_verdicts"]
 def declared_blocks(sc: Scenario, scfg: dict) -> tuple[Workload, Team]:
     """The scenario's declared workload and team, validated."""
     work_raw = sc.raw.get("work") or {}
-    workload = validate_workload(
-        sc.raw.get("workload"), memory_mb=sc.work.memory_mb,
-        duration_p99_ms=sc.work.duration.p99_ms if isinstance(work_raw.get("duration_ms"), Mapping) else None,
-    )
+    # the declared p99 as recommend() reads it (the fitted distribution's p99 can differ in the last digit)
+    p99_ms = duration_p99_ms(work_raw.get("duration_ms")) if isinstance(work_raw.get("duration_ms"), Mapping) else None
+    workload = validate_workload(sc.raw.get("workload"), memory_mb=sc.work.memory_mb, duration_p99_ms=p99_ms)
     return workload, validate_team(sc.raw.get("team"), scfg)
 
 

@@ -35,13 +35,13 @@ __all__ = [
     "PANDAS_OPTIONS",
     "RENDERERS",
     "OfflineNotebookRenderer",
-    "setup_notebook",
-    "markdown",
     "escape_dollars",
     "format_number",
-    "table_float",
     "key_numbers",
+    "markdown",
     "print_key_numbers",
+    "setup_notebook",
+    "table_float",
 ]
 
 #: The pandas display options every notebook uses, so that stored reprs do not depend
@@ -145,13 +145,22 @@ def escape_dollars(text: str) -> str:
     return "".join(out)
 
 
+#: The class MathJax 2 (nbconvert's HTML) and JupyterLab's MathJax leave alone.
+NO_MATH_CLASS = "tex2jax_ignore"
+
+
 def markdown(text: str) -> Markdown:
-    """A Markdown output of ``text`` with its dollar signs escaped (:func:`escape_dollars`).
+    """A Markdown output that never turns into math.
+
+    Dollar signs are escaped (:func:`escape_dollars`), which JupyterLab honours; nbconvert's
+    Markdown renderer turns ``\\$`` back into ``$`` before MathJax runs on the page, so the
+    text is also wrapped in a ``<div class="tex2jax_ignore">`` (an HTML block around
+    Markdown: blank lines inside keep the Markdown parsed).
 
     User-supplied parts of ``text`` must already have gone through
     :func:`costmodel.escape.escape_text` with target ``"markdown"``.
     """
-    return Markdown(escape_dollars(text))
+    return Markdown(f'<div class="{NO_MATH_CLASS}">\n\n{escape_dollars(text)}\n\n</div>')
 
 
 def format_number(name: str, value: Any, digits: int = 4) -> str:

@@ -105,7 +105,8 @@ class DecisionExplorer:
         d = state["decision"]
         return {
             "verdict": d["verdict"], "decided_by": d["decided_by"], "traffic_label": d["facts"].traffic_label,
-            **{f"{o}.monthly_usd": table.loc[o, "monthly_usd"] for o in ("lambda", "fargate_on_demand", "ec2_on_demand")},
+            **{f"{o}.monthly_usd": table.loc[o, "monthly_usd"]
+               for o in ("lambda", "fargate_on_demand", "ec2_on_demand")},
             "cheapest": state["comparison"].cheapest,
             "lambda.p99_ms": state["lambda_latency"].p99_ms,
             "fargate.p99_ms": state["container_latency"].p99_ms,

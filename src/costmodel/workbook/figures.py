@@ -27,16 +27,16 @@ __all__ = [
     "OPTION_COLOURS",
     "OPTION_NAMES",
     "PLATFORM_COLOURS",
-    "option_name",
-    "cost_bars",
-    "cumulative_cost_figure",
     "capacity_figure",
-    "cost_vs_rate_figure",
-    "latency_bars",
-    "percentile_bars",
-    "latency_over_time_figure",
+    "cost_bars",
     "cost_by_shape_figure",
     "cost_spread_figure",
+    "cost_vs_rate_figure",
+    "cumulative_cost_figure",
+    "latency_bars",
+    "latency_over_time_figure",
+    "option_name",
+    "percentile_bars",
     "tornado_figure",
 ]
 
@@ -119,7 +119,8 @@ def cumulative_cost_figure(comparison: Comparison, *, left_out: Mapping[str, str
     cum = daily.cumsum()
     fig = go.Figure([
         go.Scatter(x=cum.index, y=cum[o], name=option_name(o), mode="lines",
-                   line={"color": OPTION_COLOURS.get(o)}, hovertemplate="%{x|%d %b}: $%{y:,.2f}<extra>%{fullData.name}</extra>")
+                   line={"color": OPTION_COLOURS.get(o)},
+                   hovertemplate="%{x|%d %b}: $%{y:,.2f}<extra>%{fullData.name}</extra>")
         for o in _drawn(cum.columns, left_out)
     ])
     fig.update_layout(title="Cumulative cost over the month" + _left_out_note(left_out), xaxis_title="day",
@@ -149,25 +150,34 @@ def capacity_figure(comparison: Comparison, *, show_lambda: bool = True, max_poi
         if cmp.start is not None else np.arange(m // k)
     series = {
         "demand (max per point)": (_reduce(cmp.rate_rps, k, m, "max"), PLATFORM_COLOURS["demand"], "solid"),
-        "Fargate ready capacity": (_reduce(cmp.fargate.capacity_rps, k, m, "min"), PLATFORM_COLOURS["fargate"], "solid"),
+        "Fargate ready capacity": (_reduce(cmp.fargate.capacity_rps, k, m, "min"), PLATFORM_COLOURS["fargate"],
+                                   "solid"),
         "EC2 ready capacity": (_reduce(cmp.ec2.capacity_rps, k, m, "min"), PLATFORM_COLOURS["ec2"], "solid"),
     }
     traces = []
     for name, (y, colour, dash) in series.items():
         if log_y:
             y = np.where(y > 0, y, np.nan)
-        traces.append(go.Scatter(x=t, y=y, name=name, mode="lines", line={"color": colour, "dash": dash},
+        # isolated points (a few runs a month) are invisible as a line: mark them
+        sparse = name.startswith("demand") and np.mean(np.asarray(y, dtype=float) > 0) < 0.05
+        traces.append(go.Scatter(x=t, y=y, name=name, mode="lines+markers" if sparse else "lines",
+                                 line={"color": colour, "dash": dash}, marker={"size": 5},
                                  line_shape="hv" if "capacity" in name else "linear"))
     values = [v for y, _, _ in series.values() for v in y]
+    title = "Capacity against demand (ready capacity at 100 % CPU)"
     if show_lambda:
         lam = cmp.lambda_result
         lam_cap = lam.concurrency_limit / max(lam.billed_duration_ms / 1000.0, 1e-9)
-        traces.append(go.Scatter(x=[t[0], t[-1]], y=[lam_cap, lam_cap], mode="lines",
-                                 name=f"Lambda concurrency limit ({lam.concurrency_limit:,}) as req/s",
-                                 line={"color": PLATFORM_COLOURS["lambda"], "dash": "dot"}))
-        values.append(lam_cap)
+        if lam_cap <= 10.0 * float(np.nanmax(cmp.rate_rps, initial=0.0)):
+            traces.append(go.Scatter(x=[t[0], t[-1]], y=[lam_cap, lam_cap], mode="lines",
+                                     name=f"Lambda concurrency limit ({lam.concurrency_limit:,}) as req/s",
+                                     line={"color": PLATFORM_COLOURS["lambda"], "dash": "dot"}))
+            values.append(lam_cap)
+        else:  # far above the demand: drawing it would flatten everything else
+            title += (f"<br><sup>Lambda's concurrency limit ({lam.concurrency_limit:,}) serves about "
+                      f"{lam_cap:,.0f} req/s: more than 10x the peak demand, not drawn</sup>")
     fig = go.Figure(traces)
-    fig.update_layout(title="Capacity against demand (ready capacity at 100 % CPU)", xaxis_title="time",
+    fig.update_layout(title=title, xaxis_title="time",
                       yaxis_title="requests per second" + (" (log scale)" if log_y else ""), height=_HEIGHT,
                       legend={"orientation": "h", "y": -0.2})
     if log_y:
@@ -191,7 +201,7 @@ def cost_vs_rate_figure(costs: pd.DataFrame, current_rps: float | None = None, *
         The scenario's mean rate: a labelled dotted line.
     left_out : mapping of option -> reason, optional
     """
-    options = _drawn([c for c in costs.columns], left_out)
+    options = _drawn(list(costs.columns), left_out)
     rates = costs.index.to_numpy(dtype=float)
     fig = go.Figure([
         go.Scatter(x=rates, y=costs[o], name=option_name(o), mode="lines+markers",
@@ -233,17 +243,21 @@ def latency_bars(bars: Mapping[str, tuple[float | None, str]], *, slo_ms: float 
     shown = {k: v for k, v in bars.items() if v[0] is not None and np.isfinite(v[0])}
     labels = list(shown)
     values = [float(shown[k][0]) for k in labels]
+    # jobs that run for minutes read better in seconds
+    unit, scale = ("s", 1000.0) if max(values, default=0.0) >= 100_000 else ("ms", 1.0)
+    values = [v / scale for v in values]
+    slo = slo_ms / scale if slo_ms else None
     fig = go.Figure(go.Bar(
         x=labels, y=values, marker_color=[PLATFORM_COLOURS.get(shown[k][1], "#888888") for k in labels],
-        text=[f"{v:,.0f} ms" for v in values], textposition="outside", cliponaxis=False,
-        hovertemplate="%{x}: %{y:,.0f} ms<extra></extra>",
+        text=[f"{v:,.0f} {unit}" for v in values], textposition="outside", cliponaxis=False,
+        hovertemplate=f"%{{x}}: %{{y:,.0f}} {unit}<extra></extra>",
     ))
-    top = max(values + ([slo_ms] if slo_ms else []), default=1.0)
-    if slo_ms:
-        fig.add_hline(y=slo_ms, line_dash="dot", line_color="#c0392b",
-                      annotation_text=f"SLO: p99 ≤ {slo_ms:,.0f} ms", annotation_position="top left",
+    top = max(values + ([slo] if slo else []), default=1.0)
+    if slo:
+        fig.add_hline(y=slo, line_dash="dot", line_color="#c0392b",
+                      annotation_text=f"SLO: p99 ≤ {slo:,.0f} {unit}", annotation_position="top left",
                       annotation_font_color="#c0392b")
-    fig.update_layout(title=title + _left_out_note(left_out), yaxis_title="p99 [ms]", showlegend=False,
+    fig.update_layout(title=title + _left_out_note(left_out), yaxis_title=f"p99 [{unit}]", showlegend=False,
                       height=_HEIGHT)
     fig.update_yaxes(range=[0, top * 1.15], tickformat=",.0f")
     return fig

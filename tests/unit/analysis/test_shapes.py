@@ -42,5 +42,5 @@ def test_the_explorer_block_is_the_same_shape(shape):
 
 
 def test_unknown_shape_names_the_allowed_ones():
-    with pytest.raises(InvalidParameterError, match="shape='spiky'.*'steady', 'diurnal', 'bursty', 'sparse'"):
+    with pytest.raises(InvalidParameterError, match=r"shape='spiky'.*'steady', 'diurnal', 'bursty', 'sparse'"):
         shape_traffic_block("spiky", 1.0)

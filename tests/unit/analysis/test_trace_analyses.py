@@ -1,8 +1,6 @@
 """Unit tests of costmodel.analysis.traces (the per-function trace analyses of notebook 06)."""
 from __future__ import annotations
 
-import pytest
-
 from costmodel.analysis import traces as tr_analysis
 from costmodel.models.traffic import load_azure_trace
 

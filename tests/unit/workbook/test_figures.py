@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from small_scenarios import small
 
 from costmodel.analysis.compare import OPTIONS, compare
 from costmodel.workbook.figures import (
@@ -18,7 +19,6 @@ from costmodel.workbook.figures import (
     latency_bars,
     tornado_figure,
 )
-from small_scenarios import small
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,8 @@ def test_cost_bars_are_linear_from_zero_in_option_colours_and_skip_left_out_opti
 
 def test_cost_vs_rate_places_the_scenario_label_at_its_rate_on_the_log_axis():
     rates = np.geomspace(0.01, 1000, 11)
-    costs = pd.DataFrame({o: rates * (i + 1) + 10 for i, o in enumerate(OPTIONS)}, index=pd.Index(rates, name="mean_rps"))
+    costs = pd.DataFrame({o: rates * (i + 1) + 10 for i, o in enumerate(OPTIONS)},
+                         index=pd.Index(rates, name="mean_rps"))
     fig = cost_vs_rate_figure(costs, 5.0)
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
     (label,) = fig.layout.annotations
@@ -78,9 +79,12 @@ def test_month_figures_of_a_comparison(cmp_small):
         option = next(o for o, n in OPTION_NAMES.items() if n == trace.name)
         assert trace.y[-1] == pytest.approx(cmp_small.table.loc[option, "monthly_usd"])
     cap = capacity_figure(cmp_small)
-    assert cap.layout.yaxis.type == "log" and len(cap.data) == 4
+    assert cap.layout.yaxis.type == "log" and len(cap.data) == 3
     assert all(len(t.y) > 0 for t in cap.data)
-    assert len(capacity_figure(cmp_small, show_lambda=False).data) == 3
+    # Lambda's limit (1,000 x 0.1 s) serves 10,000 req/s, far above the 2 req/s peak: named, not drawn
+    assert "serves about 10,000 req/s" in cap.layout.title.text
+    near = capacity_figure(compare(small(lambda__concurrency_limit=1)))
+    assert len(near.data) == 4 and near.data[3].y[0] == pytest.approx(1 / 0.1)
 
 
 def test_tornado_marks_the_baseline_and_the_break_even():

@@ -50,5 +50,5 @@ def test_override_keys_must_be_dotted_names(key):
 
 
 def test_override_path_cannot_run_through_a_value():
-    with pytest.raises(InvalidParameterError, match="'traffic.mean_rps' is a value"):
+    with pytest.raises(InvalidParameterError, match=r"'traffic\.mean_rps' is a value"):
         apply_overrides(RAW, {"traffic.mean_rps.x": 1})
