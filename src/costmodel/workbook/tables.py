@@ -165,7 +165,7 @@ class Table:
         head = cell("th", index_name, True) + "".join(cell("th", c, c in self.left) for c in self.frame.columns)
         rows = []
         for name, row in self.frame.iterrows():
-            cells = cell("th", name, True, "font-weight:600;") + "".join(
+            cells = cell("th", name, True, "font-weight:600;white-space:nowrap;") + "".join(
                 cell("td", v, c in self.left) for c, v in zip(self.frame.columns, row))
             rows.append(f"<tr>{cells}</tr>")
         return (f'<table class="costmodel-table"><thead><tr>{head}</tr></thead>'

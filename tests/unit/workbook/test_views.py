@@ -67,7 +67,7 @@ def test_summary_view_is_an_escaped_aligned_table(data):
     assert isinstance(view, Table)
     html = view._repr_html_()
     assert html.count("<tr>") == 1 + len(data.comparison.table.index)
-    assert '<th style="text-align:left;font-weight:600;">Lambda</th>' in html
+    assert '<th style="text-align:left;font-weight:600;white-space:nowrap;">Lambda</th>' in html
     assert '<td style="text-align:left;">' in html  # the status text
     assert "Lambda" in repr(view)
 
