@@ -197,11 +197,14 @@ def test_override_runs_are_named_after_their_overrides_and_compared_with_the_bas
     nb = nbformat.read(str(result.notebook_path), as_version=4)
     requests = int(re.search(r"^requests_per_month\s+([\d,]+)$", _stream_text(nb), re.MULTILINE).group(1)
                    .replace(",", ""))
-    assert requests == 10 * 86_400 * 30  # 10 req/s for 30 days
+    assert requests == 10 * 3_600 * 730  # 10 req/s for a 730-h month
     html = result.html_path.read_text()
     assert "Changed from the baseline" in html and "<code>traffic.mean_rps</code>" in html
-    # Lambda's requests line doubles from 5 to 10 req/s: its bill grows, shown as before -> after
-    assert re.search(r"Lambda \(USD/month\)</th><td[^>]*>27\.88</td><td[^>]*>[\d.,]+</td><td[^>]*>\+", html)
+    # Lambda's requests double from 5 to 10 req/s: its bill grows, shown as before -> after
+    from costmodel.analysis.compare import compare
+
+    before = compare(DEFAULT_SCENARIO).table.loc["lambda", "monthly_usd"]
+    assert re.search(rf"Lambda \(USD/month\)</th><td[^>]*>{before:,.2f}</td><td[^>]*>[\d.,]+</td><td[^>]*>\+", html)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "default.html", *(f"default__traffic.mean_rps=10.0{ext}" for ext in (".html", ".ipynb", ".summary.csv",
                                                                            ".summary.md"))]
