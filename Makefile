@@ -33,15 +33,21 @@ report: $(STAMP)
 
 test: $(STAMP) browser
 	$(VENV)/bin/ruff check src handler_reference handler_harness tests benchmarks
-	$(PY) -m pytest -q tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
+	$(PY) -m pytest -q -rs tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval/sanitize.cfg -p no:cacheprovider
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q tests -p no:cacheprovider
 
-# JupyterLab in the project venv (widgets and plotly extensions come with the pinned packages).
+# JupyterLab in the project venv (widgets and plotly extensions come with the pinned packages),
+# rooted at the repository (notebooks, scenarios, docs and reports in the file browser), opening
+# notebooks/00-start-here.ipynb. `make lab PORT=8899 ARGS="--no-browser --IdentityProvider.token=x"`.
 # Jupyter refuses to run as root without --allow-root; containers and CI machines often are root.
+PORT ?= 8888
+ARGS ?=
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=. --ServerApp.port=$(PORT) \
+	  --LabApp.default_url=/lab/tree/notebooks/00-start-here.ipynb \
+	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) $(ARGS)
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

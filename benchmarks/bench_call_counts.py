@@ -52,13 +52,16 @@ def _report_path(scenario: str) -> None:
     """The report notebook's library calls, in its order."""
     from costmodel.analysis.breakeven import option_costs
     from costmodel.analysis.compare import compare
-    from costmodel.workbook import notebook_helpers as nh
+    from costmodel.decision.evidence import decide, decision_evidence
+    from costmodel.workbook.figures import capacity_figure, cumulative_cost_figure
+    from costmodel.workbook.parameters import load_report_scenario
 
-    sc = nh.load_report_scenario(scenario, {})
-    rec = nh.decide(sc)
-    nh.decision_evidence(sc, rec)
+    sc = load_report_scenario(scenario, {})
+    rec = decide(sc)
+    decision_evidence(sc, rec)
     cmp = compare(sc)
-    cmp.figures()
+    cumulative_cost_figure(cmp)
+    capacity_figure(cmp)
     option_costs(sc, np.geomspace(0.01, 1000, 11))
 
 

@@ -27,7 +27,11 @@ SNIPPET = {
                "from costmodel.decision import recommend\n"
                "from costmodel.analysis.compare import compare\n"
                "from costmodel.analysis.breakeven import option_costs\n"
-               "from costmodel.workbook import notebook_helpers as nh\n",
+               "from types import SimpleNamespace\n"
+               "from costmodel.decision.evidence import decide, decision_evidence\n"
+               "from costmodel.workbook.parameters import load_report_scenario\n"
+               "nh = SimpleNamespace(load_report_scenario=load_report_scenario, decide=decide,\n"
+               "                     decision_evidence=decision_evidence)\n",
 }
 BODY = {
     "recommend": """

@@ -83,6 +83,8 @@ import copy
 import hashlib
 import logging
 import math
+import os
+import sys
 import threading
 import time
 from collections import Counter
@@ -92,6 +94,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from botocore.exceptions import ClientError
+from tqdm.auto import tqdm
 
 from handler_harness.infra import (
     create_infrastructure,
@@ -783,6 +786,7 @@ def run_campaign(
     idempotency_expiry_s: int = 2_592_000,
     queue_type: str = "standard",
     message_groups: int | None = None,
+    progress: bool | None = None,
 ) -> CampaignResult:
     """Run one seeded fault campaign and check the invariants.
 
@@ -820,6 +824,9 @@ def run_campaign(
     message_groups : int, optional
         FIFO only: number of message groups (default :data:`FIFO_MESSAGE_GROUPS`, 8, so a
         batch of 10 usually holds several messages of one group and the FIFO rule matters).
+    progress : bool or None
+        A progress bar over the messages sent (a 10,000-message campaign takes minutes);
+        None: only when stderr is a terminal and ``TQDM_DISABLE`` is not set.
 
     Returns
     -------
@@ -929,10 +936,14 @@ def run_campaign(
         injector.twin_esm = make_esm(1)
         injector.twin_esm.retry_delay_s = None
         try:
-            drained, left = _feed_and_drain(
-                esm, injector, clients.sqs, infra.queue_url, plan, clock, visibility_timeout_s,
-                groups,
-            )
+            show = progress if progress is not None else (
+                sys.stderr.isatty() and os.environ.get("TQDM_DISABLE", "") in ("", "0"))
+            with tqdm(total=len(plan.bodies), desc=f"fault campaign ({handler})", unit="msg",
+                      disable=not show) as bar:
+                drained, left = _feed_and_drain(
+                    esm, injector, clients.sqs, infra.queue_url, plan, clock, visibility_timeout_s,
+                    groups, bar,
+                )
             dlq = receive_all(clients, infra.dlq_url, consume=fifo)
             versions = object_versions(clients, infra.bucket_name, config.result_prefix)
         finally:
@@ -970,7 +981,7 @@ def cobatched_with_poison(batches: Sequence[Sequence[int]], poison: frozenset[in
     return exposed
 
 
-def _feed_and_drain(esm, injector, sqs, queue_url, plan, clock, visibility_timeout_s, groups=()):
+def _feed_and_drain(esm, injector, sqs, queue_url, plan, clock, visibility_timeout_s, groups=(), bar=None):
     """Send the plan in waves (the producer keeps the queue ~``_FEED_CHUNK`` deep: moto's
     receive cost grows with queue depth) and poll until everything is settled."""
     counts = _DrainCounts()
@@ -981,6 +992,8 @@ def _feed_and_drain(esm, injector, sqs, queue_url, plan, clock, visibility_timeo
             seq_of.update(
                 _send(sqs, queue_url, plan, next_seq, min(total, next_seq + _FEED_CHUNK), groups)
             )
+            if bar is not None:
+                bar.update(min(total, next_seq + _FEED_CHUNK) - next_seq)
             next_seq = min(total, next_seq + _FEED_CHUNK)
         batch = esm.poll_once()
         if batch is None:

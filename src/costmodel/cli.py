@@ -7,25 +7,37 @@ command, write the pair and append one tuple to ``_COMMANDS``.
 Any :class:`~costmodel.errors.CostModelError` is printed on stderr as one line and the
 process exits with status 2 (no traceback): the message already names the parameter,
 the value and what is allowed.
+
+Everything the commands print passes through :func:`costmodel.escape.strip_control`, so
+text from a scenario or usage file (names, descriptions, values echoed in errors) cannot
+send escape sequences to the terminal. JSON numbers are written without binary noise
+(10 significant figures). When the reader of stdout goes away (``| head``) the command
+stops quietly.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
+import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any, TextIO
 
+import costmodel
 from costmodel.analysis.compare import compare
 from costmodel.decision import recommend
 from costmodel.errors import CostModelError
+from costmodel.escape import strip_control
 from costmodel.importers.cli import add_arguments as add_import_arguments
 from costmodel.importers.cli import run as run_import
 from costmodel.prices.cli import add_prices, cmd_prices
 from costmodel.prices.staleness import price_set_line, price_staleness
-from costmodel.scenario import load_scenario
 from costmodel.scenario.json_schema import SCHEMA_KINDS, schema_text
 from costmodel.scenario.usage import bill_usage, load_usage
-from costmodel.workbook.report import parse_cli_parameters, run_report
+from costmodel.workbook.parameters import load_report_scenario, parse_cli_parameters
+from costmodel.workbook.report import run_report
 
 
 # --- bill -------------------------------------------------------------------
@@ -42,10 +54,40 @@ def _add_bill(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def _clean_json(value: Any) -> Any:
+    """Floats to 10 significant figures (``3218400.000000001`` -> ``3218400.0``), NaN and
+    infinities as null, recursively."""
+    if isinstance(value, float):
+        return float(f"{value:.10g}") if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean_json(v) for v in value]
+    return value
+
+
+def _dumps(doc: Any) -> str:
+    """JSON for stdout: indented, floats without noise (:func:`_clean_json`)."""
+    return json.dumps(_clean_json(doc), indent=2)
+
+
 def _print_result(result, as_json: bool) -> int:
     """Print a result record as JSON (``to_dict``) or as text for a terminal (``to_text``)."""
-    print(json.dumps(result.to_dict(), indent=2) if as_json else result.to_text())
+    print(_dumps(result.to_dict()) if as_json else result.to_text())
     return 0
+
+
+def _add_parameter_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+        help="override a scenario field by dotted name, e.g. -p traffic.mean_rps 20 "
+        "(VALUE is read as YAML: numbers, true/false, lists); repeatable",
+    )
+
+
+def _scenario(args: argparse.Namespace):
+    """The command's scenario file with its ``-p`` overrides, validated."""
+    return load_report_scenario(args.file, parse_cli_parameters(args.parameter))
 
 
 def _price_set(prices) -> dict:
@@ -65,7 +107,7 @@ def _cmd_bill(args: argparse.Namespace) -> int:
     bills = {path: bill_usage(u, prices=prices[path]) for path, u in usages.items()}  # all validated before printing
     if args.json:
         docs = {path: {**bill.to_dict(), "prices": _price_set(prices[path])} for path, bill in bills.items()}
-        print(json.dumps(docs[args.file[0]] if len(bills) == 1 else docs, indent=2))
+        print(_dumps(docs[args.file[0]] if len(bills) == 1 else docs))
     elif len(bills) == 1:
         print(next(iter(bills.values())).to_text())
         print(price_set_line(prices[args.file[0]]))
@@ -91,12 +133,12 @@ def _add_recommend(subparsers) -> argparse.ArgumentParser:
                    help="decision-signal thresholds (default data/decision_signals.yaml)")
     p.add_argument("--limits", metavar="YAML", default=None,
                    help="hard limits and 'when not to use' rules (default data/hard_limits.yaml)")
+    _add_parameter_option(p)
     return p
 
 
 def _cmd_recommend(args: argparse.Namespace) -> int:
-
-    return _print_result(recommend(args.file, signals=args.signals, limits=args.limits), args.json)
+    return _print_result(recommend(_scenario(args), signals=args.signals, limits=args.limits), args.json)
 
 
 # --- compare ---------------------------------------------------------------
@@ -111,15 +153,16 @@ def _add_compare(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("file", help="scenario file (YAML)")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    _add_parameter_option(p)
     return p
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.file)
+    scenario = _scenario(args)
     prices = scenario.prices()
     result = compare(scenario, prices=prices)
     if args.json:
-        print(json.dumps({**result.to_dict(), "prices": _price_set(prices)}, indent=2))
+        print(_dumps({**result.to_dict(), "prices": _price_set(prices)}))
     else:
         print(result.to_text())
         print(price_set_line(prices))
@@ -132,30 +175,34 @@ def _add_report(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "report",
         help="run the decision report notebook for a scenario and write offline HTML",
-        description="Execute notebooks/report.ipynb with papermill for a scenario file and "
-        "write the executed notebook and a self-contained HTML report (code hidden, "
-        "plotly.js embedded, nothing loaded from the network) to DIR (see docs/notebooks.md).",
+        description="Validate a scenario file and its overrides, execute notebooks/report.ipynb with "
+        "papermill and write the executed notebook, a self-contained HTML report (code hidden, plotly.js "
+        "embedded, nothing loaded from the network) and the summary as Markdown and CSV to DIR. Files are "
+        "named after the scenario and its overrides and replaced only when the whole run succeeds "
+        "(see docs/notebooks.md).",
     )
     p.add_argument("file", help="scenario file (YAML)")
-    p.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="override a scenario field by dotted name, e.g. -p traffic.mean_rps 20 "
-        "(VALUE is read as YAML: numbers, true/false, lists); repeatable",
-    )
+    _add_parameter_option(p)
     p.add_argument("-o", "--output-dir", default="reports", metavar="DIR", help="output directory (default: reports)")
+    p.add_argument("--name", default=None, metavar="NAME",
+                   help="base name of the output files (default: the scenario file's name, then the overrides)")
+    p.add_argument("--json", action="store_true",
+                   help="print the output paths, the verdict and the key numbers as JSON")
     return p
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-
-    result = run_report(args.file, parse_cli_parameters(args.parameter), output_dir=args.output_dir)
+    result = run_report(args.file, parse_cli_parameters(args.parameter), output_dir=args.output_dir,
+                        name=args.name)
+    if args.json:
+        print(_dumps(result.to_dict()))
+        return 0
+    s = result.summary
     print(f"notebook: {result.notebook_path}")
     print(f"html:     {result.html_path} ({result.chart_count} charts)")
+    print(f"summary:  {result.markdown_path}, {result.csv_path}")
+    if s.get("verdict"):
+        print(f"verdict:  {s['verdict']} ({s['confidence']} confidence; decided by {s['decided_by']})")
     print(f"took {result.elapsed_s:.1f} s")
     return 0
 
@@ -213,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="costmodel",
         description="Lambda or containers? Cost, latency and decision workbook.",
     )
+    parser.add_argument("--version", action="version", version=f"costmodel {costmodel.__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for add, cmd in _COMMANDS:
@@ -223,16 +271,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _TerminalSafe:
+    """A text stream that drops escape sequences and control characters on the way out."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(strip_control(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``costmodel`` script. Returns the process exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _TerminalSafe(out), _TerminalSafe(err)  # type: ignore[assignment]
     try:
-        return int(args._handler(args) or 0)
-    except (CostModelError, FileNotFoundError) as exc:
-        message = " ".join(str(exc).split())  # one line, whatever the message holds
-        print(f"costmodel {args.command}: error: {message}", file=sys.stderr)
-        return 2
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        try:
+            status = int(args._handler(args) or 0)
+            sys.stdout.flush()
+            return status
+        except (CostModelError, FileNotFoundError) as exc:
+            message = " ".join(str(exc).split())  # one line, whatever the message holds
+            print(f"costmodel {args.command}: error: {message}", file=sys.stderr)
+            return 2
+    except BrokenPipeError:
+        # the reader went away (`costmodel ... | head`): stop quietly, as other Unix tools do
+        with contextlib.suppress(OSError, ValueError):  # no second error when Python flushes at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        return 141  # 128 + SIGPIPE
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised via `python -m costmodel.cli`

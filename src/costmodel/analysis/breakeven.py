@@ -45,6 +45,7 @@ from costmodel.analysis.compare import (
     scaling_policies,
 )
 from costmodel.errors import InvalidParameterError
+from costmodel.progress import bar
 from costmodel.models.autoscaling import simulate_scaling_batch
 from costmodel.models.pricing import Prices
 from costmodel.models.traffic import bursty, check_rate, resample
@@ -58,7 +59,6 @@ __all__ = [
     "peak_to_mean_shape",
     "breakeven_curve",
     "tornado",
-    "tornado_figure",
     "MonteCarloResult",
     "monte_carlo",
 ]
@@ -303,7 +303,7 @@ def peak_to_mean_shape(peak_to_mean: float, *, horizon_days: float = MONTH_DAYS,
 
 
 def breakeven_curve(parameter: str, values: Any, scenario: Any = None, *, option: str = "fargate_on_demand",
-                    prices: Prices | None = None, **kwargs: Any) -> pd.DataFrame:
+                    prices: Prices | None = None, progress: bool | None = None, **kwargs: Any) -> pd.DataFrame:
     """Break-even mean rate [req/s] as one input varies.
 
     Parameters
@@ -317,6 +317,8 @@ def breakeven_curve(parameter: str, values: Any, scenario: Any = None, *, option
     scenario : path, dict, Scenario or None
     option : str
         Container option.
+    progress : bool or None
+        A progress bar over the values; None: only when stderr is a terminal.
     **kwargs
         Passed to :func:`breakeven_mean_rps` (``low_rps``, ``high_rps``, ``n_grid``...).
 
@@ -329,7 +331,7 @@ def breakeven_curve(parameter: str, values: Any, scenario: Any = None, *, option
     sc = load_scenario(scenario)
     prices = prices if prices is not None else sc.prices()
     rows = []
-    for v in np.atleast_1d(values):
+    for v in bar(np.atleast_1d(values), progress, desc=f"break-even by {parameter}", unit="value"):
         kw = dict(kwargs)
         if parameter == "peak_to_mean":
             step = float(sc.containers["fargate"]["metric_period_s"])
@@ -376,7 +378,7 @@ def _variant(sc: Scenario, how: str, value: float) -> Scenario:
 
 
 def tornado(scenario: Any = None, *, option: str = "fargate_on_demand", inputs: dict | None = None,
-            prices: Prices | None = None, cold_starts: Any = 0.0) -> pd.DataFrame:
+            prices: Prices | None = None, cold_starts: Any = 0.0, progress: bool | None = None) -> pd.DataFrame:
     """Each input's effect on Lambda's monthly cost minus ``option``'s [USD].
 
     Every input is set to its low and its high value in turn, the others held at the
@@ -391,6 +393,8 @@ def tornado(scenario: Any = None, *, option: str = "fargate_on_demand", inputs: 
         ``{label: (how, low, high)}``; ``how`` is ``"traffic.scale"``, ``"duration"``,
         ``"memory"``, ``"cpu"`` (multipliers) or a dotted scenario key (values). Default
         :data:`TORNADO_INPUTS`.
+    progress : bool or None
+        A progress bar over the inputs; None: only when stderr is a terminal.
 
     Returns
     -------
@@ -412,28 +416,13 @@ def tornado(scenario: Any = None, *, option: str = "fargate_on_demand", inputs: 
 
     base = diff(sc)
     rows = []
-    for label, (how, lo, hi) in (inputs or TORNADO_INPUTS).items():
+    for label, (how, lo, hi) in bar((inputs or TORNADO_INPUTS).items(), progress, desc="tornado", unit="input"):
         d_lo, d_hi = diff(_variant(sc, how, lo)), diff(_variant(sc, how, hi))
         rows.append({"input": label, "low_usd": d_lo, "high_usd": d_hi, "swing_usd": abs(d_hi - d_lo)})
     df = pd.DataFrame(rows).sort_values("swing_usd", ascending=False, ignore_index=True)
     df.attrs["baseline_usd"] = base
     df.attrs["option"] = option
     return df
-
-
-def tornado_figure(df: pd.DataFrame):
-    """Plotly tornado chart of :func:`tornado`'s table."""
-    import plotly.graph_objects as go  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
-
-    base = df.attrs.get("baseline_usd", 0.0)
-    d = df.iloc[::-1]
-    fig = go.Figure([
-        go.Bar(y=d["input"], x=d["low_usd"] - base, base=base, orientation="h", name="low value"),
-        go.Bar(y=d["input"], x=d["high_usd"] - base, base=base, orientation="h", name="high value"),
-    ])
-    fig.update_layout(barmode="overlay", title=f"Lambda minus {df.attrs.get('option', 'containers')}: USD per month "
-                      f"(baseline {base:,.2f})", xaxis_title="USD per month (positive = Lambda dearer)")
-    return fig
 
 
 @dataclass(frozen=True)
@@ -457,7 +446,7 @@ class MonteCarloResult:
 
 def monte_carlo(scenario: Any = None, *, n: int = 200, random_state: Any = 0, traffic_sigma: float = 0.3,
                 duration_sigma: float = 0.2, growth_range: tuple[float, float] = (1.0, 1.5),
-                prices: Prices | None = None, cold_starts: Any = 0.0, progress: bool = False) -> MonteCarloResult:
+                prices: Prices | None = None, cold_starts: Any = 0.0, progress: bool | None = None) -> MonteCarloResult:
     """Seeded Monte Carlo over traffic level, duration and growth.
 
     Each draw multiplies the traffic by a lognormal factor (median 1, ``traffic_sigma``),
@@ -475,6 +464,8 @@ def monte_carlo(scenario: Any = None, *, n: int = 200, random_state: Any = 0, tr
         Log-space standard deviations [-].
     growth_range : (float, float)
         Range of the end-of-month growth factor [-].
+    progress : bool or None
+        Progress bar of the container simulation; None: only when stderr is a terminal.
 
     Returns
     -------

@@ -109,6 +109,8 @@ LAMBDA_FRONT_DOORS = ("alb_lambda", "api_gateway_http", "api_gateway_rest", "fun
 #: Front doors of :func:`front_door_bill` containers can sit behind (``*_vpc_link``: API
 #: Gateway through a VPC link to an internal ALB).
 CONTAINER_FRONT_DOORS = ("alb", "api_gateway_http_vpc_link", "api_gateway_rest_vpc_link", "none")
+#: What ``peak_units`` counts on each platform (for text).
+_PEAK_UNITS = {"lambda": "concurrent", "fargate": "tasks", "ec2": "instances"}
 _COLUMNS = ["monthly_usd", "usd_per_million_requests", "utilisation", "overload_minutes", "peak_units", "platform"]
 _KIND_TEXT = {
     "alb_lambda": "an ALB (Lambda targets)",
@@ -344,12 +346,24 @@ class Comparison:
         if self.setup is not None:
             lines.append(f"Front door: {self.setup.front_door_label}")
         lines.append("")
-        header = f"{'option':<22}{'USD/month':>12}{'USD/M req':>12}{'util.':>8}{'overload min':>14}{'peak':>8}"
+        header = (f"{'option':<22}{'USD/month':>12}{'USD/M req':>12}{'utilisation':>13}{'overload (min)':>16}"
+                  f"{'peak size':>19}")
         lines += [header, "-" * len(header)]
         for opt, r in self.table.iterrows():
+            unit = _PEAK_UNITS.get(str(r.platform), "units")
+            if int(r.peak_units) == 1 and unit != "concurrent":
+                unit = unit.removesuffix("s")
+            peak = f"{int(r.peak_units):,} {unit}"
             lines.append(f"{opt:<22}{r.monthly_usd:>12,.2f}{r.usd_per_million_requests:>12,.2f}"
-                         f"{r.utilisation:>8.0%}{r.overload_minutes:>14,.1f}{int(r.peak_units):>8}")
+                         f"{r.utilisation:>13.0%}{r.overload_minutes:>16,.0f}{peak:>19}")
         lines.append("-" * len(header))
+        lines += [
+            "USD/M req: cost per million requests. utilisation: work served / capacity billed.",
+            "overload: minutes of the month with demand above the ready capacity (containers, while",
+            "  autoscaling catches up) or above Lambda's concurrency limit (throttling); an overloaded",
+            "  option did not serve its demand in time, so its cost is a lower bound.",
+            "peak size: most concurrent Lambda executions, Fargate tasks or EC2 instances in the month.",
+        ]
         lines.append(f"Cheapest without overload: {self.cheapest}")
         lam = self.lambda_result
         if lam.throttled:
@@ -386,42 +400,6 @@ class Comparison:
             out[opt] = total * s
         idx = pd.date_range(self.start, periods=n_days, freq="D") if self.start is not None else range(n_days)
         return pd.DataFrame(out, index=idx)
-
-    def figures(self) -> dict[str, Any]:
-        """Plotly figures: ``cost_over_time``, ``cumulative_cost``, ``capacity_vs_demand``."""
-        import plotly.graph_objects as go  # noqa: PLC0415 - deferred: heavy optional dependency of the presentation layer
-
-        daily = self.daily_usd()
-        fig_cost = go.Figure([go.Scatter(x=daily.index, y=daily[c], name=c, mode="lines") for c in daily.columns])
-        fig_cost.update_layout(title=f"Cost per day: {self.scenario_name}", xaxis_title="day", yaxis_title="USD per day")
-        cum = daily.cumsum()
-        fig_cum = go.Figure([go.Scatter(x=cum.index, y=cum[c], name=c, mode="lines") for c in cum.columns])
-        fig_cum.update_layout(title="Cumulative cost over the month", xaxis_title="day", yaxis_title="USD")
-
-        # capacity vs demand, reduced to at most ~4,000 points (max of demand per bucket)
-        k = max(1, int(math.ceil(self.rate_rps.size / 4000)))
-        m = self.rate_rps.size - self.rate_rps.size % k
-
-        def red(x: np.ndarray, how: str = "mean") -> np.ndarray:
-            x = np.asarray(x[:m], dtype=float).reshape(-1, k)
-            return x.max(axis=1) if how == "max" else x.min(axis=1) if how == "min" else x.mean(axis=1)
-
-        t = pd.date_range(self.start, periods=m // k, freq=pd.Timedelta(seconds=self.step_s * k)) \
-            if self.start is not None else np.arange(m // k)
-        lam = self.lambda_result
-        lam_cap = lam.concurrency_limit / max(lam.billed_duration_ms / 1000.0, 1e-9)
-        fig_cap = go.Figure([
-            go.Scatter(x=t, y=red(self.rate_rps, "max"), name="demand (max per point)", mode="lines"),
-            go.Scatter(x=t, y=red(self.fargate.capacity_rps, "min"), name="Fargate ready capacity", mode="lines",
-                       line_shape="hv"),
-            go.Scatter(x=t, y=red(self.ec2.capacity_rps, "min"), name="EC2 ready capacity", mode="lines",
-                       line_shape="hv"),
-            go.Scatter(x=[t[0], t[-1]], y=[lam_cap, lam_cap], name="Lambda concurrency limit as req/s",
-                       mode="lines", line_dash="dot"),
-        ])
-        fig_cap.update_layout(title="Capacity vs demand (100 % CPU capacity)", xaxis_title="time",
-                              yaxis_title="requests per second")
-        return {"cost_over_time": fig_cost, "cumulative_cost": fig_cum, "capacity_vs_demand": fig_cap}
 
 
 def scaling_policies(scenario: Scenario, prices: Prices | None = None) -> tuple[ScalingPolicy, ScalingPolicy]:

@@ -11,6 +11,7 @@ from typing import Any
 from costmodel.decision.config import CLOUD_OPS_EXPERIENCE, LEANS, load_decision_signals, load_hard_limits
 from costmodel.decision.records import Facts, Flip, LimitCheck, RuleCheck, SignalLean, Team, Workload
 from costmodel.decision.text import fmt as _fmt
+from costmodel.decision.text import ratio_text
 from costmodel.errors import UnknownNameError
 
 __all__ = ["check_hard_limits", "evaluate_signals", "evaluate_rules", "evaluate", "flips", "advisories",
@@ -144,11 +145,11 @@ def evaluate_signals(facts: Facts, workload: Workload, team: Team, signals: Any 
                 "so its cost is a lower bound" if facts.container_overload_minutes else "")
         be = (facts.break_even_mean_rps or {}).get(facts.container_option)
         mean = (facts.traffic or {}).get("mean_rps")
-        be_txt = (f"; break-even at {be:,.3g} req/s mean" + (f" (now {mean:,.3g})" if mean is not None else "")
+        be_txt = (f"; break-even at {be:,.3g} req/s mean" + (f" (now {mean:,.3g} req/s)" if mean is not None else "")
                   if be else "")
         out.append(SignalLean("cost_model", lean, round(ratio, 4),
                               f"Lambda ${facts.lambda_monthly_usd:,.2f}/month vs {facts.container_option} "
-                              f"${facts.container_monthly_usd:,.2f}/month: ratio {ratio:.2f} ({cmp_}){be_txt}{over}"))
+                              f"${facts.container_monthly_usd:,.2f}/month: ratio {ratio_text(ratio)} ({cmp_}){be_txt}{over}"))
 
     # 6 debugging maturity
     lean = sig["debugging_maturity"]["lean_by_value"][team.debugging_maturity]
@@ -200,7 +201,7 @@ def evaluate_rules(facts: Facts, workload: Workload, team: Team, limits: Any = N
         else:
             sustained = facts.traffic_label in labels
             reason = (f"traffic {facts.traffic_label} ({'sustained' if sustained else 'not sustained'}: "
-                      f"{'/'.join(labels)}), Lambda costs {ratio:.2f}x {facts.container_option} "
+                      f"{'/'.join(labels)}), Lambda costs {ratio_text(ratio)} {facts.container_option} "
                       f"({'>=' if ratio >= k else '<'} {k:g}x)")
         out.append(RuleCheck("sustained_high_throughput", fired, applicable, reason,
                              {"cost_ratio": ratio, "ratio_threshold": k, "traffic_label": facts.traffic_label,

@@ -12,18 +12,34 @@ from typing import Any
 from costmodel.models.batch_jobs import table_lines
 
 
-__all__ = ["render_text", "fmt"]
+__all__ = ["render_text", "fmt", "ratio_text"]
 
 
 # =========================================================================== the procedure
 def fmt(v: Any) -> str:
+    """A number as text: booleans as true/false, whole numbers with thousands separators,
+    other floats to 4 significant figures."""
     if isinstance(v, bool):
         return "true" if v else "false"
+    if isinstance(v, int):
+        return f"{v:,}"
     if isinstance(v, float):
         if math.isinf(v):
             return "unbounded"
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{int(v):,}"
         return f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}"
     return str(v)
+
+
+def ratio_text(ratio: float) -> str:
+    """A cost ratio as ``2.80x``; below 0.01 to two significant figures (``0.0012x``) and
+    exactly zero as ``0x`` (never ``0.00x`` for a ratio that is not zero)."""
+    if ratio == 0:
+        return "0x"
+    if abs(ratio) < 0.01:
+        return f"{ratio:.2g}x"
+    return f"{ratio:,.2f}x"
 
 
 # =========================================================================== text output
@@ -49,7 +65,7 @@ def _measured_text(s: Any) -> str:
     if s.name == "execution_duration":
         return f"{fmt(float(s.measured))} s max"
     if s.name == "cost_model":
-        return f"{float(s.measured):.2f}x"
+        return ratio_text(float(s.measured))
     return fmt(s.measured)
 
 

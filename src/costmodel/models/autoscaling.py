@@ -63,6 +63,7 @@ from tqdm.auto import tqdm
 from costmodel._validate import check_choice, check_int, check_non_negative, check_positive, check_range
 from costmodel.errors import InvalidParameterError
 from costmodel.models.traffic import check_rate
+from costmodel.progress import wanted
 
 __all__ = [
     "ScalingPolicy",
@@ -445,7 +446,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
                            max_units: Any = 100, scale_out_cooldown_s: Any = 60.0, scale_in_cooldown_s: Any = 300.0,
                            start_s: Any = 60.0, metric_period_s: float = 60.0, evaluation_delay_s: float = 0.0,
                            metric: str = "cpu", scale_out_evaluation_periods: Any = 3,
-                           scale_in_evaluation_periods: Any = 15, progress: bool = False, dtype: Any = np.float64
+                           scale_in_evaluation_periods: Any = 15, progress: bool | None = False, dtype: Any = np.float64
                            ) -> BatchScalingResult:
     """Target tracking for many scenarios at once (loop over time, numpy across scenarios).
 
@@ -470,8 +471,9 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     metric_period_s, evaluation_delay_s : float
         Shared by all scenarios [s].
     metric : {"cpu", "request_count"}
-    progress : bool
-        Show a tqdm progress bar over time.
+    progress : bool or None
+        Show a tqdm progress bar over time; None: only when stderr is a terminal (and
+        ``TQDM_DISABLE`` is not set).
     dtype : numpy float dtype
         State arrays' type. ``float64`` (default) reproduces :func:`simulate_scaling` exactly;
         ``float32`` is about 1.5x faster for large sweeps and may differ by one unit where
@@ -558,7 +560,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     big = ft.type(float(np.max(hi)) + 1.0)
     mf = m.astype(ft)
     bar = None
-    if progress:
+    if wanted(progress):
         bar = tqdm(total=K, desc="autoscaling (epochs)", unit="epoch", mininterval=0.5)
     # alarm evaluation: consecutive datapoints above (row 0) / below (row 1) target
     use_alarms = bool(np.any(n_hi > 1) or np.any(n_lo > 1))

@@ -276,11 +276,14 @@ class Bill:
         )
 
     def to_text(self) -> str:
-        """A plain-text table of the items and the total (what ``costmodel bill`` prints)."""
+        """A plain-text table of the items and the total (what ``costmodel bill`` prints);
+        an item's note (free tier, tier range, minimum charge) on an indented line below it."""
         rows = [("item", "quantity", "unit", "USD/unit", "USD")]
+        notes = [""]
         for i in self.items:
             rate = "" if i.usd_per_unit is None else _fmt_rate(i.usd_per_unit)
             rows.append((i.name, _fmt_qty(i.quantity), i.unit, rate, f"{i.usd:,.2f}"))
+            notes.append(i.note or "")
         widths = [max(len(r[c]) for r in rows) for c in range(5)]
         widths[4] = max(widths[4], len(f"{self.total_usd:,.2f}"))
         lines = []
@@ -290,6 +293,8 @@ class Bill:
             )
             if n == 0:
                 lines.append("-" * len(lines[0]))
+            elif notes[n]:
+                lines.append(f"  note: {notes[n]}")
         total_w = sum(widths) + 8
         lines.append("-" * total_w)
         lines.append(f"{'TOTAL (USD)':<{total_w - widths[4]}}{self.total_usd:>{widths[4]},.2f}")

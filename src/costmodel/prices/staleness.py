@@ -104,7 +104,7 @@ def price_set_markdown(prices, *, today=None, max_age_days: float | None = None)
 
     Two lines: :func:`price_set_line`, then ``Price set age: N days ...``, which carries the
     staleness warning and the refresh command when the set is too old. (The age line
-    changes every day; ``notebooks/sanitize.cfg`` masks it for nbval.)
+    changes every day; ``tests/nbval/sanitize.cfg`` masks it for nbval.)
     """
     from IPython.display import Markdown  # noqa: PLC0415 - presentation only, heavy to import
 

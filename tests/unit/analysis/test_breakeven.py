@@ -11,7 +11,6 @@ from costmodel.analysis.breakeven import (
     option_costs,
     peak_to_mean_shape,
     tornado,
-    tornado_figure,
 )
 from costmodel.analysis.compare import compare
 from costmodel.errors import InvalidParameterError
@@ -69,7 +68,6 @@ def test_tornado_sorted_by_swing():
     # traffic x2 doubles Lambda's cost (no free tier), Fargate fixed: the difference grows
     row = df.set_index("input").loc["traffic level (x0.5 / x2)"]
     assert row["high_usd"] > df.attrs["baseline_usd"] > row["low_usd"]
-    assert len(tornado_figure(df).data) == 2
 
 
 def test_monte_carlo_is_seeded_and_consistent():

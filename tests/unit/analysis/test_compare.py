@@ -84,10 +84,7 @@ def test_front_doors_use_the_bills():
     assert alb.item("ALB hours").quantity == MONTH_H
 
 
-def test_figures_and_json(cmp_small):
-    figs = cmp_small.figures()
-    assert set(figs) == {"cost_over_time", "cumulative_cost", "capacity_vs_demand"}
-    assert len(figs["cost_over_time"].data) == len(cmp_small.options)
+def test_daily_costs_and_json(cmp_small):
     daily = cmp_small.daily_usd()
     np.testing.assert_allclose(daily.sum().to_numpy(), cmp_small.table["monthly_usd"].to_numpy())
     d = json.loads(json.dumps(cmp_small.to_dict()))

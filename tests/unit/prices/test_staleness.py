@@ -67,7 +67,7 @@ def test_report_sanitizer_masks_the_age_line_whatever_it_says():
     from costmodel.prices.staleness import price_set_markdown
 
     cfg = configparser.ConfigParser()
-    cfg.read(Path(__file__).resolve().parents[3] / "notebooks" / "sanitize.cfg")
+    cfg.read(Path(__file__).resolve().parents[3] / "tests" / "nbval" / "sanitize.cfg")
     section = next(s for s in cfg.sections() if s.startswith("price set age"))
     p = load_prices("us-east-1", "2026-11-27")
     masked = {re.sub(cfg[section]["regex"], cfg[section]["replace"], price_set_markdown(p, today=t).data)

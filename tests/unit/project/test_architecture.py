@@ -7,7 +7,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 BASE = {"costmodel", "costmodel.errors", "costmodel._validate", "costmodel.resources", "costmodel._schema",
-        "costmodel.strict_yaml"}
+        "costmodel.strict_yaml", "costmodel.escape", "costmodel.progress"}
 #: package -> the packages it may import (besides BASE and itself); docs/architecture.md
 ALLOWED = {
     "models": set(),

@@ -85,7 +85,7 @@ def test_one_override_function_for_every_caller():
     load_scenario, Scenario.with_overrides and the notebooks' apply_overrides alike (the
     scenario loader used to nest it as price_overrides -> lambda -> request and fail)."""
     from costmodel.scenario.overrides import apply_overrides
-    from costmodel.workbook.notebook_helpers import apply_overrides as notebook_apply
+    from costmodel.workbook.parameters import apply_overrides as notebook_apply
 
     assert notebook_apply is apply_overrides
     sc = load_scenario(small(), overrides={"price_overrides.lambda.request": 3e-7})

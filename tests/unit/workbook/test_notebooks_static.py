@@ -120,8 +120,8 @@ def test_report_validates_its_parameters_first():
     following = code[idx + 1]
     assert "validate-parameters" in _tags(following), "report.ipynb: the cell after 'parameters' validates them"
     params = _source(code[idx])
-    assert re.search(r"^scenario_path\s*=", params, re.MULTILINE)
-    assert re.search(r"^overrides\s*=", params, re.MULTILINE)
+    assert re.search(r"^scenario_path: str\s*=", params, re.MULTILINE)  # typed for papermill
+    assert re.search(r"^overrides: dict\s*=", params, re.MULTILINE)
 
 
 def test_seeded(notebook):

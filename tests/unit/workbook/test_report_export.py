@@ -9,7 +9,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from costmodel.cli import build_parser
-from costmodel.errors import CostModelError
+from costmodel.errors import CostModelError, InvalidParameterError
 from costmodel.workbook.report import ReportError, parse_cli_parameters, plotly_outputs_to_html
 
 
@@ -31,8 +31,8 @@ def test_cli_repeated_name_keeps_the_last_value():
     assert parse_cli_parameters([("a.b", "1"), ("a.b", "2")]) == {"a.b": 2}
 
 
-def test_cli_invalid_yaml_value_is_a_report_error():
-    with pytest.raises(ReportError, match=r"-p a\.b '\[1, 2'"):
+def test_cli_invalid_yaml_value_names_the_parameter():
+    with pytest.raises(InvalidParameterError, match=r"-p a\.b='\[1, 2'.*a YAML value"):
         parse_cli_parameters([("a.b", "[1, 2")])
     assert issubclass(ReportError, CostModelError)
 
