@@ -60,8 +60,10 @@ def provisioned_schedule(n_steps: int, step_s: float, schedule: Any = "none", *,
         Number of steps.
     step_s : float
         Step [s].
-    schedule : {"none", "always", "business_hours"} or array of bool
-        ``business_hours``: Monday to Friday, ``business_hours`` local time.
+    schedule : {"none", "always", "business_hours"}, array of bool, or sequence of (start_h, end_h)
+        ``business_hours``: Monday to Friday, ``business_hours`` local time. A sequence
+        of ``(start_h, end_h)`` pairs: every day from ``start_h`` to ``end_h`` local time
+        [h, 0-24] (``end_h < start_h`` wraps past midnight), e.g. ``[(8, 20)]``.
     start : timestamp-like
         Time of the first step.
     timezone : str
@@ -70,6 +72,13 @@ def provisioned_schedule(n_steps: int, step_s: float, schedule: Any = "none", *,
         Start and end hour [h, local].
     """
     n = check_int("n_steps", n_steps, 1)
+    if _is_windows(schedule):
+        hour, _ = _local_clock(np.arange(n, dtype=float) * float(step_s), start, timezone)
+        mask = np.zeros(n, dtype=bool)
+        for i, (h0, h1) in enumerate(schedule):
+            check_range(f"schedule[{i}]", [h0, h1], 0.0, 24.0, "h")
+            mask |= ((hour >= h0) & (hour < h1)) if h0 <= h1 else ((hour >= h0) | (hour < h1))
+        return mask
     if not isinstance(schedule, str):
         mask = np.asarray(schedule, dtype=bool)
         if mask.shape != (n,):
@@ -84,6 +93,13 @@ def provisioned_schedule(n_steps: int, step_s: float, schedule: Any = "none", *,
     check_range("business_hours", [h0, h1], 0.0, 24.0, "h")
     hour, dow = _local_clock(np.arange(n, dtype=float) * float(step_s), start, timezone)
     return (dow < 5) & (hour >= h0) & (hour < h1)
+
+
+def _is_windows(schedule: Any) -> bool:
+    """A sequence of (start_h, end_h) pairs (not a boolean mask, not a name)."""
+    if isinstance(schedule, (str, np.ndarray)) or not isinstance(schedule, (list, tuple)):
+        return False
+    return all(isinstance(w, (list, tuple)) and len(w) == 2 and not isinstance(w[0], bool) for w in schedule)
 
 
 def lambda_concurrency(rate_rps: Any, mean_duration_ms: float) -> np.ndarray:
