@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from costmodel._schema import Flag, InputModel, Text, choice, list_of, number, number_or_block, rule_error
@@ -341,13 +341,44 @@ class InstanceWindow(DailyWindow):
                           description="minimum instances in the window")
 
 
+def _pc_schedule(value: Any) -> Any:
+    """A provisioned-concurrency schedule: a name, or daily windows [{start, end}]."""
+    if isinstance(value, str):
+        if value not in PC_SCHEDULES:
+            raise PydanticCustomError("pc_schedule", "one of {names}, or a list of daily windows, each with a "
+                                      "start and an end 'HH:MM'", {"names": ", ".join(PC_SCHEDULES)})
+        return value
+    if not isinstance(value, list) or not value:
+        raise PydanticCustomError("pc_schedule", "one of {names}, or a non-empty list of daily windows, each "
+                                  "with a start and an end 'HH:MM'", {"names": ", ".join(PC_SCHEDULES)})
+    out = []
+    for i, win in enumerate(value):
+        try:
+            out.append(DailyWindow.model_validate(win).model_dump())
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in err["loc"]) or str(err.get("ctx", {}).get("field", "window"))
+            detail = str(err.get("ctx", {}).get("allowed") or err["msg"]).removeprefix("Value error, ")
+            raise PydanticCustomError("pc_schedule", "daily windows, each with a start and an end 'HH:MM'; "
+                                      "window {i}, {where}: {detail}", {"i": i, "where": where,
+                                                                         "detail": detail}) from None
+    return out
+
+
+PcSchedule = Annotated[Any, BeforeValidator(_pc_schedule), WithJsonSchema({"anyOf": [
+    {"enum": list(PC_SCHEDULES)},
+    {"type": "array", "minItems": 1, "items": {"type": "object", "additionalProperties": False,
+                                               "required": ["start", "end"],
+                                               "properties": {"start": {"type": "string"}, "end": {"type": "string"}}}}],
+    "description": "when provisioned concurrency is on: a name, or daily windows [{start, end}] in timezone"})]
+
+
 # ============================================================================== lambda
 class ProvisionedConcurrency(InputModel):
     """Provisioned concurrency on a schedule."""
 
     count: number(ge=0, le=MAX_TASKS, whole=True, unit="environments", description="provisioned environments") = 0
-    schedule: choice(*PC_SCHEDULES) | list[DailyWindow] = Field(
-        "business_hours", description="always, business_hours, none, or daily windows [{start, end}] in timezone")
+    schedule: PcSchedule = "business_hours"
     timezone: TimeZone = "UTC"
 
 
