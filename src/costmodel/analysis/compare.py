@@ -725,7 +725,10 @@ def option_bills(sc: Scenario, rate: np.ndarray, step_s: float, fargate_task_s: 
     lambda_result : LambdaTrafficResult, optional
         Lambda on this series already computed (reused instead of running it again).
     **lambda_kwargs
-        Further keywords for :func:`lambda_on_traffic` (``start``, ``arrivals``).
+        Further keywords for :func:`lambda_on_traffic` (``start``, ``arrivals``). The share of
+        requests provisioned concurrency serves is the Erlang loss system's for Poisson
+        arrivals (``pc_share="erlang"``, as the latency model's PC sweep), the fluid one for
+        exact counts per step.
 
     Returns
     -------
@@ -742,6 +745,8 @@ def option_bills(sc: Scenario, rate: np.ndarray, step_s: float, fargate_task_s: 
     lam = lambda_result
     if lam is None:
         pc = lam_cfg["provisioned_concurrency"]
+        lambda_kwargs.setdefault("pc_share", "erlang" if lambda_kwargs.get("arrivals", "poisson") == "poisson"
+                                 else "fluid")
         lam = lambda_on_traffic(
             rate, step_s, lam_work, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
             init_duration_ms=float(lam_cfg["init_duration_ms"]), cold_starts=cold_starts,

@@ -287,7 +287,8 @@ class _ContainerProblem:
         self.rate, self.step = rate, step
         self.requests = float(rate.sum() * step)
         self.hours = rate.size * step / 3600.0
-        self.period = float(far_cfg["metric_period_s"])
+        # the controller's epoch: the metric period, or the step when the series is coarser
+        self.period = max(float(far_cfg["metric_period_s"]), float(step))
         self.lag_s = self.period * (1 + math.ceil(float(far_cfg["evaluation_delay_s"]) / self.period - 1e-9))
         self.dbar = resample(rate, step, self.period) if step < self.period else rate
         self.peak = float(self.dbar.max()) if self.dbar.size else 0.0
@@ -304,9 +305,10 @@ class _ContainerProblem:
         self.delay_s = float(far_cfg["evaluation_delay_s"])
         self.min_floor = max(1, sl.min_units)
         self.levels = None
-        if scheduled_scaling_allowed(sc) and self.rate.size * step >= 2 * 86400:
-            self.levels = daily_peak_levels(self.dbar, self.period, max(SCHEDULE_SLOT_S, self.period),
-                                            start_s_of_day=self.sod)
+        slot_s = max(SCHEDULE_SLOT_S, self.period)
+        whole_days_s = self.rate.size * step - (-self.sod) % 86400.0   # from the first midnight on
+        if scheduled_scaling_allowed(sc) and 86400.0 % slot_s == 0 and whole_days_s >= 2 * 86400:
+            self.levels = daily_peak_levels(self.dbar, self.period, slot_s, start_s_of_day=self.sod)
         self.memo: dict = {}
         self._sched_cache: dict = {}
         self.configured = {"target": float(cfg.get("target_utilisation") or far_cfg["target_utilisation"]),
@@ -798,6 +800,7 @@ class _LambdaProblem:
         self.reserved = lam.get("reserved_concurrency")
         self.cfg_limit = int(self.reserved) if self.reserved is not None else self.account
         self.queue = sl.kind == "queue_worker"
+        self.pc_rule = "erlang" if cmp.arrivals == "poisson" else "fluid"   # as option_bills bills PC
         self.hours_of_step = _hours_of_day(r1.size, s1, self.start)
         self.fast = _FastRuns(r1, s1, self.keep, self.init_ms / 1000.0, cmp.arrivals)
         self._models: dict = {}
@@ -809,6 +812,7 @@ class _LambdaProblem:
         return self._models[key]
 
     def bill_usd(self, work: Work, limit: int, pc: int, hours: tuple, cold_total: float) -> float:
+        """The month's Lambda bill of a configuration, as the comparison bills it."""
         lam = self.sc.lambda_
         res = lambda_on_traffic(self.rate, self.step, work, free_tier=bool(lam["free_tier"]), keep_alive_s=self.keep,
                                 init_duration_ms=self.init_ms, cold_starts=cold_total, provisioned_concurrency=pc,
@@ -816,8 +820,17 @@ class _LambdaProblem:
                                 start=self.start, concurrency_limit=self.account if self.reserved is not None
                                 else max(limit, self.account),
                                 reserved_concurrency=None if self.reserved is None else limit,
-                                ephemeral_storage_mb=float(lam["ephemeral_storage_mb"]), prices=self.prices)
+                                ephemeral_storage_mb=float(lam["ephemeral_storage_mb"]), prices=self.prices,
+                                arrivals=self.cmp.arrivals, pc_share=self.pc_rule)
         return res.bill.total_usd
+
+    def pc_served_share(self, pc: int, conc: np.ndarray) -> np.ndarray:
+        """Share of each step's requests a PC count serves while on, as the bill counts it: the
+        Erlang loss system's ``1 - B(PC, concurrency)`` for Poisson arrivals, the fluid
+        ``min(1, PC / concurrency)`` for exact counts per step."""
+        if self.pc_rule == "erlang":
+            return 1.0 - erlang_b_batch(pc, conc)
+        return np.minimum(1.0, pc / np.maximum(conc, 1e-300))
 
     def step_parts(self, work: Work, limit: int, pc: int, hours: tuple) -> tuple:
         """(cold share per step, throttle share per step, queue wait per step or None)."""
@@ -886,7 +899,7 @@ def _lambda_search(prob: _LambdaProblem) -> list:
             p = 1
             while p <= min(2 * peak, max(limit, 1)) and unmet.any():
                 fp = prob.fast.run(w_s, limit, p)
-                share_all = np.minimum(1.0, p / np.maximum(conc, 1e-300))
+                share_all = prob.pc_served_share(p, conc)
                 for tj in np.flatnonzero(unmet).tolist():
                     x_t = prob.targets[tj]
                     e_off = prob.req * _per_step_exceedance(model, x_t, cold0, thr, extra)
@@ -923,7 +936,10 @@ def _cheapest_always_on_pc(prob: _LambdaProblem, work: Work, limit: int, f0: Any
     """The always-on provisioned-concurrency count that makes the month's Lambda bill the
     lowest (0 when none beats on demand): a log grid up to the 90th percentile of
     concurrency, then an integer ternary search around the best point (the bill is convex
-    in the count: each environment is either busy enough to pay for itself or not)."""
+    in the count: each environment is either busy enough to pay for itself or not). The
+    share PC serves is the Erlang loss system's for Poisson arrivals
+    (:meth:`_LambdaProblem.pc_served_share`): one PC environment at a mean concurrency of 1
+    serves half the requests, and bills more than the same work on demand."""
     top = min(int(math.ceil(float(np.quantile(conc, 0.9)))), max(limit, 1))
     if top < 1:
         return 0, math.inf
@@ -931,7 +947,7 @@ def _cheapest_always_on_pc(prob: _LambdaProblem, work: Work, limit: int, f0: Any
 
     def usd(p: int) -> float:
         if p not in memo:
-            share = np.minimum(1.0, p / np.maximum(conc, 1e-300))
+            share = prob.pc_served_share(p, conc)
             memo[p] = prob.bill_usd(work, limit, p, tuple(range(24)), float((f0.cold_starts * (1.0 - share)).sum()))
         return memo[p]
 

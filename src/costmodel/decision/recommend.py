@@ -107,7 +107,7 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
         "lambda_monthly_usd": facts.lambda_monthly_usd,
         "cheapest_container_option": facts.container_option,
         "cheapest_container_monthly_usd": facts.container_monthly_usd,
-        "compared_against": _compared_against(facts),
+        "compared_against": _compared_against(facts, sized),
         "left_out": dict(facts.left_out),
         "front_door": _front_door(sc),
         "assumptions": _assumption_labels(sc),
@@ -142,14 +142,24 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
         evidence=jsonable(evidence), flips=flip_list, workload=workload, team=team)
 
 
-def _compared_against(facts: Facts) -> dict | None:
-    """The option the cost ratio compares Lambda against, and why it is that one."""
+def _compared_against(facts: Facts, sized: dict | None = None) -> dict | None:
+    """The option the cost ratio compares Lambda against, and why it is that one (``sized``:
+    :func:`costmodel.decision.measure.service_level_evidence` when the options are right-sized)."""
     if facts.container_option is None:
         return None
     over = facts.container_overload_minutes or 0.0
-    why = ("the cheapest considered container option never overloaded" if not over else
-           f"the cheapest considered container option (every one is overloaded for part of the month; "
-           f"{over:,.0f} min for this one, so its cost is a lower bound)")
+    platform = "fargate" if facts.container_option.startswith("fargate") else "ec2"
+    sized_option = (sized or {}).get("options", {}).get(platform)
+    if sized_option is not None and sized_option["meets"]:
+        why = f"the cheapest considered container option right-sized to the service level ({sized['text']})"
+    elif sized_option is not None:
+        why = (f"the cheapest considered container option (none meets the service level, {sized['text']}; "
+               f"the closest configuration of this one misses by {sized_option['miss_ms']:,.0f} ms)")
+    elif not over:
+        why = "the cheapest considered container option never overloaded"
+    else:
+        why = (f"the cheapest considered container option (every one is overloaded for part of the month; "
+               f"{over:,.0f} min for this one, so its cost is a lower bound)")
     return {"option": facts.container_option, "monthly_usd": facts.container_monthly_usd, "why": why,
             "considered": list(facts.considered_options)}
 

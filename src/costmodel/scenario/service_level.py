@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -41,7 +40,6 @@ import yaml
 from costmodel.errors import CostModelError, ScenarioError
 from costmodel.models.autoscaling import schedule_min_units
 from costmodel.models.service_level import (
-    KINDS,
     SERVICE_LEVEL_DEFAULTS,
     ServiceLevel,
     default_service_level,
@@ -55,12 +53,7 @@ if TYPE_CHECKING:  # load imports this module at run time; the type is for reade
 
 __all__ = [
     "POWER_TUNING_DEFAULTS",
-    "SERVICE_LEVEL_KEYS",
     "account_quotas",
-    "check_account_quotas",
-    "check_power_tuning",
-    "check_schedule",
-    "check_service_level_block",
     "format_hhmm",
     "lambda_duration_factor",
     "lambda_memory_mb",

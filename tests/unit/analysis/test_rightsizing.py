@@ -122,7 +122,8 @@ def test_reserved_concurrency_is_raised_to_the_erlang_b_cap_the_failure_budget_a
 
 def test_always_on_provisioned_concurrency_is_chosen_when_it_bills_less_and_the_count_is_the_cheapest():
     # 20 busy environments all month: provisioned concurrency bills less than the same work on
-    # demand. The count chosen is the cheapest of every count 0..20 (each priced by the bill).
+    # demand. The count chosen is the cheapest of every count 0..20 (each priced by the bill,
+    # PC serving the Erlang-B share 1 - B(p, 20) of the Poisson requests).
     doc = {"traffic": {"pattern": "steady", "mean_rps": 100.0},
            "work": {"duration_ms": 200, "memory_mb": 512},
            "lambda": {"init_duration_ms": 100, "concurrency_limit": 1000},
@@ -134,12 +135,27 @@ def test_always_on_provisioned_concurrency_is_chosen_when_it_bills_less_and_the_
     f0 = prob.fast.run(0.2, 1000, 0)
     conc = prob.r1 * 0.2
     bills = {p: prob.bill_usd(work, 1000, p, tuple(range(24)) if p else (),
-                              float((f0.cold_starts * (1.0 - np.minimum(1.0, p / conc))).sum()))
+                              float((f0.cold_starts * (1.0 - (1.0 - erlang_b(p, conc)))).sum()))
              for p in range(0, 21)}
     lam = right_size(doc).options["lambda"]
-    assert lam.sized["provisioned_concurrency"] > 0
+    assert lam.sized["provisioned_concurrency"] == min(bills, key=bills.get) > 0
     assert lam.compute_usd == pytest.approx(min(bills.values()), abs=0.005)
     assert lam.changes[0].endswith("always on (bills less than the same work on demand)")
+
+
+def test_one_provisioned_environment_at_a_mean_concurrency_of_one_is_not_a_saving():
+    # 10 req/s x 100 ms at 1,024 MB, steady: a mean concurrency of 1. One PC environment serves
+    # 1 - B(1, 1) = half the requests (a Poisson request finding it busy goes on demand), so
+    # per GB-s of capacity it is busy half the time, under the 0.0000041667 / (0.0000166667 -
+    # 0.0000097222) = 60 % that pays for it: on demand stays, $5.26 requests + $43.80 duration.
+    doc = {"traffic": {"pattern": "steady", "mean_rps": 10.0},
+           "work": {"duration_ms": 100, "memory_mb": 1024}, "lambda": {"free_tier": False},
+           "service_level": {"latency_target_ms": 3000}}
+    lam = right_size(doc).options["lambda"]
+    assert lam.sized["provisioned_concurrency"] == 0 and lam.changes == ()
+    requests = 10.0 * 730 * 3600
+    assert lam.compute_usd == pytest.approx(round(requests * 0.20e-6, 2) + round(requests * 0.1 * 0.0000166667, 2),
+                                            abs=0.011)
 
 
 def test_a_cron_whose_every_run_is_cold_gets_one_provisioned_environment():
