@@ -1,7 +1,8 @@
 """Issue 20's case: the bursty webhook at 100x its traffic is compared at equal service level.
 
-As configured the container fleet is overloaded for 900 minutes a month (its bursts time out
-at the ALB); the verdict used to rest on that fleet. Now every option is right-sized to the
+As configured the container fleet is overloaded for every minute of every burst (900 minutes
+in the issue's 30-day month; 915 in the 730-hour month: bursts at 01:00, 05:00, ..., 21:00 for
+30 days, then 01:00, 05:00 and 09:00 in the last 10 hours; its bursts time out at the ALB); the verdict used to rest on that fleet. Now every option is right-sized to the
 service level first and the verdict's costs are those of the right-sized options.
 """
 from __future__ import annotations
@@ -26,7 +27,8 @@ def _scaled():
 
 def test_the_configured_fleet_is_overloaded_and_the_right_sized_one_meets_the_level():
     slc = compare_at_service_level(_scaled())
-    assert slc.as_configured.fargate.overload_minutes == pytest.approx(900.0)
+    bursts = 6 * 30 + 3                                   # 730 h: 30 days and 10 hours
+    assert slc.as_configured.fargate.overload_minutes == pytest.approx(5.0 * bursts)
     far = slc.sizing.options["fargate"]
     assert not far.configured_meets and far.configured_failed_fraction > 0.01
     assert far.meets and far.failed_fraction <= 0.001 and far.latency_ms <= 3000

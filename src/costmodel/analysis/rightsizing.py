@@ -1352,7 +1352,11 @@ class ServiceLevelComparison:
 
     def to_text(self) -> str:
         sl = self.sizing.service_level
-        lines = [f"Scenario: {self.right_sized.scenario_name}", f"Service level: {sl.describe()}", ""]
+        setup = self.right_sized.setup
+        lines = [f"Scenario: {self.right_sized.scenario_name}", f"Service level: {sl.describe()}"]
+        if setup is not None:
+            lines.append(f"Front door: {setup.front_door_label}")
+        lines.append("")
         header = (f"{'option':<22}{'as configured':>15}{'meets':>7}{'right-sized':>14}{'meets':>7}"
                   f"{'added':>12}")
         lines += [header, "-" * len(header)]
@@ -1362,8 +1366,11 @@ class ServiceLevelComparison:
         lines.append("-" * len(header))
         lines.append(f"Cheapest at the service level: {self.cheapest} (USD per month)")
         lines.append("")
-        lines += self.sizing.lines()
+        lines += [line for line in self.sizing.lines() if not line.startswith("Service level:")]
         lines += [f"Note: {n}" for n in self.right_sized.notes]
+        if setup is not None:
+            lines += [f"Left out: {o}: {why}" for o, why in setup.left_out.items()]
+            lines += [f"Assumption: {a}" for a in setup.assumptions]
         return "\n".join(lines)
 
 
