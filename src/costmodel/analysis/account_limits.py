@@ -15,7 +15,7 @@ the comparison the verdict uses (right-sized, normally) and the account's quotas
 * API Gateway's throttle (10,000 requests per second per account and Region, 5,000 burst):
   the peak step rate, when the Lambda option's front door is API Gateway;
 * Fargate On-Demand vCPUs (6 by default for new accounts, raised with usage): the peak
-  tasks times the task's vCPU (Spot likewise against the Spot quota);
+  tasks times the task's vCPU (Spot likewise against the Spot quota, when Spot is offered);
 * Fargate task launches (500 per minute per service) and ECS tasks per service (5,000).
 
 Each check is a :class:`QuotaCheck` with the value needed, the quota, and one line saying
@@ -147,8 +147,9 @@ def account_limit_checks(scenario: Any = None, comparison: Comparison | None = N
     tasks = int(cmp.fargate.peak_units)
     out.append(_check(meta, "fargate_on_demand_vcpu", "fargate", tasks * vcpu, q["fargate_on_demand_vcpu"],
                       f"peak {tasks:,} tasks x {vcpu:g} vCPU = {tasks * vcpu:,.2f} vCPU", region))
-    out.append(_check(meta, "fargate_spot_vcpu", "fargate", tasks * vcpu, q["fargate_spot_vcpu"],
-                      f"the Spot option's peak {tasks:,} tasks x {vcpu:g} vCPU", region))
+    if "fargate_spot" in cmp.table.index:   # offered (interruption-tolerant work on Linux x86_64)
+        out.append(_check(meta, "fargate_spot_vcpu", "fargate", tasks * vcpu, q["fargate_spot_vcpu"],
+                          f"the Spot option's peak {tasks:,} tasks x {vcpu:g} vCPU", region))
     billed = np.asarray(cmp.fargate.billed_units, dtype=float)
     per_min = max(1, int(round(60.0 / cmp.step_s))) if cmp.step_s < 60 else 1
     launch = float(np.max(np.diff(billed[::per_min]))) if billed.size > per_min else 0.0

@@ -1114,8 +1114,12 @@ def _hours_windows(hours: tuple) -> list:
 
 
 def _hours_text(hours: tuple) -> str:
+    """'from 08:00-20:00 UTC daily'; most of the day reads as the hours it is off."""
     if not hours or len(hours) == 24:
         return "always on"
+    if len(set(hours)) > 12:
+        off = tuple(h for h in range(24) if h not in set(hours))
+        return "always on except " + ", ".join(f"{w['start']}-{w['end']}" for w in _hours_windows(off)) + " UTC"
     return "from " + ", ".join(f"{w['start']}-{w['end']}" for w in _hours_windows(hours)) + " UTC daily"
 
 

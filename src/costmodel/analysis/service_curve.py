@@ -24,7 +24,7 @@ from costmodel.models.service_level import ServiceLevel
 from costmodel.scenario.load import load_scenario
 from costmodel.scenario.service_level import service_level_of
 
-__all__ = ["CONTAINER_OPTIONS", "DEFAULT_TARGETS_MS", "CostCurve", "cost_vs_target"]
+__all__ = ["CONTAINER_OPTIONS", "DEFAULT_TARGETS_MS", "CostCurve", "cost_vs_target", "find_crossovers"]
 
 #: The default sweep of latency targets [ms], loosest first.
 DEFAULT_TARGETS_MS = (5000.0, 3000.0, 2000.0, 1500.0, 1000.0, 700.0, 500.0, 300.0, 200.0, 150.0, 100.0)
@@ -47,7 +47,8 @@ class CostCurve:
     cheapest : pandas.Series
         Per target, the cheapest option that meets it (None when none does).
     ratio : pandas.Series
-        Lambda / cheapest considered container option, per target [-].
+        Lambda / cheapest considered container option that meets the target (the cheapest
+        considered one when none does), per target [-].
     crossovers : list of dict
         ``{"kind": "cheapest" | "cost_parity" | "lambda_stops_meeting" | "containers_stops_meeting",
         "between_ms": (looser, tighter), "at_ms": float, "from": str, "to": str, "text": str}``.
@@ -119,6 +120,51 @@ def _log_mid(a: float, b: float, fa: float, fb: float) -> float:
     return float(math.exp(math.log(a) + f * (math.log(b) - math.log(a))))
 
 
+def find_crossovers(usd: pd.DataFrame, meets: pd.DataFrame, container_options: Any = CONTAINER_OPTIONS
+                    ) -> tuple[pd.Series, pd.Series, list[dict]]:
+    """(cheapest option meeting each target, Lambda / cheapest container option, crossovers)
+    of a cost curve: ``usd`` and ``meets`` indexed by target (loosest first), one column per
+    option.
+
+    Crossovers between consecutive targets: the cheapest option that meets the target
+    changes (``cheapest``); Lambda and the cheapest considered container option cost the
+    same (``cost_parity``, interpolated linearly in log target, reported only where both
+    sides meet the target at both ends: the cost of a configuration that misses it is no
+    price of the service level); Lambda or every container option stops meeting the target
+    (``lambda_stops_meeting``, ``containers_stops_meeting``)."""
+    opts = list(container_options)
+    cheapest = pd.Series([(usd.loc[t][meets.loc[t]].idxmin() if meets.loc[t].any() else None)
+                          for t in usd.index], index=usd.index, name="cheapest", dtype=object)
+    cont = usd[opts].where(meets[opts]).min(axis=1).fillna(usd[opts].min(axis=1))
+    ratio = (usd["lambda"] / cont).rename("ratio")
+    both = meets["lambda"] & meets[opts].any(axis=1)
+    xs = usd.index.to_numpy()
+    crossovers = []
+    for i in range(len(xs) - 1):
+        a, b = float(xs[i]), float(xs[i + 1])
+        ca, cb = cheapest.iloc[i], cheapest.iloc[i + 1]
+        ca, cb = (None if pd.isna(ca) else ca), (None if pd.isna(cb) else cb)
+        if ca != cb and ca is not None and cb is not None:
+            crossovers.append({"kind": "cheapest", "between_ms": (a, b), "at_ms": math.sqrt(a * b), "from": ca,
+                               "to": cb, "text": f"between {a:,.0f} ms and {b:,.0f} ms the cheapest option that "
+                                                 f"meets the target changes from {ca} to {cb}"})
+        ra, rb = float(ratio.iloc[i]), float(ratio.iloc[i + 1])
+        if (ra - 1.0) * (rb - 1.0) < 0 and both.iloc[i] and both.iloc[i + 1]:
+            at = _log_mid(a, b, ra - 1.0, rb - 1.0)
+            crossovers.append({"kind": "cost_parity", "between_ms": (a, b), "at_ms": at,
+                               "from": "lambda" if ra < 1 else "containers", "to": "lambda" if rb < 1 else "containers",
+                               "text": f"near {at:,.0f} ms Lambda and the cheapest considered container option cost "
+                                       f"the same (Lambda/containers {ra:.2f} at {a:,.0f} ms, "
+                                       f"{rb:.2f} at {b:,.0f} ms)"})
+        for name, cols in (("lambda", ["lambda"]), ("containers", opts)):
+            ma, mb = bool(meets.iloc[i][cols].any()), bool(meets.iloc[i + 1][cols].any())
+            if ma and not mb:
+                crossovers.append({"kind": f"{name}_stops_meeting", "between_ms": (a, b), "at_ms": math.sqrt(a * b),
+                                   "from": name, "to": "", "text": f"below {a:,.0f} ms {name} cannot meet the target "
+                                                                  f"with any configuration searched"})
+    return cheapest, ratio, crossovers
+
+
 def cost_vs_target(scenario: Any = None, targets_ms: Any = None, *,
                    container_options: Any = CONTAINER_OPTIONS) -> CostCurve:
     """Monthly cost of every option right-sized to each latency target, with the crossovers.
@@ -146,33 +192,6 @@ def cost_vs_target(scenario: Any = None, targets_ms: Any = None, *,
     order = np.argsort(-np.asarray(targets), kind="stable")            # loosest first
     usd = sizing.monthly_usd.iloc[order]
     meets = sizing.meets.iloc[order]
-    cheapest = pd.Series([(usd.loc[t][meets.loc[t]].idxmin() if meets.loc[t].any() else None)
-                          for t in usd.index], index=usd.index, name="cheapest", dtype=object)
-    cont = usd[list(container_options)].min(axis=1)
-    ratio = (usd["lambda"] / cont).rename("ratio")
-    xs = usd.index.to_numpy()
-    crossovers = []
-    for i in range(len(xs) - 1):
-        a, b = float(xs[i]), float(xs[i + 1])
-        ca, cb = cheapest.iloc[i], cheapest.iloc[i + 1]
-        ca, cb = (None if pd.isna(ca) else ca), (None if pd.isna(cb) else cb)
-        if ca != cb and ca is not None and cb is not None:
-            crossovers.append({"kind": "cheapest", "between_ms": (a, b), "at_ms": math.sqrt(a * b), "from": ca,
-                               "to": cb, "text": f"between {a:,.0f} ms and {b:,.0f} ms the cheapest option that "
-                                                 f"meets the target changes from {ca} to {cb}"})
-        ra, rb = float(ratio.iloc[i]), float(ratio.iloc[i + 1])
-        if (ra - 1.0) * (rb - 1.0) < 0:
-            at = _log_mid(a, b, ra - 1.0, rb - 1.0)
-            crossovers.append({"kind": "cost_parity", "between_ms": (a, b), "at_ms": at,
-                               "from": "lambda" if ra < 1 else "containers", "to": "lambda" if rb < 1 else "containers",
-                               "text": f"near {at:,.0f} ms Lambda and the cheapest considered container option cost "
-                                       f"the same (Lambda/containers {ra:.2f} at {a:,.0f} ms, "
-                                       f"{rb:.2f} at {b:,.0f} ms)"})
-        for name, cols in (("lambda", ["lambda"]), ("containers", list(container_options))):
-            ma, mb = bool(meets.iloc[i][cols].any()), bool(meets.iloc[i + 1][cols].any())
-            if ma and not mb:
-                crossovers.append({"kind": f"{name}_stops_meeting", "between_ms": (a, b), "at_ms": math.sqrt(a * b),
-                                   "from": name, "to": "", "text": f"below {a:,.0f} ms {name} cannot meet the target "
-                                                                  f"with any configuration searched"})
+    cheapest, ratio, crossovers = find_crossovers(usd, meets, container_options)
     return CostCurve(service_level=sl, monthly_usd=usd, meets=meets, cheapest=cheapest, ratio=ratio,
                      crossovers=crossovers, sizing=sizing)

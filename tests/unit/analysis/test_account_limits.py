@@ -29,6 +29,13 @@ def test_steady_12k_rps_of_200_ms_work_needs_2400_environments_and_api_gateway_a
     assert c["ecs_tasks_per_service"].needed == far.needed and not c["ecs_tasks_per_service"].exceeded
 
 
+def test_the_spot_quota_is_checked_only_when_spot_is_offered():
+    assert "fargate_spot_vcpu" not in _checks()             # not declared interruption-tolerant
+    spot = _checks(workload={"interruption_tolerant": True})["fargate_spot_vcpu"]
+    far = _checks()["fargate_on_demand_vcpu"]
+    assert spot.needed == far.needed and spot.limit == 6 and "L-36FBB829" in spot.request
+
+
 def test_the_accounts_own_quotas_silence_the_flags():
     c = _checks(account_quotas={"fargate_on_demand_vcpu": 4000, "fargate_spot_vcpu": 4000, "api_gateway_rps": 20_000},
                 **{"lambda": {"concurrency_limit": 3000}})
