@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_rightsizing.py
 
-1. ``right_size()`` on a month of 1-minute steps (43,200 steps) for the default scenario,
+1. ``right_size()`` on a month of 1-minute steps (43,800 steps of the 730-hour month) for the default scenario,
    the bursty webhook and the bursty webhook at 100x (the issue's case): wall time and
    candidates evaluated, side by side with brute force over the same grid of container
    configurations (every family, every minimum from the availability floor to the
