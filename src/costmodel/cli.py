@@ -26,8 +26,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 import costmodel
+from costmodel.analysis.account_limits import account_limit_checks
 from costmodel.analysis.compare import compare
+from costmodel.analysis.rightsizing import compare_at_service_level
+from costmodel.analysis.service_curve import cost_vs_target
 from costmodel.decision import recommend
+from costmodel.decision.records import jsonable
 from costmodel.errors import CostModelError
 from costmodel.escape import strip_control
 from costmodel.importers.cli import add_arguments as add_import_arguments
@@ -35,6 +39,7 @@ from costmodel.importers.cli import run as run_import
 from costmodel.prices.cli import add_prices, cmd_prices
 from costmodel.prices.staleness import price_set_line, price_staleness
 from costmodel.scenario.json_schema import SCHEMA_KINDS, schema_text
+from costmodel.scenario.service_level import right_sizing_enabled
 from costmodel.scenario.usage import bill_usage, load_usage
 from costmodel.workbook.parameters import load_report_scenario, parse_cli_parameters
 from costmodel.workbook.report import run_report
@@ -147,19 +152,46 @@ def _add_compare(subparsers) -> argparse.ArgumentParser:
         "compare",
         help="compare Lambda, Fargate and EC2 on a scenario's month of traffic",
         description="Simulate a scenario's traffic on Lambda (with its front door), Fargate "
-        "(on-demand, Spot, Savings Plan) and EC2 (on-demand, Savings Plan) and print monthly "
-        "cost, cost per million requests, utilisation and overload minutes "
-        "(see docs/traffic-and-comparison.md).",
+        "(on-demand, Spot, Savings Plan) and EC2 (on-demand, Savings Plan), each right-sized to the "
+        "scenario's service level, and print the monthly cost of each next to the option as "
+        "configured, what it took, and the account quotas the traffic exceeds "
+        "(see docs/service-level.md and docs/traffic-and-comparison.md).",
     )
     p.add_argument("file", help="scenario file (YAML)")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     _add_parameter_option(p)
+    p.add_argument("--as-configured", action="store_true",
+                   help="only the options as configured (default: right-sized to the scenario's service level, "
+                        "next to the options as configured; see docs/service-level.md)")
+    p.add_argument("--curve", action="store_true",
+                   help="also the monthly cost of every option right-sized to each p99 target from 5 s to 100 ms")
     return p
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     scenario = _scenario(args)
     prices = scenario.prices()
+    if not args.as_configured and right_sizing_enabled(scenario):
+        result = compare_at_service_level(scenario)
+        curve = cost_vs_target(scenario) if args.curve else None
+        checks = account_limit_checks(result.sizing.scenario, result.right_sized, quotas_from=scenario)
+        if args.json:
+            doc = {**result.to_dict(), "prices": _price_set(prices),
+                   "account_limits": [c.to_dict() for c in checks]}
+            if curve is not None:
+                doc["cost_vs_target"] = curve.to_dict()
+            print(_dumps(jsonable(doc)))
+        else:
+            print(result.to_text())
+            hit = [c for c in checks if c.exceeded]
+            if hit:
+                print("\nAccount limits the traffic exceeds:")
+                print("\n".join(f"- {c.option}: {c.reason}: {c.request}" for c in hit))
+            if curve is not None:
+                print("\n" + curve.to_text())
+            print(price_set_line(prices))
+        _warn_if_stale(prices)
+        return 0
     result = compare(scenario, prices=prices)
     if args.json:
         print(_dumps({**result.to_dict(), "prices": _price_set(prices)}))

@@ -179,7 +179,7 @@ def test_binary_scenario_and_directory(tmp_path, capsys):
     f = tmp_path / "s.yaml"
     f.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     refused(capsys, "compare", f, "not UTF-8 text")
-    refused(capsys, "recommend", tmp_path, "is a directory")
+    refused(capsys, "recommend", tmp_path, "is not a file")
 
 
 def test_name_nested_5000_deep(tmp_path, capsys):

@@ -86,8 +86,15 @@ def test_bill_text_shows_the_free_tier_notes():
     assert "TOTAL (USD)" in res.stdout and res.stdout.rstrip().splitlines()[-2].endswith("2.73")
 
 
-def test_compare_text_explains_its_columns(capsys):
+def test_compare_at_service_level_text_names_units_and_terms(capsys):
     assert main(["compare", str(BURSTY)]) == 0
+    out = capsys.readouterr().out
+    assert "configured USD" in out and "right-sized USD" in out and "added USD" in out
+    assert "USD per month; meets: whether the option meets the service level" in out
+
+
+def test_compare_text_explains_its_columns(capsys):
+    assert main(["compare", str(BURSTY), "--as-configured"]) == 0
     out = capsys.readouterr().out
     assert "overload (min)" in out and "overload: minutes of the month with demand above" in out
     assert "4 tasks" in out and "4 instances" in out and "concurrent" in out

@@ -152,6 +152,7 @@ def _stream_text(nb) -> str:
 
 def test_report_states_the_verdict_with_the_library_numbers(default_report, default_json):
     from costmodel.analysis.compare import compare
+    from costmodel.analysis.rightsizing import right_sized_scenario
     from costmodel.decision import VERDICTS, recommend
     from costmodel.workbook.display import format_number
 
@@ -160,8 +161,9 @@ def test_report_states_the_verdict_with_the_library_numbers(default_report, defa
     assert rec.verdict in VERDICTS
     assert f"Verdict: <strong>{rec.verdict}</strong> ({rec.confidence} confidence)" in html
     assert default_json["verdict"] == rec.verdict and default_json["decided_by"] == rec.decided_by
-    # the monthly costs: the comparison's, computed here independently
-    table = compare(DEFAULT_SCENARIO).table
+    # the monthly costs: the comparison's of the options right-sized to the service level
+    # (what the verdict compares), computed here independently
+    table = compare(right_sized_scenario(DEFAULT_SCENARIO)).table
     text = _stream_text(nb)
     for option, usd in table["monthly_usd"].items():
         assert re.search(rf"^{option}\.monthly_usd\s+{re.escape(format_number('x_usd', usd))}$", text, re.MULTILINE)
@@ -171,13 +173,14 @@ def test_report_states_the_verdict_with_the_library_numbers(default_report, defa
 
 def test_summary_exports_for_design_documents(default_report, default_json):
     from costmodel.analysis.compare import compare
+    from costmodel.analysis.rightsizing import right_sized_scenario
 
     out = Path(default_json["html"]).parent
     assert Path(default_json["summary_markdown"]) == out / "default.summary.md"
     md = (out / "default.summary.md").read_text()
     assert md.startswith("# Lambda or containers? Diurnal JSON API") and "| Fargate Savings Plan |" in md
     rows = {r["option"]: r for r in csv.DictReader(io.StringIO((out / "default.summary.csv").read_text()))}
-    table = compare(DEFAULT_SCENARIO).table
+    table = compare(right_sized_scenario(DEFAULT_SCENARIO)).table
     cheapest = min(table["monthly_usd"])
     for option, usd in table["monthly_usd"].items():
         row = rows[option]

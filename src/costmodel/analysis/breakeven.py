@@ -51,6 +51,7 @@ from costmodel.models.pricing import Prices
 from costmodel.models.traffic import bursty, check_rate, resample
 from costmodel.models.workload import Work
 from costmodel.scenario.load import Scenario, load_scenario
+from costmodel.scenario.service_level import scaling_schedules
 
 __all__ = [
     "CONTAINER_OPTIONS",
@@ -84,15 +85,18 @@ _FLEET_MEMO_SHAPES = 16
 
 
 def _fleet_unit_seconds(shape: np.ndarray, step: float, far_p: Any, ec2_p: Any, scales: np.ndarray,
-                        progress: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                        progress: bool = False, schedules: tuple = (None, None)
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Billed unit-seconds [unit-s] and launches [units] of the Fargate and EC2 fleets for
     ``shape * scale`` per scale: ``(fargate_s, ec2_s, fargate_launches, ec2_launches)``.
 
     One :func:`simulate_scaling_batch` run for the scales not simulated before with this
     shape, step and these policies (memoised, at most ``_FLEET_MEMO_SHAPES`` shapes kept).
     """
+    sched_key = tuple(None if x is None else hashlib.blake2b(np.ascontiguousarray(x, dtype=np.int64).tobytes(),
+                                                              digest_size=16).hexdigest() for x in schedules)
     key = (hashlib.blake2b(np.ascontiguousarray(shape, dtype=float).tobytes(), digest_size=16).hexdigest(),
-           shape.size, float(step), far_p, ec2_p)
+           shape.size, float(step), far_p, ec2_p, sched_key)
     memo = _FLEET_MEMO.get(key)
     if memo is None:
         memo = _FLEET_MEMO[key] = {}
@@ -107,10 +111,17 @@ def _fleet_unit_seconds(shape: np.ndarray, step: float, far_p: Any, ec2_p: Any, 
                for f in ("capacity_rps", "target_utilisation", "min_units", "max_units", "scale_out_cooldown_s",
                          "scale_in_cooldown_s", "start_s", "scale_out_evaluation_periods",
                          "scale_in_evaluation_periods")}
+        # scheduled minimums (a right-sized scenario's) stay as they are at every rate
+        has = [x is not None for x in schedules]
+        sched = np.stack([x for x in schedules if x is not None]) if any(has) else None
+        sidx = None
+        if sched is not None:
+            col = {0: 0 if has[0] else -1, 1: (1 if has[0] else 0) if has[1] else -1}
+            sidx = np.concatenate([np.full(n, col[0]), np.full(n, col[1])])
         batch = simulate_scaling_batch(shape, step, shape_index=np.zeros(2 * n, dtype=np.int64),
                                        scale=np.concatenate([todo, todo]), metric_period_s=far_p.metric_period_s,
                                        evaluation_delay_s=far_p.evaluation_delay_s, metric=far_p.metric,
-                                       progress=progress, **pol)
+                                       progress=progress, min_units_schedule=sched, schedule_index=sidx, **pol)
         for i, k in enumerate(todo.tolist()):
             memo[k] = (float(batch.unit_seconds[i]), float(batch.unit_seconds[n + i]),
                        float(batch.launches[i]), float(batch.launches[n + i]))
@@ -178,11 +189,14 @@ def _option_costs(sc: Scenario, mean_rps: Any, shape: np.ndarray, step: float, w
     far_p, ec2_p = scaling_policies(sc, prices)
     setup = option_setup(sc, work, prices)
     n = scales.size
-    far_us, ec2_us, far_n, ec2_n = _fleet_unit_seconds(shape, step, far_p, ec2_p, scales, progress=progress)
+    schedules = scaling_schedules(sc, shape.size, step, sc.traffic_series()[2])   # a right-sized scenario's
+    far_us, ec2_us, far_n, ec2_n = _fleet_unit_seconds(shape, step, far_p, ec2_p, scales, progress=progress,
+                                                       schedules=schedules)
     out = {opt: np.zeros(n) for opt in setup.options}
     for i, k in enumerate(scales):
+        # no work= here: sc carries the work, and option_bills gives Lambda its own memory (lambda_work)
         bills, _ = option_bills(sc, shape * k, step, far_us[i], ec2_us[i] / 3600.0, fargate_launches=far_n[i],
-                                ec2_launches=ec2_n[i], work=work, prices=prices, cold_starts=cold_starts, setup=setup)
+                                ec2_launches=ec2_n[i], prices=prices, cold_starts=cold_starts, setup=setup)
         for opt in setup.options:
             out[opt][i] = bills[opt].total_usd
     df = pd.DataFrame(out, index=pd.Index(rates, name="mean_rps"))

@@ -94,10 +94,12 @@ from costmodel.models.traffic import (
 )
 from costmodel.models.workload import Work
 from costmodel.scenario.load import Scenario, load_scenario
+from costmodel.scenario.service_level import lambda_work, scaling_schedules
 
 __all__ = ["OPTIONS", "CONTAINER_OPTIONS", "MONTH_DAYS", "HOURS_PER_MONTH", "FRONT_DOOR_KINDS",
            "LAMBDA_FRONT_DOORS", "CONTAINER_FRONT_DOORS", "OptionSetup", "Comparison", "compare",
-           "option_setup", "option_bills", "front_door_bill", "glue_bill", "scaling_policies", "front_door_table"]
+           "option_setup", "option_bills", "front_door_bill", "glue_bill", "scaling_policies", "front_door_table",
+           "network_bills"]
 
 OPTIONS = ("lambda", "fargate_on_demand", "fargate_spot", "fargate_savings_plan", "ec2_on_demand", "ec2_savings_plan")
 #: Every container option a comparison can hold (Spot only when offered: :func:`option_setup`).
@@ -649,6 +651,14 @@ def _network_bills(sc: Scenario, requests: float, hours: float, fargate_task_s: 
     return {"lambda": lam, "fargate": far, "ec2": ec2}
 
 
+def network_bills(sc: Scenario, requests: float, hours: float, fargate_task_s: float, ec2_instance_h: float,
+                  fargate_launches: float, ec2_launches: float, prices: Prices) -> dict[str, Bill]:
+    """Each platform's network bill (``lambda``, ``fargate``, ``ec2``) for fleets of this size:
+    what :func:`option_bills` adds per option (right-sizing prices its candidate fleets with it)."""
+    return _network_bills(sc, requests, hours, fargate_task_s, ec2_instance_h, fargate_launches, ec2_launches,
+                          prices)
+
+
 def _platform_log_bytes(sc: Scenario) -> float:
     lam = sc.lambda_
     b = lam.get("platform_log_bytes")
@@ -693,13 +703,17 @@ def option_bills(sc: Scenario, rate: np.ndarray, step_s: float, fargate_task_s: 
     lambda_result : LambdaTrafficResult, optional
         Lambda on this series already computed (reused instead of running it again).
     **lambda_kwargs
-        Further keywords for :func:`lambda_on_traffic` (``start``, ``arrivals``).
+        Further keywords for :func:`lambda_on_traffic` (``start``, ``arrivals``). The share of
+        requests provisioned concurrency serves is the Erlang loss system's for Poisson
+        arrivals (``pc_share="erlang"``, as the latency model's PC sweep), the fluid one for
+        exact counts per step.
 
     Returns
     -------
     (dict of option name -> Bill, LambdaTrafficResult)
         Options in :data:`OPTIONS` order, those of ``setup.options`` only.
     """
+    lam_work = lambda_work(sc) if work is None else work  # Lambda's memory and duration at it
     work = sc.work if work is None else work
     prices = sc.prices() if prices is None else prices
     setup = option_setup(sc, work, prices) if setup is None else setup
@@ -709,8 +723,10 @@ def option_bills(sc: Scenario, rate: np.ndarray, step_s: float, fargate_task_s: 
     lam = lambda_result
     if lam is None:
         pc = lam_cfg["provisioned_concurrency"]
+        lambda_kwargs.setdefault("pc_share", "erlang" if lambda_kwargs.get("arrivals", "poisson") == "poisson"
+                                 else "fluid")
         lam = lambda_on_traffic(
-            rate, step_s, work, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
+            rate, step_s, lam_work, free_tier=bool(lam_cfg["free_tier"]), keep_alive_s=float(lam_cfg["keep_alive_s"]),
             init_duration_ms=float(lam_cfg["init_duration_ms"]), cold_starts=cold_starts,
             provisioned_concurrency=int(pc["count"]), pc_schedule=pc["schedule"], timezone=pc.get("timezone", "UTC"),
             concurrency_limit=int(lam_cfg["concurrency_limit"]),
@@ -797,10 +813,12 @@ def _compare(sc: Scenario, rate_rps: Any, step_s: float | None, prices: Prices, 
     arrivals = (arrivals_for_traffic(sc.traffic, rate, step, work.duration.mean_ms / 1000.0)
                 if rate_rps is None else "poisson")
     far_policy, ec2_policy = scaling_policies(sc, prices)
-    fres = simulate_scaling(rate, step, far_policy)
-    eres = simulate_scaling(rate, step, ec2_policy)
+    far_sched, ec2_sched = scaling_schedules(sc, rate.size, step, start)  # scheduled minimums, if any
+    fres = simulate_scaling(rate, step, far_policy, min_units_schedule=far_sched)
+    eres = simulate_scaling(rate, step, ec2_policy, min_units_schedule=ec2_sched)
+    # no work= here: option_bills gives Lambda its own memory and duration (lambda_work)
     bills, lam = option_bills(sc, rate, step, fres.unit_seconds, eres.unit_hours, fargate_launches=fres.launches,
-                              ec2_launches=eres.launches, work=work, prices=prices, cold_starts=cold_starts,
+                              ec2_launches=eres.launches, prices=prices, cold_starts=cold_starts,
                               setup=setup, start=start, arrivals=arrivals)
     cap_task, per_inst = far_policy.capacity_rps, ec2_policy.capacity_rps / far_policy.capacity_rps
 

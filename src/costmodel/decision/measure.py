@@ -41,11 +41,18 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from costmodel.decision.procedure import evaluate
-from costmodel.decision.records import Facts
 
 from costmodel.analysis.breakeven import breakeven_mean_rps, option_costs
 from costmodel.analysis.compare import CONTAINER_OPTIONS, compare
+from costmodel.analysis.rightsizing import (
+    compare_at_service_level,
+    latency_duration,
+    right_size,
+    right_sized_scenario,
+    scheduled_pc_latency,
+)
+from costmodel.decision.procedure import evaluate
+from costmodel.decision.records import Facts
 from costmodel.errors import UnknownNameError
 from costmodel.models.coldstart.fast import fast_cold_starts
 from costmodel.models.coldstart.simulator import Duration
@@ -60,6 +67,12 @@ from costmodel.models.latency import (
 )
 from costmodel.models.traffic import label_traffic
 from costmodel.scenario.load import WORK_DEFAULTS, load_scenario
+from costmodel.scenario.service_level import (
+    lambda_duration_factor,
+    lambda_work,
+    right_sizing_enabled,
+    workload_kind,
+)
 
 CHAIN_SAMPLES = 100_000
 #: Grid of the break-even search (log-spaced over 0.01-1000 req/s, then refined in the
@@ -84,6 +97,10 @@ def _duration_spec(sc) -> Any:
     return spec
 
 
+def _platform_of(option: str) -> str:
+    return "lambda" if option == "lambda" else ("fargate" if option.startswith("fargate") else "ec2")
+
+
 def considered_options(scfg: dict, available: Any) -> list[str]:
     """Container options the cost ratio compares against: ``cost_model.container_options`` that
     the comparison offers, plus Fargate Spot whenever it is offered (the scenario declared the
@@ -100,9 +117,20 @@ def considered_options(scfg: dict, available: Any) -> list[str]:
     return [o for o in CONTAINER_OPTIONS if o in out]
 
 
-def choose_container_option(monthly: dict, overload: dict, opts: list[str]) -> tuple[str, dict, list[str]]:
+def choose_container_option(monthly: dict, overload: dict, opts: list[str], *,
+                            meets: dict | None = None) -> tuple[str, dict, list[str]]:
     """(compared option, {left-out option: reason}, notes): the cheapest considered option that
-    is never overloaded (the cheapest considered if all are)."""
+    is never overloaded (the cheapest considered if all are); with ``meets`` (right-sized
+    options), the cheapest that meets the service level instead."""
+    if meets is not None:
+        able = [o for o in opts if meets[o]]
+        best = min(able or opts, key=lambda o: monthly[o])
+        left = {o: (f"dearer: ${monthly[o]:,.2f}/month against ${monthly[best]:,.2f}" if (o in able or not able)
+                    else f"cannot meet the service level (${monthly[o]:,.2f}/month for the closest configuration)")
+                for o in opts if o != best}
+        notes = ([f"no considered container option meets the service level; {best} is the cheapest of the "
+                  "closest configurations"] if not able else [])
+        return best, left, notes
     able = [o for o in opts if overload[o] <= 0]
     best = min(able or opts, key=lambda o: monthly[o])
     notes: list[str] = []
@@ -136,37 +164,44 @@ def latency_facts(sc: Any, cmp: Any, workload: Any, *, containers: bool = True) 
     arrivals = cmp.arrivals
     lam_cfg = sc.lambda_
     dur = _duration_spec(sc)
+    # Lambda's own duration at its memory (lambda.memory_mb with power tuning)
+    lam_dur = dur if lambda_duration_factor(sc) == 1.0 else latency_duration(lambda_work(sc).duration)
     init_ms = float(lam_cfg["init_duration_ms"])
     keep = float(lam_cfg["keep_alive_s"])
     cap = int(lam_cfg["concurrency_limit"])
     pc = lam_cfg.get("provisioned_concurrency") or {}
     pc_count = int(pc.get("count", 0) or 0)
-    if pc_count and str(pc.get("schedule")) not in ("always", "24x7", "all"):
-        notes.append(f"latency computed without the scheduled provisioned concurrency ({pc_count} on "
-                     f"{pc.get('schedule')}): conservative outside those hours only")
-        pc_count = 0
+    scheduled_pc = bool(pc_count and str(pc.get("schedule")) not in ("always", "24x7", "all"))
     out: dict[str, Any] = dict(lambda_p99_ms=None, lambda_warm_p99_ms=None, cold_start_fraction=None,
                                chain_p99_ms=None, chain_warm_p99_ms=None, container_p99_ms=None,
                                container_timeout_fraction=None, container_chain_p99_ms=None)
     if rate.sum() <= 0:
         return out, notes
-    lat = lambda_latency(rate, step, dur, init_ms, keep, concurrency_limit=cap, arrivals=arrivals,
-                         provisioned_concurrency=min(pc_count, cap))
-    lam_p99, cold = float(lat.p99_ms), float(lat.cold_start_fraction)
-    if lat.cold_start_method == "exact" or "outside" in lat.cold_start_method_reason:
-        notes.append(f"Lambda cold starts: {lat.cold_start_method_reason}")
-    warm_p99 = float(duration_from_ms("duration_ms", dur).quantile(0.99) * 1000.0)
+    if scheduled_pc:   # PC on some hours: the fast model with and without it, hour by hour
+        lam_p99, cold = scheduled_pc_latency(sc, 99.0)
+        notes.append(f"Lambda latency with provisioned concurrency {pc_count} on its schedule: the cold-start "
+                     "model with and without it, hour by hour (costmodel.analysis.rightsizing)")
+    else:
+        lat = lambda_latency(rate, step, lam_dur, init_ms, keep, concurrency_limit=cap, arrivals=arrivals,
+                             provisioned_concurrency=min(pc_count, cap))
+        lam_p99, cold = float(lat.p99_ms), float(lat.cold_start_fraction)
+        if lat.cold_start_method == "exact" or "outside" in lat.cold_start_method_reason:
+            notes.append(f"Lambda cold starts: {lat.cold_start_method_reason}")
+    warm_p99 = float(duration_from_ms("duration_ms", lam_dur).quantile(0.99) * 1000.0)
     depth = int(workload.sync_chain_depth) if workload is not None else 1
     if depth > 1:
         depth_c = min(depth, 5)
         if depth_c != depth:
             notes.append(f"chain latency modelled for depth 5 (declared {depth}; the model covers 1-5)")
-        ch = chain_latency(depth_c, rate, step, dur, init_ms, keep, concurrency_limit=cap,
+        ch = chain_latency(depth_c, rate, step, lam_dur, init_ms, keep, concurrency_limit=cap,
                            samples=CHAIN_SAMPLES, random_state=CHAIN_SEED, arrivals=arrivals)
-        chw = chain_latency(depth_c, rate, step, dur, 0.0, keep, concurrency_limit=cap,
+        chw = chain_latency(depth_c, rate, step, lam_dur, 0.0, keep, concurrency_limit=cap,
                             samples=CHAIN_SAMPLES, random_state=CHAIN_SEED, arrivals=arrivals)
         chain_p99, chain_warm = float(ch.p99_ms), float(chw.p99_ms)
         notes.append(f"{depth_c}-hop chain latency: {ch.cold_start_method_reason}")
+        if pc_count:
+            notes.append(f"chain latency computed without provisioned concurrency (the chain model has none; "
+                         f"{pc_count} is configured or right-sized for one function)")
     else:
         chain_p99, chain_warm = lam_p99, warm_p99
     out.update(lambda_p99_ms=lam_p99, lambda_warm_p99_ms=warm_p99, cold_start_fraction=cold,
@@ -180,9 +215,12 @@ def latency_facts(sc: Any, cmp: Any, workload: Any, *, containers: bool = True) 
     slots = np.maximum(fres.ready_units, np.round(fres.capacity_rps * w_s)).astype(float)
     try:
         timeout_s = sc.containers.get("request_timeout_s", 60.0)
-        if timeout_s is not None and warm_p99 >= float(timeout_s) * 1000.0:
+        if workload_kind(sc) == "queue_worker":
+            timeout_s = None   # a queue worker's messages wait: no front door gives up on them
+        work_p99 = float(sc.work.duration.p99_ms)
+        if timeout_s is not None and work_p99 >= float(timeout_s) * 1000.0:
             notes.append(f"Fargate latency computed without a request timeout: the work's p99 "
-                         f"({warm_p99 / 1000:,.0f} s) is not below containers.request_timeout_s "
+                         f"({work_p99 / 1000:,.0f} s) is not below containers.request_timeout_s "
                          f"({float(timeout_s):g} s), so it runs as a job, not behind an HTTP front door")
             timeout_s = None
         cl = container_latency(rate, step, dur, slots, timeout_s=timeout_s)
@@ -195,15 +233,28 @@ def latency_facts(sc: Any, cmp: Any, workload: Any, *, containers: bool = True) 
 def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = None):
     """Measure everything :func:`costmodel.decision.evaluate` needs from a scenario."""
 
-    sc = load(scenario)
+    sc0 = load(scenario)
+    sc = right_sized_scenario(sc0)   # every option sized to the service level (unless right_size: false)
     notes: list[str] = []
     cmp = compare(sc)
     notes += list(cmp.notes)
+    if sc is not sc0:
+        rs = right_size(sc0)
+        notes.append(f"options compared right-sized to the service level ({rs.service_level.describe()}); "
+                     "the comparison as configured is in the evidence")
+        for name, o in rs.options.items():
+            if not o.meets:
+                notes.append(f"{name} cannot meet the service level: the closest configuration's "
+                             f"{rs.service_level.label} is {o.latency_ms:,.0f} ms (target "
+                             f"{rs.service_level.latency_target_ms:,.0f} ms); its cost is for that configuration")
     table = cmp.table
     monthly = {str(o): float(table.loc[o, "monthly_usd"]) for o in table.index}
     opts = considered_options(scfg, [o for o in monthly if o != "lambda"])
     overload = {str(o): float(table.loc[o, "overload_minutes"]) for o in table.index}
-    best, left_out, more = choose_container_option(monthly, overload, opts)
+    # right-sized: an option counts when it meets the service level (brief overloads a queue
+    # absorbs within the target may); as configured: when it is never overloaded
+    meets = ({o: right_size(sc0).options[_platform_of(o)].meets for o in opts} if sc is not sc0 else None)
+    best, left_out, more = choose_container_option(monthly, overload, opts, meets=meets)
     notes += more
     for o in monthly:
         if o != "lambda" and o not in opts:
@@ -234,11 +285,41 @@ def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = Non
     return Facts(
         traffic_label=label, traffic=traffic, monthly_usd=monthly,
         lambda_monthly_usd=monthly.get("lambda"), container_option=best,
-        container_monthly_usd=monthly[best], container_overload_minutes=overload[best],
+        container_monthly_usd=monthly[best],
+        # a right-sized option that meets the service level is not a lower bound, brief overloads or not
+        container_overload_minutes=0.0 if (meets is not None and meets[best]) else overload[best],
         break_even_mean_rps=break_even, considered_options=tuple(opts),
         left_out={o: left_out[o] for o in CONTAINER_OPTIONS if o in left_out},
         notes=tuple(notes), **lat,
     )
+
+
+# ------------------------------------------------------------------ service level
+def service_level_evidence(scenario: Any) -> dict | None:
+    """What each option had to add to meet the service level and what it costs, next to
+    the comparison as configured (None when ``service_level.right_size`` is false)."""
+    sc = load(scenario)
+    if not right_sizing_enabled(sc):
+        return None
+    slc = compare_at_service_level(sc)
+    sl = slc.sizing.service_level
+    t = slc.table
+    options = {}
+    for name, o in slc.sizing.options.items():
+        rows = [opt for opt in t.index if _platform_of(opt) == name]
+        options[name] = {
+            "meets": o.meets, "configured_meets": o.configured_meets, "latency_ms": o.latency_ms,
+            "configured_latency_ms": o.configured_latency_ms, "miss_ms": o.miss_ms(sl.latency_target_ms),
+            "failed_fraction": o.failed_fraction, "configured_failed_fraction": o.configured_failed_fraction,
+            "changes": list(o.changes) or ["nothing"],
+            "as_configured_monthly_usd": {opt: float(t.loc[opt, "as_configured_usd"]) for opt in rows},
+            "right_sized_monthly_usd": {opt: float(t.loc[opt, "right_sized_usd"]) for opt in rows},
+            "added_monthly_usd": {opt: float(t.loc[opt, "added_usd"]) for opt in rows},
+            "note": o.note,
+        }
+    return {"text": sl.describe(), **sl.to_dict(), "options": options,
+            "as_configured_monthly_usd": {str(k): float(v) for k, v in t["as_configured_usd"].items()},
+            "overrides": slc.sizing.overrides}
 
 
 # ------------------------------------------------------------------ cost flips

@@ -4,10 +4,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from costmodel.analysis.account_limits import account_limit_checks
+from costmodel.analysis.rightsizing import right_sized_scenario
 from costmodel.decision.assumptions import assumption_flips
 from costmodel.decision.config import load_decision_signals, load_hard_limits
 from costmodel.decision.long_running import long_running_decision
-from costmodel.decision.measure import cost_flip_rates, failure_mode_evidence, load, measure_facts
+from costmodel.decision.measure import (
+    cost_flip_rates,
+    failure_mode_evidence,
+    load,
+    measure_facts,
+    service_level_evidence,
+)
 from costmodel.decision.procedure import RULE_TEXT, advisories, check_hard_limits, evaluate, flips
 from costmodel.decision.records import Facts, Flip, Recommendation, Workload, jsonable
 from costmodel.decision.validate import validate_team, validate_workload
@@ -69,17 +77,25 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
                 raise
             facts = Facts(notes=(f"models not run: {exc}",))
     result = evaluate(facts, workload, team, signals=scfg, limits=lcfg)
-    flip_rates = (cost_flip_rates(sc, facts, scfg, lcfg, workload, team, result["verdict"])
+    sized = service_level_evidence(sc) if facts.monthly_usd else None   # right-sized, with what it took
+    sc_cmp = right_sized_scenario(sc) if sized is not None else sc       # the scenario the costs are of
+    flip_rates = (cost_flip_rates(sc_cmp, facts, scfg, lcfg, workload, team, result["verdict"])
                   if facts.cost_ratio is not None else {})
     flip_list = flips(facts, workload, team, scfg, lcfg, result["verdict"], flip_rates)
     lr = long_running_decision(sc, result)   # over 900 s, or a pipeline: orchestrated vs job runner
     if lr is not None:
         result, flip_list = lr.apply(result, flip_list, Flip)
     checked, assumption_flip_list = ([], []) if facts.considered_options == () else assumption_flips(
-        sc, facts, workload, team, scfg, lcfg, result["verdict"], result["decided_by"])
+        sc_cmp, facts, workload, team, scfg, lcfg, result["verdict"], result["decided_by"])
     flip_list = tuple(flip_list) + tuple(assumption_flip_list)
-    fm, fm_warnings = failure_mode_evidence(sc, facts, workload, scfg)
+    fm, fm_warnings = failure_mode_evidence(sc_cmp, facts, workload, scfg)
     warnings = advisories(workload, lcfg) + fm_warnings + (list(lr.warnings) if lr is not None else [])
+    limits_checked = account_limit_checks(sc_cmp, quotas_from=sc) if facts.monthly_usd else ()
+    warnings += [f"account limit: {c.option} needs {c.needed:,.0f} {c.unit} against {c.limit:,.0f} ({c.reason}): "
+                 f"{c.request}" for c in limits_checked if c.exceeded]
+    if sized is not None:
+        warnings += [f"{name} cannot meet the service level ({sized['text']}): best {o['latency_ms']:,.0f} ms, "
+                     f"misses by {o['miss_ms']:,.0f} ms" for name, o in sized["options"].items() if not o["meets"]]
     if result["decided_by"].startswith("declared") and result["analysis_verdict"] not in (result["verdict"], "either"):
         warnings.insert(0, f"the analysis alone says {result['analysis_verdict']}; the declared "
                            f"preference {workload.deployment_preference} overrides it")
@@ -91,7 +107,7 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
         "lambda_monthly_usd": facts.lambda_monthly_usd,
         "cheapest_container_option": facts.container_option,
         "cheapest_container_monthly_usd": facts.container_monthly_usd,
-        "compared_against": _compared_against(facts),
+        "compared_against": _compared_against(facts, sized),
         "left_out": dict(facts.left_out),
         "front_door": _front_door(sc),
         "assumptions": _assumption_labels(sc),
@@ -112,6 +128,8 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
         "container_chain_p99_ms": facts.container_chain_p99_ms,
         "failure_modes": fm,
         "notes": list(facts.notes),
+        "service_level": sized,
+        "account_limits": [c.to_dict() for c in limits_checked],
     }
     if lr is not None:
         evidence["long_running"] = lr.evidence
@@ -124,14 +142,24 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
         evidence=jsonable(evidence), flips=flip_list, workload=workload, team=team)
 
 
-def _compared_against(facts: Facts) -> dict | None:
-    """The option the cost ratio compares Lambda against, and why it is that one."""
+def _compared_against(facts: Facts, sized: dict | None = None) -> dict | None:
+    """The option the cost ratio compares Lambda against, and why it is that one (``sized``:
+    :func:`costmodel.decision.measure.service_level_evidence` when the options are right-sized)."""
     if facts.container_option is None:
         return None
     over = facts.container_overload_minutes or 0.0
-    why = ("the cheapest considered container option never overloaded" if not over else
-           f"the cheapest considered container option (every one is overloaded for part of the month; "
-           f"{over:,.0f} min for this one, so its cost is a lower bound)")
+    platform = "fargate" if facts.container_option.startswith("fargate") else "ec2"
+    sized_option = (sized or {}).get("options", {}).get(platform)
+    if sized_option is not None and sized_option["meets"]:
+        why = f"the cheapest considered container option right-sized to the service level ({sized['text']})"
+    elif sized_option is not None:
+        why = (f"the cheapest considered container option (none meets the service level, {sized['text']}; "
+               f"the closest configuration of this one misses by {sized_option['miss_ms']:,.0f} ms)")
+    elif not over:
+        why = "the cheapest considered container option never overloaded"
+    else:
+        why = (f"the cheapest considered container option (every one is overloaded for part of the month; "
+               f"{over:,.0f} min for this one, so its cost is a lower bound)")
     return {"option": facts.container_option, "monthly_usd": facts.container_monthly_usd, "why": why,
             "considered": list(facts.considered_options)}
 

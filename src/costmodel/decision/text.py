@@ -69,6 +69,41 @@ def _measured_text(s: Any) -> str:
     return fmt(s.measured)
 
 
+def _ms(v: Any) -> str:
+    if v is None:
+        return "-"
+    v = float(v)
+    if math.isinf(v):
+        return "unbounded"
+    return f"{v:,.0f} ms" if v < 10_000 else f"{v / 1000:,.1f} s"
+
+
+def _service_level_lines(sl: Any) -> list[str]:
+    """The comparison at equal service level: per option, as configured vs right-sized and what it took."""
+    if not sl:
+        return []
+    label = f"p{float(sl['percentile']):g}"
+    rows = []
+    for name, o in sl["options"].items():
+        key = name if name == "lambda" else f"{name}_on_demand"
+        before = o["as_configured_monthly_usd"].get(key)
+        after = o["right_sized_monthly_usd"].get(key)
+        added = o["added_monthly_usd"].get(key)
+        rows.append([
+            key,
+            f"${before:,.2f}, {label} {_ms(o['configured_latency_ms'])}"
+            + ("" if o["configured_meets"] else " (misses)"),
+            f"${after:,.2f}, {label} {_ms(o['latency_ms'])}" + ("" if o["meets"] else
+                                                                   f" (MISSES by {_ms(o['miss_ms'])})"),
+            f"{added:+,.2f}",
+            "; ".join(o["changes"]),
+        ])
+    out = ["", f"At equal service level: {sl['text']}"]
+    out += _table(["option", "as configured", "right-sized (compared)", "USD/month", "what it took"], rows,
+                  [18, 26, 30, 10, 60])
+    return out
+
+
 def render_text(rec: Any) -> str:
     lines = [f"Scenario: {rec.scenario}",
              f"Verdict:  {rec.verdict.upper()}  (confidence {rec.confidence}; decided by {rec.decided_by})",
@@ -123,6 +158,7 @@ def render_text(rec: Any) -> str:
     if ev.get("assumptions"):
         lines.append("Assumptions the prices rest on:")
         lines += [f"- {a}" for a in ev["assumptions"]]
+    lines += _service_level_lines(ev.get("service_level"))
     for note in ev.get("notes") or []:
         lines.append(f"note: {note}")
     if ev.get("long_running"):

@@ -54,7 +54,7 @@ epoch). ``_FAST_FORWARD = False`` turns it off in the batch engine (benchmarks).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -72,6 +72,7 @@ __all__ = [
     "task_capacity_rps",
     "simulate_scaling",
     "simulate_scaling_batch",
+    "schedule_min_units",
 ]
 
 _EPS = 1e-9
@@ -229,6 +230,55 @@ def _periods(step_s: float, metric_period_s: float) -> int:
     return int(round(ratio))
 
 
+def _min_per_epoch(schedule: Any, lo: int, hi: int, T: int, p_steps: int, K: int) -> np.ndarray:
+    """Minimum units at each epoch: ``max(min_units, schedule at the epoch's first step)``."""
+    if schedule is None:
+        return np.full(K, lo, dtype=np.int64)
+    sched = np.asarray(schedule)
+    if sched.shape != (T,):
+        raise InvalidParameterError("min_units_schedule", f"an array of shape {sched.shape}",
+                                    f"{T} whole numbers >= 0, one per step")
+    if np.any(sched < 0) or np.any(sched != np.round(sched)):
+        raise InvalidParameterError("min_units_schedule", sched, "whole numbers >= 0")
+    return np.clip(np.maximum(sched[::p_steps][:K].astype(np.int64), lo), 0, hi)
+
+
+def schedule_min_units(n_steps: int, step_s: float, windows: Any, *, start_s_of_day: float = 0.0) -> np.ndarray:
+    """Per-step minimum units of daily scheduled actions.
+
+    Parameters
+    ----------
+    n_steps : int
+        Steps in the series.
+    step_s : float
+        Step [s].
+    windows : sequence of (start_s, end_s, units)
+        Daily windows in seconds of the day ``[0, 86400]`` [s] and the minimum units in
+        force during them; ``end_s < start_s`` wraps past midnight. Overlapping windows
+        take the larger minimum.
+    start_s_of_day : float
+        Time of day of the series' first step [s] (0 = the series starts at midnight).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Minimum units per step (0 outside every window).
+    """
+    n = check_int("n_steps", n_steps, 1)
+    check_range("step_s", step_s, 1.0, 86400.0, "s")
+    tod = (float(start_s_of_day) + np.arange(n) * float(step_s)) % 86400.0
+    out = np.zeros(n, dtype=np.int64)
+    for i, win in enumerate(windows):
+        if len(win) != 3:
+            raise InvalidParameterError(f"windows[{i}]", win, "(start_s, end_s, units)")
+        a, b, units = float(win[0]), float(win[1]), check_int(f"windows[{i}].units", win[2], 0)
+        check_range(f"windows[{i}].start_s", a, 0.0, 86400.0, "s")
+        check_range(f"windows[{i}].end_s", b, 0.0, 86400.0, "s")
+        inside = ((tod >= a) & (tod < b)) if a <= b else ((tod >= a) | (tod < b))
+        np.maximum(out, np.where(inside, units, 0), out=out)
+    return out
+
+
 def _epoch_lengths(K: int, p_steps: int, T: int) -> np.ndarray:
     """Steps in each epoch (the last one may be cut by the end of the series)."""
     out = np.full(K, float(p_steps))
@@ -236,7 +286,8 @@ def _epoch_lengths(K: int, p_steps: int, T: int) -> np.ndarray:
     return out
 
 
-def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> ScalingResult:
+def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy, *,
+                     min_units_schedule: Any = None) -> ScalingResult:
     """Simulate target tracking on one demand series.
 
     Parameters
@@ -248,6 +299,13 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
         case the controller acts every step).
     policy : ScalingPolicy
         Policy and unit capacity.
+    min_units_schedule : array_like of int, optional
+        Scheduled scaling: a minimum number of units per step (one value per step of
+        ``demand_rps``), on top of ``policy.min_units`` (the larger applies), read at the
+        first step of each metric period. Like an ECS/EC2 scheduled action that raises the
+        minimum capacity, a rise launches the missing units at once (no alarm, no
+        cooldown; it starts the scale-out cooldown); lowering it does not stop units (the
+        scale-in alarm does). See :func:`schedule_min_units`.
 
     Returns
     -------
@@ -270,12 +328,13 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
     A = (1.0 - _REL) * inv_ct
     B = (1.0 - _REL) / policy.target_utilisation
     lo, hi = int(policy.min_units), int(policy.max_units)
+    lo_ep = _min_per_epoch(min_units_schedule, lo, hi, T, p_steps, K)  # minimum units at each epoch
     cpu = policy.metric == "cpu"
     out_cd, in_cd = float(policy.scale_out_cooldown_s), float(policy.scale_in_cooldown_s)
     n_hi, n_lo = int(policy.scale_out_evaluation_periods), int(policy.scale_in_evaluation_periods)
     run_hi = run_lo = 0  # consecutive datapoints above / below target (alarm evaluation)
 
-    n0 = min(max(math.ceil(d[0] * A), lo), hi)
+    n0 = min(max(math.ceil(d[0] * A), int(lo_ep[0])), hi)
     n_total = ready = n0
     last_out = last_in = -math.inf
     arrive = [0] * (K + s_ep + 1)
@@ -289,6 +348,7 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
     dbar_arr = np.asarray(dbar)
     x_all = dbar_arr * A
     free = np.clip(np.ceil(x_all), lo, hi).astype(np.int64).tolist()
+    lo_list = lo_ep.tolist()   # the scheduled minimum at each (decision) epoch
     x_all = x_all.tolist()
     free_np = np.asarray(free, dtype=np.int64)
     x_np = dbar_arr * A
@@ -312,8 +372,10 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
             run_hi_w = _run_lengths(hi_w[:, None], np.array([run_hi]))[:, 0]
             run_lo_w = _run_lengths(lo_w[:, None], np.array([run_lo]))[:, 0]
             t_w = (k + np.arange(w)) * period_s
+            lo_w_sched = lo_ep[k:k + w]
             act = (hi_w & (run_hi_w >= n_hi) & (t_w - last_out >= out_cd)) | \
-                  (lo_w & (run_lo_w >= n_lo) & (t_w - last_in >= in_cd) & (ready > 0))
+                  (lo_w & (np.maximum(des, lo_w_sched) < n_total) & (run_lo_w >= n_lo)
+                   & (t_w - last_in >= in_cd) & (ready > 0)) | (lo_w_sched > n_total)
             hits = np.flatnonzero(act)
             skip = w if hits.size == 0 else int(hits[0])
             if skip == w:
@@ -341,33 +403,39 @@ def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy) -> S
                     if rj == 0 and dbar[j] > 0 and desired < 1:
                         desired = 1
                     desired = lo if desired < lo else (hi if desired > hi else desired)
-            if desired == n_total:
-                run_hi = run_lo = 0
-            elif desired > n_total:
+            # the alarms judge the metric against the target (desired vs current count); a
+            # scheduled minimum bounds what an action may do, and raises the fleet at once
+            if desired > n_total:
                 run_hi += 1
                 run_lo = 0
-                t = k * period_s
-                if run_hi >= n_hi and t - last_out >= out_cd:
-                    add = desired - n_total
-                    n_total = desired
-                    last_out = t
-                    launches.append((k, add))
-                    if s_ep:
-                        arrive[k + s_ep] += add
-                        pending_until = k + s_ep
-                    else:
-                        ready += add
-            else:
+            elif desired < n_total:
                 run_lo += 1
                 run_hi = 0
-                t = k * period_s
-                if run_lo >= n_lo and t - last_in >= in_cd:
-                    rem = min(n_total - desired, ready)
-                    if rem > 0:
-                        n_total -= rem
-                        ready -= rem
-                        last_in = t
-                        removals.append((k, rem))
+            else:
+                run_hi = run_lo = 0
+            lo_k = lo_list[k]
+            tgt = desired if desired > lo_k else lo_k
+            t = k * period_s
+            new_n = tgt if (desired > n_total and run_hi >= n_hi and t - last_out >= out_cd) else n_total
+            if lo_k > new_n:
+                new_n = lo_k
+            if new_n > n_total:
+                add = new_n - n_total
+                n_total = new_n
+                last_out = t
+                launches.append((k, add))
+                if s_ep:
+                    arrive[k + s_ep] += add
+                    pending_until = k + s_ep
+                else:
+                    ready += add
+            elif tgt < n_total and run_lo >= n_lo and t - last_in >= in_cd:
+                rem = min(n_total - tgt, ready)
+                if rem > 0:
+                    n_total -= rem
+                    ready -= rem
+                    last_in = t
+                    removals.append((k, rem))
         billed_ep[k] = n_total
         ready_ep[k] = ready
         k += 1
@@ -424,6 +492,9 @@ class BatchScalingResult:
     launches : numpy.ndarray
         Units started: the fleet at the start plus every increase [units] (as
         :attr:`ScalingResult.launches`).
+    ready_units : numpy.ndarray or None
+        Ready units per metric period and scenario, shape ``(n_periods, n_scenarios)``
+        (float32), when asked for with ``keep_ready_units=True``.
     """
 
     unit_seconds: np.ndarray
@@ -433,6 +504,27 @@ class BatchScalingResult:
     peak_units: np.ndarray
     period_s: float
     launches: np.ndarray | None = None
+    ready_units: np.ndarray | None = field(default=None, repr=False)
+
+
+def _batch_schedules(schedule: Any, index: Any, S: int, p_steps: int, K: int, n_steps: int
+                     ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Schedules at the batch's epochs, shape (K, n_schedules + 1) (last column: none), and
+    each scenario's column; (None, None) without schedules."""
+    if schedule is None:
+        return None, None
+    sched = np.atleast_2d(np.asarray(schedule, dtype=float))
+    if sched.shape[1] != n_steps or np.any(sched < 0) or np.any(sched != np.round(sched)):
+        raise InvalidParameterError("min_units_schedule", f"an array of shape {sched.shape}",
+                                    "whole numbers >= 0, one per step of the shapes")
+    at_epochs = sched[:, ::p_steps][:, :K].T
+    table = np.concatenate([at_epochs, np.zeros((K, 1))], axis=1)
+    idx = np.zeros(S, dtype=np.int64) if index is None else np.broadcast_to(
+        np.asarray(index, dtype=np.int64), (S,)).copy()
+    if np.any(idx >= sched.shape[0]) or np.any(idx < -1):
+        raise InvalidParameterError("schedule_index", index, f"-1 (none) or 0..{sched.shape[0] - 1}")
+    idx[idx < 0] = sched.shape[0]
+    return np.ascontiguousarray(table), idx
 
 
 def _bcast(name: str, value: Any, n: int) -> np.ndarray:
@@ -446,8 +538,9 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
                            max_units: Any = 100, scale_out_cooldown_s: Any = 60.0, scale_in_cooldown_s: Any = 300.0,
                            start_s: Any = 60.0, metric_period_s: float = 60.0, evaluation_delay_s: float = 0.0,
                            metric: str = "cpu", scale_out_evaluation_periods: Any = 3,
-                           scale_in_evaluation_periods: Any = 15, progress: bool | None = False, dtype: Any = np.float64
-                           ) -> BatchScalingResult:
+                           scale_in_evaluation_periods: Any = 15, progress: bool | None = False, dtype: Any = np.float64,
+                           min_units_schedule: Any = None, schedule_index: Any = None,
+                           keep_ready_units: bool = False) -> BatchScalingResult:
     """Target tracking for many scenarios at once (loop over time, numpy across scenarios).
 
     Scenario ``i`` sees demand ``scale[i] * shapes_rps[shape_index[i]]``; every policy
@@ -478,6 +571,15 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
         State arrays' type. ``float64`` (default) reproduces :func:`simulate_scaling` exactly;
         ``float32`` is about 1.5x faster for large sweeps and may differ by one unit where
         demand / capacity lands within 1e-6 of a whole number.
+    min_units_schedule : array_like of int, shape (n_schedules, n_steps) or (n_steps,), optional
+        Scheduled minimum units per step of the shapes (as in :func:`simulate_scaling`);
+        scenario ``i`` follows schedule ``schedule_index[i]`` (-1: none).
+    schedule_index : array_like of int, optional
+        Schedule of each scenario (default: schedule 0 for every scenario when
+        ``min_units_schedule`` is given).
+    keep_ready_units : bool
+        Also return the ready units of every scenario at every metric period
+        (``BatchScalingResult.ready_units``, shape ``(n_periods, n_scenarios)``).
 
     Returns
     -------
@@ -487,6 +589,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     check_non_negative("shapes_rps", shapes)
     check_choice("metric", metric, ("cpu", "request_count"))
     p_steps = _periods(step_s, metric_period_s)
+    n_steps = shapes.shape[1]
     if p_steps > 1:
         T0 = shapes.shape[1] - shapes.shape[1] % p_steps
         shapes = shapes[:, :T0].reshape(shapes.shape[0], -1, p_steps).mean(axis=2)
@@ -512,6 +615,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
         if np.any(arr < 1) or np.any(arr != np.round(arr)):
             raise InvalidParameterError(name, arr, "whole numbers of metric periods >= 1")
 
+    sched_t, sidx = _batch_schedules(min_units_schedule, schedule_index, S, p_steps, K, n_steps)
     ft = np.dtype(dtype)
     rel = _REL if ft == np.float64 else 1e-6
     # Sort scenarios by start delay so that launches of equal delay are contiguous slices.
@@ -519,6 +623,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     inv = np.empty_like(order)
     inv[order] = np.arange(S)
     gi, m, c, tgt, lo, hi = gi[order], m[order], c[order], tgt[order], lo[order], hi[order]
+    sidx = None if sidx is None else sidx[order]
     out_cd, in_cd, start_steps = out_cd[order], in_cd[order], start_steps[order]
     n_hi, n_lo = n_hi[order], n_lo[order]
     groups = [(int(v), int(a), int(e)) for v, a, e in _runs(start_steps)]
@@ -531,7 +636,8 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     out_ep = np.ceil(out_cd / period_s - _EPS).astype(ft)
     in_ep = np.ceil(in_cd / period_s - _EPS).astype(ft)
     shapes_t = np.ascontiguousarray(shapes.T)  # (K, G)
-    n = np.clip(np.ceil(shapes_t[0][gi] * m * A), lo, hi).astype(ft)
+    lo0 = lo if sidx is None else np.minimum(np.maximum(lo, sched_t[0][sidx]), hi)
+    n = np.clip(np.ceil(shapes_t[0][gi] * m * A), lo0, hi).astype(ft)
     # first epoch at which scale-out (row 0) / scale-in (row 1) is allowed again
     nxt = np.full((2, S), -1.0, dtype=ft)
     R = int(start_steps.max()) + 1
@@ -573,9 +679,18 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     ff_w, ff_next, ff_back, pend_until = 32, (lag if _FAST_FORWARD and S <= 256 else K), 1, -1
     ff_max = max(16, min(1024, 65_536 // S))
     rd = n.copy()
+    ready_out = np.zeros((K, S), dtype=np.float32) if keep_ready_units else None
+    lo_buf = np.zeros((block, S), dtype=ft) if sidx is not None else None
     for k0 in range(0, K, block):
         k1 = min(K, k0 + block)
         nb = k1 - k0
+        # minimum units at each epoch of the block: the scenarios' own, raised by their schedules
+        if lo_buf is not None:
+            lo_rows = lo_buf[:nb]
+            np.maximum(sched_t[k0:k1][:, sidx], lo_f, out=lo_rows, casting="unsafe")
+            np.minimum(lo_rows, hi_f, out=lo_rows)
+        else:
+            lo_rows = None
         # bulk work for the block (all epochs and scenarios at once):
         # demand rows lag.., the capacity-free desired count from the lagged datapoints,
         # and the epochs at which cooldowns would end after an action now
@@ -607,11 +722,15 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
                     xw = x_buf[b:b + w]
                 kw = np.arange(k, k + w, dtype=ft)[:, None]
                 hi_w, lo_w = xw > n, xw < n
-                act_w = (hi_w & (nxt[0] <= kw)) | (lo_w & (nxt[1] <= kw) & (rd > 0))
+                # scale-in goes no lower than a scheduled minimum
+                down_w = lo_w if lo_rows is None else (np.maximum(xw, lo_rows[b:b + w]) < n)
+                act_w = (hi_w & (nxt[0] <= kw)) | (down_w & (nxt[1] <= kw) & (rd > 0))
                 if use_alarms:
                     run_hi_w, run_lo_w = _run_lengths(hi_w, runs[0]), _run_lengths(lo_w, runs[1])
                     act_w = (hi_w & (nxt[0] <= kw) & (run_hi_w >= need[0])) | \
-                            (lo_w & (nxt[1] <= kw) & (rd > 0) & (run_lo_w >= need[1]))
+                            (down_w & (nxt[1] <= kw) & (rd > 0) & (run_lo_w >= need[1]))
+                if lo_rows is not None:  # a scheduled minimum above the fleet acts at once
+                    act_w |= lo_rows[b:b + w] > n
                 hits = np.flatnonzero(act_w.any(axis=1))
                 i_star = int(hits[0]) if hits.size else w
                 if i_star == w:
@@ -666,7 +785,11 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
             np.subtract(n, y, out=y)
             np.multiply(ok_out, big, out=z)
             z += n
+            if lo_rows is not None:  # the alarms judged x; actions go no lower than the scheduled minimum
+                np.maximum(x, lo_rows[b], out=x)
             np.clip(x, y, z, out=nrow)
+            if lo_rows is not None:  # scheduled minimum: launch the missing units now
+                np.maximum(nrow, lo_rows[b], out=nrow)
             np.subtract(nrow, n, out=up_)  # change in units
             np.negative(up_, out=down_)
             np.maximum(xy, 0.0, out=xy)  # launched, stopped
@@ -690,6 +813,8 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
         rd = rd.copy()
         # aggregates of the block, vectorised over time and scenarios
         nbuf, rbuf, dbuf = n_buf[:nb], r_buf[lag:lag + nb], d_buf[lag:lag + nb]
+        if ready_out is not None:
+            ready_out[k0:k1] = rbuf
         billed_sum += nbuf.sum(axis=0, dtype=float)
         np.maximum(peak, nbuf.max(axis=0), out=peak)
         cap = rbuf * c.astype(ft)
@@ -715,6 +840,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
         peak_units=peak_units[inv],
         period_s=period_s,
         launches=np.rint(launch_sum[inv]).astype(np.int64),
+        ready_units=None if ready_out is None else ready_out[:, inv],
     )
 
 

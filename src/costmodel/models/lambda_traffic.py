@@ -18,7 +18,10 @@ Given per-step rates (see :mod:`costmodel.models.traffic`) and the per-request w
 * a provisioned-concurrency (PC) schedule: ``none``, ``always``, ``business_hours``
   (Mon-Fri 09:00-18:00 local) or a boolean array per step. While PC is on, the share
   ``min(1, PC / concurrency)`` of requests is served by PC (billed at the PC duration rate)
-  and the rest spills over to on-demand.
+  and the rest spills over to on-demand. With ``pc_share="erlang"`` the share is the Erlang
+  loss system's instead, ``1 - B(PC, concurrency)``: a Poisson request finding every PC
+  environment busy goes on demand (at a mean concurrency of 1 one PC environment serves
+  half the requests, not all of them; the two agree as the concurrency grows past PC).
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from costmodel.errors import InvalidParameterError
 from costmodel.models.bills import Bill, ProvisionedWindow, lambda_bill
 from costmodel.models.coldstart.fast import fast_cold_starts
 from costmodel.models.pricing import Prices
+from costmodel.models.service_level import erlang_b_batch
 from costmodel.models.traffic import DEFAULT_START, _local_clock, check_rate
 from costmodel.models.workload import Work
 
@@ -60,8 +64,10 @@ def provisioned_schedule(n_steps: int, step_s: float, schedule: Any = "none", *,
         Number of steps.
     step_s : float
         Step [s].
-    schedule : {"none", "always", "business_hours"} or array of bool
-        ``business_hours``: Monday to Friday, ``business_hours`` local time.
+    schedule : {"none", "always", "business_hours"}, array of bool, or sequence of (start_h, end_h)
+        ``business_hours``: Monday to Friday, ``business_hours`` local time. A sequence
+        of ``(start_h, end_h)`` pairs: every day from ``start_h`` to ``end_h`` local time
+        [h, 0-24] (``end_h < start_h`` wraps past midnight), e.g. ``[(8, 20)]``.
     start : timestamp-like
         Time of the first step.
     timezone : str
@@ -70,6 +76,13 @@ def provisioned_schedule(n_steps: int, step_s: float, schedule: Any = "none", *,
         Start and end hour [h, local].
     """
     n = check_int("n_steps", n_steps, 1)
+    if _is_windows(schedule):
+        hour, _ = _local_clock(np.arange(n, dtype=float) * float(step_s), start, timezone)
+        mask = np.zeros(n, dtype=bool)
+        for i, (h0, h1) in enumerate(schedule):
+            check_range(f"schedule[{i}]", [h0, h1], 0.0, 24.0, "h")
+            mask |= ((hour >= h0) & (hour < h1)) if h0 <= h1 else ((hour >= h0) | (hour < h1))
+        return mask
     if not isinstance(schedule, str):
         mask = np.asarray(schedule, dtype=bool)
         if mask.shape != (n,):
@@ -84,6 +97,13 @@ def provisioned_schedule(n_steps: int, step_s: float, schedule: Any = "none", *,
     check_range("business_hours", [h0, h1], 0.0, 24.0, "h")
     hour, dow = _local_clock(np.arange(n, dtype=float) * float(step_s), start, timezone)
     return (dow < 5) & (hour >= h0) & (hour < h1)
+
+
+def _is_windows(schedule: Any) -> bool:
+    """A sequence of (start_h, end_h) pairs (not a boolean mask, not a name)."""
+    if isinstance(schedule, (str, np.ndarray)) or not isinstance(schedule, (list, tuple)):
+        return False
+    return all(isinstance(w, (list, tuple)) and len(w) == 2 and not isinstance(w[0], bool) for w in schedule)
 
 
 def lambda_concurrency(rate_rps: Any, mean_duration_ms: float) -> np.ndarray:
@@ -191,6 +211,7 @@ def lambda_on_traffic(
     ephemeral_storage_mb: float = 512,
     prices: Prices | None = None,
     arrivals: str = "poisson",
+    pc_share: str = "fluid",
 ) -> LambdaTrafficResult:
     """Price a traffic series on Lambda (one function, the series taken as one month).
 
@@ -230,6 +251,9 @@ def lambda_on_traffic(
         For the cold-start model: ``"counts"`` when ``rate_rps x step_s`` is the exact
         number of requests per step (cron schedules, invocation-count traces; see
         :func:`costmodel.models.coldstart.simulator.arrivals_for_traffic`), else Poisson within each step.
+    pc_share : {"fluid", "erlang"}
+        Share of requests PC serves while on: ``min(1, PC / concurrency)`` (fluid), or
+        ``1 - B(PC, concurrency)`` (Erlang B; Poisson arrivals within the step).
 
     Returns
     -------
@@ -241,6 +265,7 @@ def lambda_on_traffic(
     check_non_negative("keep_alive_s", keep_alive_s)
     check_non_negative("init_duration_ms", init_duration_ms)
     pc = check_int("provisioned_concurrency", provisioned_concurrency, 0)
+    share_rule = check_choice("pc_share", pc_share, ("fluid", "erlang"))
     limit = check_int("concurrency_limit", concurrency_limit, 1)
     if reserved_concurrency is not None:
         limit = check_int("reserved_concurrency", reserved_concurrency, 0)
@@ -252,17 +277,19 @@ def lambda_on_traffic(
 
     mask = provisioned_schedule(rate.size, step_s, pc_schedule if pc > 0 else "none", start=start, timezone=timezone)
     if pc > 0 and mask.any():
-        pc_share = np.where(mask, np.minimum(1.0, pc / np.maximum(conc, 1e-300)), 0.0)
-        pc_req = req * pc_share
+        share = (1.0 - erlang_b_batch(pc, conc) if share_rule == "erlang"
+                 else np.minimum(1.0, pc / np.maximum(conc, 1e-300)))
+        served = np.where(mask, share, 0.0)
+        pc_req = req * served
     else:
-        pc_share = None
+        served = None
         pc_req = None
     pc_requests = float(pc_req.sum()) if pc_req is not None else 0.0
     od_requests = total_requests - pc_requests
 
     if isinstance(cold_starts, str):
         check_choice("cold_starts", cold_starts, ("model",))
-        n_cold = _model_cold_starts(rate, step_s, work, keep_alive_s, init_duration_ms, limit, pc_share,
+        n_cold = _model_cold_starts(rate, step_s, work, keep_alive_s, init_duration_ms, limit, served,
                                     arrivals=arrivals)
     else:
         check_non_negative("cold_starts", cold_starts)

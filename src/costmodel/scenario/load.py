@@ -63,6 +63,7 @@ from costmodel.scenario.scenario_schema import (
     ScenarioFile,
     WorkSetup,
 )
+from costmodel.scenario.service_level import pc_schedule_hours
 from costmodel.strict_yaml import load_yaml_file
 
 __all__ = [
@@ -228,6 +229,11 @@ class Scenario:
         declared), the ALB scheme and connection reuse.
     network : dict
         The VPC around each option, with defaults.
+    service_level : dict
+        The validated ``service_level`` block as given (defaults are resolved by
+        :func:`costmodel.scenario.service_level.service_level_of`).
+    account_quotas : dict
+        The account's quota values that differ from the published defaults.
     raw : dict
         The scenario as given (validated keys, before defaults).
     base_dir : pathlib.Path or None
@@ -249,6 +255,8 @@ class Scenario:
     base_dir: Path | None = None
     front_door: dict = field(default_factory=lambda: dict(FRONT_DOOR_DEFAULTS, kind="api_gateway_http"))
     network: dict = field(default_factory=lambda: dict(NETWORK_DEFAULTS))
+    service_level: dict = field(default_factory=dict)
+    account_quotas: dict = field(default_factory=dict)
     #: What has been derived from this (immutable) scenario: see :meth:`cached`. Not an
     #: ``__init__`` field, so ``dataclasses.replace`` gives a variant an empty memo.
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -347,7 +355,7 @@ def _from_document(raw: Any, name: str, base_dir: str | Path | None) -> Scenario
         price_overrides=dict(model.price_overrides or {}),
         traffic=_in_order(model.traffic.model_dump(exclude_unset=True), raw["traffic"]),
         work=work,
-        lambda_=model.lambda_.model_dump(),
+        lambda_=_lambda_block(model),
         containers=model.containers.model_dump(),
         glue=model.glue.model_dump(),
         workload=dict(model.workload or {}),
@@ -356,9 +364,21 @@ def _from_document(raw: Any, name: str, base_dir: str | Path | None) -> Scenario
         base_dir=Path(base_dir) if base_dir is not None else None,
         front_door=_front_door(model),
         network=model.network.model_dump(),
+        service_level=model.service_level.model_dump(exclude_unset=True),
+        account_quotas={k: float(v) for k, v in model.account_quotas.model_dump().items() if v is not None},
     )
     scenario.cached("prices", lambda: prices)  # the validated price set is the scenario's: loaded once
     return scenario
+
+
+def _lambda_block(model: ScenarioFile) -> dict:
+    """The ``lambda`` block; a provisioned-concurrency schedule of daily windows becomes
+    ``[(start_h, end_h)]`` as :func:`costmodel.models.lambda_traffic.provisioned_schedule` takes it."""
+    lam = model.lambda_.model_dump()
+    sched = lam["provisioned_concurrency"]["schedule"]
+    if isinstance(sched, list):
+        lam["provisioned_concurrency"]["schedule"] = pc_schedule_hours(sched)
+    return lam
 
 
 def _front_door(model: ScenarioFile) -> dict:

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from costmodel._schema import Flag, InputModel, Text, choice, list_of, number, number_or_block, rule_error
@@ -87,6 +87,16 @@ def _timestamp(value: Any) -> Any:
     return value
 
 
+def _time_of_day(value: Any) -> Any:
+    ok = isinstance(value, str) and len(value) == 5 and value[2] == ":" and value[:2].isdigit() and \
+        value[3:].isdigit() and (int(value[:2]) < 24 and int(value[3:]) < 60 or value == "24:00")
+    if not ok:
+        raise PydanticCustomError("time_of_day", "a time of day 'HH:MM' (UTC), 00:00 to 24:00", {})
+    return value
+
+
+TimeOfDay = Annotated[str, BeforeValidator(_time_of_day), WithJsonSchema(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", "description": "time of day, HH:MM"})]
 TimeZone = Annotated[str, BeforeValidator(_timezone), WithJsonSchema({"type": "string", "description":
                                                                       "IANA time zone, e.g. Europe/Berlin"})]
 Timestamp = Annotated[str, BeforeValidator(_timestamp), WithJsonSchema({"type": "string", "description":
@@ -304,13 +314,101 @@ class WorkSetup(InputModel):
     architecture: choice(*ARCHITECTURES) = "x86_64"
 
 
+# ============================================================================== daily windows
+class DailyWindow(InputModel):
+    """A daily window (``end`` before ``start`` wraps past midnight)."""
+
+    start: TimeOfDay = Field(description="start, HH:MM")
+    end: TimeOfDay = Field(description="end, HH:MM (24:00: midnight)")
+
+    @model_validator(mode="after")
+    def _length(self) -> DailyWindow:
+        if self.start == self.end:
+            raise rule_error("end", self.end, f"a time other than start ({self.start}): a window needs a length")
+        return self
+
+
+class TaskWindow(DailyWindow):
+    """A scheduled minimum of Fargate tasks (an ECS scheduled action), daily, UTC."""
+
+    min_tasks: number(ge=0, le=MAX_TASKS, whole=True, unit="tasks", description="minimum tasks in the window")
+
+
+class InstanceWindow(DailyWindow):
+    """A scheduled minimum of EC2 instances (an Auto Scaling scheduled action), daily, UTC."""
+
+    min_instances: number(ge=0, le=MAX_TASKS, whole=True, unit="instances",
+                          description="minimum instances in the window")
+
+
+def _pc_schedule(value: Any) -> Any:
+    """A provisioned-concurrency schedule: a name, or daily windows [{start, end}]."""
+    if isinstance(value, str):
+        if value not in PC_SCHEDULES:
+            raise PydanticCustomError("pc_schedule", "one of {names}, or a list of daily windows, each with a "
+                                      "start and an end 'HH:MM'", {"names": ", ".join(PC_SCHEDULES)})
+        return value
+    if not isinstance(value, list) or not value:
+        raise PydanticCustomError("pc_schedule", "one of {names}, or a non-empty list of daily windows, each "
+                                  "with a start and an end 'HH:MM'", {"names": ", ".join(PC_SCHEDULES)})
+    out = []
+    for i, win in enumerate(value):
+        try:
+            out.append(DailyWindow.model_validate(win).model_dump())
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in err["loc"]) or str(err.get("ctx", {}).get("field", "window"))
+            detail = str(err.get("ctx", {}).get("allowed") or err["msg"]).removeprefix("Value error, ")
+            raise PydanticCustomError("pc_schedule", "daily windows, each with a start and an end 'HH:MM'; "
+                                      "window {i}, {where}: {detail}", {"i": i, "where": where,
+                                                                         "detail": detail}) from None
+    return out
+
+
+PcSchedule = Annotated[Any, BeforeValidator(_pc_schedule), WithJsonSchema({"anyOf": [
+    {"enum": list(PC_SCHEDULES)},
+    {"type": "array", "minItems": 1, "items": {"type": "object", "additionalProperties": False,
+                                               "required": ["start", "end"],
+                                               "properties": {"start": {"type": "string"}, "end": {"type": "string"}}}}],
+    "description": "when provisioned concurrency is on: a name, or daily windows [{start, end}] in timezone"})]
+
+
 # ============================================================================== lambda
 class ProvisionedConcurrency(InputModel):
     """Provisioned concurrency on a schedule."""
 
     count: number(ge=0, le=MAX_TASKS, whole=True, unit="environments", description="provisioned environments") = 0
-    schedule: choice(*PC_SCHEDULES) = "business_hours"
+    schedule: PcSchedule = "business_hours"
     timezone: TimeZone = "UTC"
+
+
+def _memory_curve(value: Any) -> Any:
+    if not isinstance(value, Mapping) or not value:
+        raise PydanticCustomError("memory_curve", "a mapping {memory_mb: mean duration ms}, e.g. {512: 410, 1024: "
+                                  "205} (AWS Lambda Power Tuning's output)", {})
+    out = {}
+    for mem, ms in value.items():
+        if isinstance(mem, bool) or not isinstance(mem, (int, float)) or not 128 <= mem <= 10240:
+            raise PydanticCustomError("memory_curve", "memory sizes 128 to 10,240 MB as keys (got {mem})",
+                                      {"mem": repr(mem)})
+        if isinstance(ms, bool) or not isinstance(ms, (int, float)) or not 0 < ms <= 900_000 or ms != ms:
+            raise PydanticCustomError("memory_curve", "mean durations > 0 and at most 900,000 ms as values "
+                                      "(got {ms} at {mem} MB)", {"ms": repr(ms), "mem": repr(mem)})
+        out[int(mem)] = float(ms)
+    return dict(sorted(out.items()))
+
+
+class PowerTuning(InputModel):
+    """How Lambda's duration changes with its memory (docs/service-level.md)."""
+
+    nullable = frozenset({"duration_ms_by_memory_mb"})
+
+    cpu_bound_fraction: number(ge=0, le=1, description="share of the duration at work.memory_mb that is "
+                                                       "CPU-bound (0: I/O-bound, memory does not change it)") = 0.0
+    duration_ms_by_memory_mb: Annotated[dict, BeforeValidator(_memory_curve), WithJsonSchema(
+        {"type": "object", "description": "measured mean duration [ms] by memory [MB] (AWS Lambda Power Tuning); "
+                                          "keys 128-10,240"})] | None = None
+    threads: number(ge=1, le=6, whole=True, description="threads the work can use (Lambda gives at most 6 vCPU)") = 1
 
 
 def _pc(value: Any) -> Any:
@@ -320,7 +418,7 @@ def _pc(value: Any) -> Any:
 class LambdaSetup(InputModel):
     """The Lambda option."""
 
-    nullable = frozenset({"reserved_concurrency", "platform_log_bytes"})
+    nullable = frozenset({"reserved_concurrency", "platform_log_bytes", "memory_mb"})
 
     front_door: choice(*FRONT_DOORS) = "api_gateway_http"
     free_tier: Flag = True
@@ -341,6 +439,10 @@ class LambdaSetup(InputModel):
                                                                  "bytes an invocation) or JSON (573)")
     platform_log_bytes: number(ge=0, le=1e6, unit="bytes", description="platform-line bytes per invocation "
                                                                         "(null: the log format's)") | None = None
+    memory_mb: number(ge=LAMBDA_MEMORY_MB_RANGE[0], le=LAMBDA_MEMORY_MB_RANGE[1], whole=True, unit="MB",
+                      description="Lambda's memory (null: work.memory_mb); its duration from power_tuning"
+                      ) | None = None
+    power_tuning: PowerTuning = Field(default_factory=PowerTuning)
 
     @model_validator(mode="after")
     def _rules(self) -> LambdaSetup:
@@ -375,6 +477,8 @@ class FargateSetup(InputModel):
     architecture: choice(*ARCHITECTURES) | None = Field(None, description="default: work.architecture")
     scale_out_evaluation_periods: number(ge=1, le=1440, whole=True) = 3
     scale_in_evaluation_periods: number(ge=1, le=1440, whole=True) = 15
+    scheduled_min_tasks: list[TaskWindow] = Field(default_factory=list, description="daily scheduled minimums "
+                                                                                   "(UTC) for predictable peaks")
 
     @model_validator(mode="after")
     def _rules(self, info: ValidationInfo) -> FargateSetup:
@@ -411,6 +515,8 @@ class Ec2Setup(InputModel):
     scale_in_evaluation_periods: number(ge=1, le=1440, whole=True) | None = None
     match_architecture: Flag = Field(True, description="price the same-family instance of the workload's "
                                                        "architecture (false: the type as declared)")
+    scheduled_min_instances: list[InstanceWindow] = Field(default_factory=list, description="daily scheduled "
+                                                          "minimums (UTC) for predictable peaks")
 
     @model_validator(mode="after")
     def _rules(self, info: ValidationInfo) -> Ec2Setup:
@@ -495,6 +601,47 @@ class NetworkSetup(InputModel):
     lambda_in_vpc: Flag = Field(False, description="Lambda attached to the VPC (it pays its own NAT/endpoints)")
 
 
+class AvailabilitySetup(InputModel):
+    """At least ``min_units`` tasks (instances) running at all times, across ``zones`` AZs."""
+
+    min_units: number(ge=1, le=MAX_TASKS, whole=True, unit="units", description="tasks or instances at all times")
+    zones: number(ge=1, le=6, whole=True, unit="AZs", description="Availability Zones they spread across") = 1
+
+    @model_validator(mode="after")
+    def _one_per_zone(self) -> AvailabilitySetup:
+        if self.min_units < self.zones:
+            raise rule_error("min_units", self.min_units, f"at least zones ({self.zones}): one task or instance per AZ")
+        return self
+
+
+class ServiceLevelSetup(InputModel):
+    """What every option must deliver before its price counts (docs/service-level.md). Keys left
+    out take the defaults of the workload kind; ``availability: null`` means no rule."""
+
+    nullable = frozenset({"availability"})
+
+    kind: choice("api", "queue_worker") = Field(None, description="api: response time; queue_worker: message "
+                                                                  "age (default: queue_worker when no front door)")
+    percentile: number(ge=50, le=99.99, unit="%", description="the latency percentile held to the target") = 99.0
+    latency_target_ms: number(gt=0, le=86_400_000, unit="ms", description="the percentile's target") = None
+    max_failed_fraction: number(ge=0, le=1, description="share timed out or throttled after retries") = 0.001
+    availability: AvailabilitySetup | None = Field(None, description="{min_units, zones}; null: no rule")
+    right_size: Flag = Field(True, description="compare every option right-sized to this level")
+    scheduled_scaling: Flag = Field(True, description="right-sizing may use scheduled actions for predictable peaks")
+
+
+class AccountQuotas(InputModel):
+    """The account's quota values where they differ from the published defaults
+    (data/account_quotas.yaml; Lambda's concurrency is lambda.concurrency_limit)."""
+
+    api_gateway_rps: number(gt=0, le=1e9, unit="req/s") = None
+    fargate_on_demand_vcpu: number(gt=0, le=1e9, unit="vCPU") = None
+    fargate_spot_vcpu: number(gt=0, le=1e9, unit="vCPU") = None
+    ecs_tasks_per_service: number(gt=0, le=1e9, unit="tasks") = None
+    fargate_tasks_launched_per_minute: number(gt=0, le=1e9, unit="tasks/min") = None
+    lambda_scaling_envs_per_10_s: number(gt=0, le=1e9, unit="environments") = None
+
+
 def _facts(value: Any) -> Any:
     if not isinstance(value, Mapping):
         raise PydanticCustomError("mapping_type", "a mapping of declared facts (see docs/decision.md)", {})
@@ -527,6 +674,8 @@ class ScenarioFile(InputModel):
     glue: GlueSetup = Field(default_factory=GlueSetup)
     front_door: FrontDoorSetup = Field(default_factory=FrontDoorSetup)
     network: NetworkSetup = Field(default_factory=NetworkSetup)
+    service_level: ServiceLevelSetup = Field(default_factory=ServiceLevelSetup)
+    account_quotas: AccountQuotas = Field(default_factory=AccountQuotas)
     workload: Facts | None = None
     team: Facts | None = None
     batch_job: Annotated[dict, BeforeValidator(_facts), WithJsonSchema(

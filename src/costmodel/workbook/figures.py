@@ -22,6 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from costmodel.analysis.compare import Comparison
+from costmodel.analysis.service_curve import CostCurve
 
 __all__ = [
     "OPTION_COLOURS",
@@ -38,6 +39,7 @@ __all__ = [
     "option_name",
     "percentile_bars",
     "tornado_figure",
+    "cost_vs_target_figure",
 ]
 
 #: One colour per option (Lambda in AWS orange, Fargate in blues, EC2 in greens).
@@ -348,3 +350,29 @@ def tornado_figure(df: pd.DataFrame) -> go.Figure:
                       xaxis_title="USD per month (positive: Lambda dearer)")
     return fig
 
+
+
+def cost_vs_target_figure(curve: CostCurve) -> go.Figure:
+    """Monthly cost of each option right-sized to each latency target
+    (:func:`costmodel.analysis.service_curve.cost_vs_target`): log axis tightening to the
+    right, crosses where the option cannot meet the target at any configuration searched,
+    crossovers marked."""
+    x = curve.monthly_usd.index.to_numpy()
+    fig = go.Figure()
+    for c in curve.monthly_usd.columns:
+        y = curve.monthly_usd[c].to_numpy()
+        ok = curve.meets[c].to_numpy()
+        colour = OPTION_COLOURS.get(str(c))
+        fig.add_trace(go.Scatter(x=x, y=np.where(ok, y, np.nan), mode="lines+markers", name=option_name(str(c)),
+                                 line={"color": colour}, marker={"color": colour}))
+        if not ok.all():
+            fig.add_trace(go.Scatter(x=x, y=np.where(ok, np.nan, y), mode="markers",
+                                     name=f"{option_name(str(c))} (misses the target)",
+                                     marker={"symbol": "x", "color": colour}))
+    for c in curve.crossovers:
+        if c["kind"] in ("cost_parity", "cheapest"):
+            fig.add_vline(x=c["at_ms"], line_dash="dot", annotation_text=c["kind"].replace("_", " "))
+    fig.update_xaxes(type="log", autorange="reversed", title=f"{curve.service_level.label} latency target [ms]")
+    fig.update_yaxes(title="USD per month (right-sized)", tickformat=",.0f")
+    fig.update_layout(title="Monthly cost at equal service level, as the latency target tightens", height=_HEIGHT)
+    return fig

@@ -22,6 +22,7 @@ import pandas as pd
 
 from costmodel.analysis.compare import OPTIONS, Comparison, compare
 from costmodel.analysis.latency import PlatformLatency, platform_latency
+from costmodel.analysis.rightsizing import right_sized_scenario
 from costmodel.decision.config import load_decision_signals
 from costmodel.decision.evidence import decide, decision_evidence
 from costmodel.decision.records import Recommendation
@@ -130,10 +131,11 @@ def report_data(scenario: Scenario, recommendation: Recommendation | None = None
     """
     rec = recommendation if (recommendation is not None or decided) else decide(scenario)
     evidence = decision_evidence(scenario, rec)
-    cmp = compare(scenario)
+    sized = right_sized_scenario(scenario)   # the options the verdict compares (the scenario itself
+    cmp = compare(sized)                     # when service_level.right_size is false)
     considered = tuple(load_decision_signals()["signals"]["cost_model"]["container_options"])
     return ReportData(scenario=scenario, recommendation=rec, evidence=evidence, comparison=cmp,
-                      latency=platform_latency(scenario, cmp), infeasible=_infeasible(rec), considered=considered)
+                      latency=platform_latency(sized, cmp), infeasible=_infeasible(rec), considered=considered)
 
 
 def _status(data: ReportData, option: str, overload_min: float) -> str:

@@ -5,6 +5,7 @@ import pytest
 
 from costmodel.analysis.compare import compare
 from costmodel.analysis.latency import latency_under_bursts, platform_latency
+from costmodel.analysis.rightsizing import right_sized_scenario
 from costmodel.decision import recommend
 from costmodel.resources import data_path
 
@@ -15,7 +16,7 @@ def test_the_numbers_the_decision_uses(name):
     # verdict's evidence must say the same (infrequent-cron: counts arrivals, every run cold)
     path = data_path("scenarios", f"{name}.yaml")
     ev = recommend(path).evidence
-    lat = platform_latency(path)
+    lat = platform_latency(right_sized_scenario(path))   # the options the verdict compares
     assert lat.lambda_.p99_ms == pytest.approx(ev["lambda_p99_ms"], rel=1e-9)
     assert lat.lambda_.cold_start_fraction == pytest.approx(ev["cold_start_fraction"], rel=1e-9)
     assert lat.fargate.p99_ms == pytest.approx(ev["container_p99_ms"], rel=1e-9)

@@ -101,6 +101,24 @@ def test_provisioned_concurrency_bill():
     assert res.on_demand_requests == pytest.approx(5.0 * (168 - 45) * 3600)
 
 
+def test_erlang_share_served_by_provisioned_concurrency():
+    # a mean concurrency of 1 (10 req/s x 100 ms) on 1 PC environment: Erlang B(1, 1) = 1/2 of
+    # the Poisson requests find it busy and go on demand; the fluid share counts all as PC's.
+    # At 2 PC: B(2, 1) = (1/2) / (1 + 1 + 1/2) = 1/5.
+    w = Work(DurationDistribution.fixed(100), 60, 1024)
+    rate = tr.steady(10.0, horizon_days=1, step_s=3600)
+    n = 10.0 * 86400
+    for pc, served in ((1, 0.5), (2, 0.8)):
+        res = lambda_on_traffic(rate, 3600, w, cold_starts=0, provisioned_concurrency=pc, pc_schedule="always",
+                                pc_share="erlang")
+        assert res.provisioned_requests == pytest.approx(served * n)
+        assert res.on_demand_requests == pytest.approx((1.0 - served) * n)
+    fluid = lambda_on_traffic(rate, 3600, w, cold_starts=0, provisioned_concurrency=1, pc_schedule="always")
+    assert fluid.provisioned_requests == pytest.approx(n)
+    with pytest.raises(InvalidParameterError, match="pc_share='linear'"):
+        lambda_on_traffic(rate, 3600, w, cold_starts=0, pc_share="linear")
+
+
 def test_cold_starts_from_the_model_are_billed_as_init():
     # Poisson traffic at 0.001 req/s, 100 ms, 600 s keep-alive: P(cold) = exp(-0.6) / (1 + 0.0001)
     w = Work(DurationDistribution.fixed(100), 60, 1024)
