@@ -49,7 +49,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -99,7 +99,7 @@ from costmodel.scenario.service_level import lambda_work, scaling_schedules
 __all__ = ["OPTIONS", "CONTAINER_OPTIONS", "MONTH_DAYS", "HOURS_PER_MONTH", "FRONT_DOOR_KINDS",
            "LAMBDA_FRONT_DOORS", "CONTAINER_FRONT_DOORS", "OptionSetup", "Comparison", "compare",
            "option_setup", "option_bills", "front_door_bill", "glue_bill", "scaling_policies", "front_door_table",
-           "network_bills"]
+           "network_bills", "option_usd"]
 
 OPTIONS = ("lambda", "fargate_on_demand", "fargate_spot", "fargate_savings_plan", "ec2_on_demand", "ec2_savings_plan")
 #: Every container option a comparison can hold (Spot only when offered: :func:`option_setup`).
@@ -206,6 +206,12 @@ def front_door_bill(kind: str, rate_rps: Any, step_s: float, *, payload_kb: floa
         return bill
     raise ScenarioError(f"front door {kind!r} is not allowed: expected one of "
                         f"{', '.join(sorted(set(LAMBDA_FRONT_DOORS + CONTAINER_FRONT_DOORS)))}")
+
+
+def option_usd(table: pd.DataFrame, option: str) -> float:
+    """``option``'s monthly cost [USD]: its ``monthly_usd`` cell in a comparison-shaped table
+    (one row per option, as :attr:`Comparison.table`)."""
+    return float(cast(float, table.at[option, "monthly_usd"]))  # a float column; the stubs type a cell as any scalar
 
 
 def _default_prices() -> Prices:
@@ -397,7 +403,7 @@ class Comparison:
         ec2_share = share(self.ec2.billed_units)
         out = {}
         for opt in self.options:
-            total = float(self.table.loc[opt, "monthly_usd"])
+            total = option_usd(self.table, opt)
             s = req_share if opt == "lambda" else (far_share if opt.startswith("fargate") else ec2_share)
             out[opt] = total * s
         idx = pd.date_range(self.start, periods=n_days, freq="D") if self.start is not None else range(n_days)
@@ -632,15 +638,18 @@ def _network_bills(sc: Scenario, requests: float, hours: float, fargate_task_s: 
     image_gb = float(net["image_mb"]) / 1024.0
     log_gb = requests * float(glue.get("log_kb_per_request", 0)) / (1024.0 * 1024.0)
     app_endpoints = int(net["interface_endpoints"])
-    common = dict(hours=hours, aws_api_gb=log_gb + float(net["aws_api_gb_per_month"]),
-                  s3_dynamodb_gb=float(net["s3_dynamodb_gb_per_month"]),
-                  internet_gb=float(glue.get("nat_gb_per_month", 0)), app_interface_endpoints=app_endpoints)
+    aws_api_gb = log_gb + float(net["aws_api_gb_per_month"])
+    s3_dynamodb_gb = float(net["s3_dynamodb_gb_per_month"])
+    internet_gb = float(glue.get("nat_gb_per_month", 0))
     far = vpc_network_bill(NetworkUsage(unit_hours=fargate_task_s / 3600.0, image_gb=fargate_launches * image_gb,
-                                        platform_interface_endpoints=CONTAINER_PLATFORM_ENDPOINTS, **common), **kw)
+                                        platform_interface_endpoints=CONTAINER_PLATFORM_ENDPOINTS, hours=hours,
+                                        aws_api_gb=aws_api_gb, s3_dynamodb_gb=s3_dynamodb_gb, internet_gb=internet_gb,
+                                        app_interface_endpoints=app_endpoints), **kw)
     ec2 = vpc_network_bill(NetworkUsage(unit_hours=ec2_instance_h, image_gb=ec2_launches * image_gb,
                                         ebs_gb_months=float(net["ebs_gb_per_instance"]) * ec2_instance_h
                                         / HOURS_PER_MONTH, platform_interface_endpoints=EC2_PLATFORM_ENDPOINTS,
-                                        **common), **kw)
+                                        hours=hours, aws_api_gb=aws_api_gb, s3_dynamodb_gb=s3_dynamodb_gb,
+                                        internet_gb=internet_gb, app_interface_endpoints=app_endpoints), **kw)
     lam = Bill(())
     if net["lambda_in_vpc"]:  # Lambda ships its logs itself: only the application's own traffic
         lam = vpc_network_bill(NetworkUsage(hours=hours, aws_api_gb=float(net["aws_api_gb_per_month"]),
@@ -906,7 +915,7 @@ def front_door_table(scenario: Any = None, *, comparison: Comparison | None = No
     overload = cmp.table["overload_minutes"]
     rows = []
     for lk in LAMBDA_FRONT_DOORS:
-        lam_usd = float(cmp.table.loc["lambda", "monthly_usd"]) - lam_now + fd_usd(lk, True)
+        lam_usd = option_usd(cmp.table, "lambda") - lam_now + fd_usd(lk, True)
         for ck in CONTAINER_FRONT_DOORS:
             same = (lk, ck) == ("alb_lambda", "alb") or ck.removesuffix("_vpc_link") == lk
             row: dict[str, Any] = {"lambda_front_door": lk, "container_front_door": ck, "like_for_like": same,
@@ -916,7 +925,7 @@ def front_door_table(scenario: Any = None, *, comparison: Comparison | None = No
                                    "lambda_usd": round(lam_usd, 2)}
             cont = {}
             for o in containers:
-                cont[o] = round(float(cmp.table.loc[o, "monthly_usd"]) - con_now + fd_usd(ck, False), 2)
+                cont[o] = round(option_usd(cmp.table, o) - con_now + fd_usd(ck, False), 2)
                 row[f"{o}_usd"] = cont[o]
             ok = [o for o in containers if overload[o] <= 0] or containers
             best = min(ok, key=lambda o: cont[o])
