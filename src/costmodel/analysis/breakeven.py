@@ -29,9 +29,10 @@ import hashlib
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from costmodel._validate import check_choice, check_int, check_positive
@@ -42,11 +43,12 @@ from costmodel.analysis.compare import (
     compare,
     option_bills,
     option_setup,
+    option_usd,
     scaling_policies,
 )
 from costmodel.errors import InvalidParameterError
 from costmodel.progress import bar
-from costmodel.models.autoscaling import simulate_scaling_batch
+from costmodel.models.autoscaling import ScalingPolicy, simulate_scaling_batch
 from costmodel.models.pricing import Prices
 from costmodel.models.traffic import bursty, check_rate, resample
 from costmodel.models.workload import Work
@@ -80,12 +82,40 @@ def _shape_of(sc: Scenario, shape_rps: Any, step_s: float | None) -> tuple[np.nd
     return rate, step
 
 
+class _PolicyArrays(TypedDict):
+    """The per-scenario policy arguments of :func:`simulate_scaling_batch`."""
+
+    capacity_rps: npt.NDArray[np.float64]
+    target_utilisation: npt.NDArray[np.float64]
+    min_units: npt.NDArray[np.int64]
+    max_units: npt.NDArray[np.int64]
+    scale_out_cooldown_s: npt.NDArray[np.float64]
+    scale_in_cooldown_s: npt.NDArray[np.float64]
+    start_s: npt.NDArray[np.float64]
+    scale_out_evaluation_periods: npt.NDArray[np.int64]
+    scale_in_evaluation_periods: npt.NDArray[np.int64]
+
+
+def _policy_pair(far_p: ScalingPolicy, ec2_p: ScalingPolicy, n: int) -> _PolicyArrays:
+    """Policy arrays for ``2 * n`` batch scenarios: the first ``n`` under ``far_p``, the next under ``ec2_p``."""
+
+    def pair(f: str) -> npt.NDArray[Any]:
+        return np.concatenate([np.full(n, getattr(far_p, f)), np.full(n, getattr(ec2_p, f))])
+
+    return _PolicyArrays(capacity_rps=pair("capacity_rps"), target_utilisation=pair("target_utilisation"),
+                         min_units=pair("min_units"), max_units=pair("max_units"),
+                         scale_out_cooldown_s=pair("scale_out_cooldown_s"),
+                         scale_in_cooldown_s=pair("scale_in_cooldown_s"), start_s=pair("start_s"),
+                         scale_out_evaluation_periods=pair("scale_out_evaluation_periods"),
+                         scale_in_evaluation_periods=pair("scale_in_evaluation_periods"))
+
+
 _FLEET_MEMO: OrderedDict = OrderedDict()  # (shape digest, step, policies) -> {scale: fleet usage}
 _FLEET_MEMO_SHAPES = 16
 
 
-def _fleet_unit_seconds(shape: np.ndarray, step: float, far_p: Any, ec2_p: Any, scales: np.ndarray,
-                        progress: bool = False, schedules: tuple = (None, None)
+def _fleet_unit_seconds(shape: np.ndarray, step: float, far_p: ScalingPolicy, ec2_p: ScalingPolicy,
+                        scales: np.ndarray, progress: bool = False, schedules: tuple = (None, None)
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Billed unit-seconds [unit-s] and launches [units] of the Fargate and EC2 fleets for
     ``shape * scale`` per scale: ``(fargate_s, ec2_s, fargate_launches, ec2_launches)``.
@@ -107,10 +137,7 @@ def _fleet_unit_seconds(shape: np.ndarray, step: float, far_p: Any, ec2_p: Any, 
     todo = np.unique(np.asarray([k for k in scales.tolist() if k not in memo], dtype=float))
     if todo.size:
         n = todo.size
-        pol = {f: np.concatenate([np.full(n, getattr(far_p, f)), np.full(n, getattr(ec2_p, f))])
-               for f in ("capacity_rps", "target_utilisation", "min_units", "max_units", "scale_out_cooldown_s",
-                         "scale_in_cooldown_s", "start_s", "scale_out_evaluation_periods",
-                         "scale_in_evaluation_periods")}
+        pol = _policy_pair(far_p, ec2_p, n)
         # scheduled minimums (a right-sized scenario's) stay as they are at every rate
         has = [x is not None for x in schedules]
         sched = np.stack([x for x in schedules if x is not None]) if any(has) else None
@@ -122,6 +149,7 @@ def _fleet_unit_seconds(shape: np.ndarray, step: float, far_p: Any, ec2_p: Any, 
                                        scale=np.concatenate([todo, todo]), metric_period_s=far_p.metric_period_s,
                                        evaluation_delay_s=far_p.evaluation_delay_s, metric=far_p.metric,
                                        progress=progress, min_units_schedule=sched, schedule_index=sidx, **pol)
+        assert batch.launches is not None  # the batch simulator always counts launches
         for i, k in enumerate(todo.tolist()):
             memo[k] = (float(batch.unit_seconds[i]), float(batch.unit_seconds[n + i]),
                        float(batch.launches[i]), float(batch.launches[n + i]))
@@ -426,7 +454,7 @@ def tornado(scenario: Any = None, *, option: str = "fargate_on_demand", inputs: 
 
     def diff(s: Scenario) -> float:
         t = compare(s, prices=prices, cold_starts=cold_starts).table
-        return float(t.loc["lambda", "monthly_usd"] - t.loc[option, "monthly_usd"])
+        return option_usd(t, "lambda") - option_usd(t, option)
 
     base = diff(sc)
     rows = []
@@ -496,13 +524,11 @@ def monte_carlo(scenario: Any = None, *, n: int = 200, random_state: Any = 0, tr
     x = (np.arange(shape.size) + 0.5) / shape.size
     shapes = shape[None, :] * (1.0 + (g_f[:, None] - 1.0) * x[None, :]) * t_f[:, None]
     far_p, ec2_p = scaling_policies(sc, prices)
-    pol = {f: np.concatenate([np.full(n, getattr(far_p, f)), np.full(n, getattr(ec2_p, f))])
-           for f in ("capacity_rps", "target_utilisation", "min_units", "max_units", "scale_out_cooldown_s",
-                     "scale_in_cooldown_s", "start_s", "scale_out_evaluation_periods",
-                     "scale_in_evaluation_periods")}
+    pol = _policy_pair(far_p, ec2_p, n)
     batch = simulate_scaling_batch(shapes, step, shape_index=np.concatenate([np.arange(n), np.arange(n)]),
                                    metric_period_s=far_p.metric_period_s, evaluation_delay_s=far_p.evaluation_delay_s,
                                    metric=far_p.metric, progress=progress, **pol)
+    assert batch.launches is not None  # the batch simulator always counts launches
     w = sc.work
     setup = option_setup(sc, w, prices)
     rows = []
