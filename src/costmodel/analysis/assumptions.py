@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from costmodel._validate import check_choice
-from costmodel.analysis.compare import Comparison, compare, option_bills, option_setup
+from costmodel.analysis.compare import Comparison, compare, option_bills, option_setup, option_usd
 from costmodel.errors import InvalidParameterError
 from costmodel.scenario.load import Scenario, load_scenario
 
@@ -195,9 +195,9 @@ def assumptions(scenario: Any = None, *, comparison: Comparison | None = None) -
             out.append(Assumption("nat_gb_per_month", _LABELS["nat_gb_per_month"], "range", nat, (lo, hi),
                                   "GB/month", why))
     if behind_nat:
-        cur = int(net["nat_gateways"])
-        choices = tuple(sorted({0, 1, int(net["availability_zones"])} - {cur}))
-        out.append(Assumption("nat_gateways", _LABELS["nat_gateways"], "choice", cur, choices, "gateways",
+        gateways = int(net["nat_gateways"])
+        choices = tuple(sorted({0, 1, int(net["availability_zones"])} - {gateways}))
+        out.append(Assumption("nat_gateways", _LABELS["nat_gateways"], "choice", gateways, choices, "gateways",
                               "an existing shared gateway (data processing only), one, or one per AZ"))
     growth = sc.traffic.get("growth") or {}
     _, lo, hi, why = ASSUMPTION_RANGES["growth"]
@@ -317,7 +317,7 @@ def assumption_tornado(scenario: Any = None, *, option: str | None = None,
         raise InvalidParameterError("option", option, "a container option of the comparison: "
                                     + ", ".join(o for o in cmp.options if o != "lambda"))
     t = cmp.table
-    base = float(t.loc["lambda", "monthly_usd"] - t.loc[option, "monthly_usd"])
+    base = option_usd(t, "lambda") - option_usd(t, option)
     rows = []
     for a in assumptions(sc, comparison=cmp):
         results = []
@@ -325,7 +325,7 @@ def assumption_tornado(scenario: Any = None, *, option: str | None = None,
             costs = assumption_costs(sc, a.name, v, comparison=cmp)
             if option not in costs.index:
                 continue
-            gap = float(costs.at["lambda", "monthly_usd"]) - float(costs.at[option, "monthly_usd"])
+            gap = option_usd(costs, "lambda") - option_usd(costs, option)
             results.append((a.describe(v), gap))
         if not results:
             continue
