@@ -70,7 +70,7 @@ def _number(where: str, value: Any) -> float:
     return float(value)
 
 
-def _block(sc, key: str, allowed: Sequence[str]) -> dict:
+def _block(sc: Scenario, key: str, allowed: Sequence[str]) -> dict[str, Any]:
     blk = sc.raw.get(key) or {}
     if not isinstance(blk, Mapping):
         raise ScenarioError(f"{key}: expected a mapping, got {blk!r}")
@@ -80,7 +80,7 @@ def _block(sc, key: str, allowed: Sequence[str]) -> dict:
     return dict(blk)
 
 
-def _runs_from_traffic(sc) -> float:
+def _runs_from_traffic(sc: Scenario) -> float:
     rate, step, _ = sc.traffic_series()
     days = len(rate) * step / 86_400.0
     return float(np.sum(rate) * step) / days * DAYS_PER_MONTH if days else 0.0
@@ -108,11 +108,13 @@ def batch_job_from_scenario(source: Any) -> tuple[BatchJob, Platforms]:
     blk.pop("why", None)
     plat_over = blk.pop("platforms", None) or {}
     fg, ec2, lam = sc.containers["fargate"], sc.containers["ec2"], sc.lambda_
-    plat_kw = dict(lambda_init_s=float(lam["init_duration_ms"]) / 1000.0,
-                   lambda_concurrency=int(lam.get("reserved_concurrency") or lam["concurrency_limit"]),
-                   fargate_vcpu=float(fg["vcpu"]), fargate_memory_gb=float(fg["memory_gb"]),
-                   fargate_start_s=float(fg["task_start_s"]), ec2_instance_type=option_setup(sc).ec2_instance_type,
-                   ec2_start_s=float(ec2["boot_s"]))
+    # the scenario's values, then its overrides as written (Platforms checks them)
+    plat_kw: dict[str, Any] = dict(lambda_init_s=float(lam["init_duration_ms"]) / 1000.0,
+                                   lambda_concurrency=int(lam.get("reserved_concurrency") or lam["concurrency_limit"]),
+                                   fargate_vcpu=float(fg["vcpu"]), fargate_memory_gb=float(fg["memory_gb"]),
+                                   fargate_start_s=float(fg["task_start_s"]),
+                                   ec2_instance_type=option_setup(sc).ec2_instance_type,
+                                   ec2_start_s=float(ec2["boot_s"]))
     allowed = tuple(Platforms.__dataclass_fields__)
     for k, v in dict(plat_over).items():
         if k not in allowed:
