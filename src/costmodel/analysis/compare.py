@@ -48,10 +48,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from costmodel._validate import check_non_negative
@@ -99,7 +101,13 @@ from costmodel.scenario.service_level import lambda_work, scaling_schedules
 __all__ = ["OPTIONS", "CONTAINER_OPTIONS", "MONTH_DAYS", "HOURS_PER_MONTH", "FRONT_DOOR_KINDS",
            "LAMBDA_FRONT_DOORS", "CONTAINER_FRONT_DOORS", "OptionSetup", "Comparison", "compare",
            "option_setup", "option_bills", "front_door_bill", "glue_bill", "scaling_policies", "front_door_table",
-           "network_bills", "option_usd"]
+           "network_bills", "option_usd", "ScenarioSource", "ColdStarts"]
+
+#: What every analysis accepts as a scenario (as :func:`costmodel.scenario.load.load_scenario`):
+#: a YAML path, a mapping, a loaded Scenario, or None for the default scenario.
+ScenarioSource: TypeAlias = "str | Path | Mapping[str, Any] | Scenario | None"
+#: Lambda's cold starts: ``"model"`` (the cold-start model's expectation) or that many [count].
+ColdStarts: TypeAlias = "float | Literal['model']"
 
 OPTIONS = ("lambda", "fargate_on_demand", "fargate_spot", "fargate_savings_plan", "ec2_on_demand", "ec2_savings_plan")
 #: Every container option a comparison can hold (Spot only when offered: :func:`option_setup`).
@@ -135,7 +143,7 @@ def _hourly(rate_rps: np.ndarray, step_s: float) -> np.ndarray:
     return rate_rps[:n].reshape(-1, per_h).mean(axis=1)
 
 
-def front_door_bill(kind: str, rate_rps: Any, step_s: float, *, payload_kb: float = 4.0,
+def front_door_bill(kind: str, rate_rps: npt.ArrayLike, step_s: float, *, payload_kb: float = 4.0,
                     api_gateway_free_tier: bool = False, prices: Prices | None = None,
                     requests_per_connection: float = 1.0, connection_lifetime_s: float = 60.0,
                     alb_rules: int = 1, internet_facing: bool = False, availability_zones: int = 2) -> Bill:
@@ -218,7 +226,7 @@ def _default_prices() -> Prices:
     return load_prices()
 
 
-def glue_bill(requests: float, glue: dict, *, prices: Prices | None = None,
+def glue_bill(requests: float, glue: Mapping[str, Any], *, prices: Prices | None = None,
               platform_log_gb_per_month: float = 0.0) -> Bill:
     """Logs and data transfer out for a month (NAT is part of each option's network bill).
 
@@ -286,7 +294,7 @@ class Comparison:
 
     scenario_name: str
     table: pd.DataFrame
-    bills: dict
+    bills: dict[str, Bill]
     requests: float
     lambda_result: LambdaTrafficResult
     fargate: ScalingResult
@@ -297,7 +305,7 @@ class Comparison:
     signals: TrafficSignals | None = None
     fargate_capacity_rps: float = 0.0
     ec2_capacity_rps: float = 0.0
-    notes: tuple = ()
+    notes: tuple[str, ...] = ()
     arrivals: str = "poisson"
     setup: OptionSetup | None = None
 
@@ -313,7 +321,7 @@ class Comparison:
         ok = t[t["overload_minutes"] <= 0]
         return str((ok if len(ok) else t)["monthly_usd"].idxmin())
 
-    def cheapest_container(self, options: Any = None) -> str:
+    def cheapest_container(self, options: Iterable[str] | None = None) -> str:
         """Cheapest container option (of ``options``, default all priced) never overloaded
         (the cheapest of them if all are)."""
         opts = [o for o in (options or self.options) if o != "lambda" and o in self.table.index]
@@ -326,7 +334,7 @@ class Comparison:
         rows = []
         for opt, row in self.table.iterrows():
             rows.append({"option": opt, **{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()},
-                         "bill": self.bills[opt].to_dict()})
+                         "bill": self.bills[str(opt)].to_dict()})
         lam = self.lambda_result
         return {
             "scenario": self.scenario_name,
@@ -498,10 +506,10 @@ class OptionSetup:
     front_door_kind: str
     fargate_architecture: str
     ec2_instance_type: str
-    options: tuple
-    left_out: dict
-    notes: tuple
-    assumptions: tuple
+    options: tuple[str, ...]
+    left_out: dict[str, str]
+    notes: tuple[str, ...]
+    assumptions: tuple[str, ...]
 
 
 def _ec2_instance(sc: Scenario, work: Work, prices: Prices) -> tuple[str, str | None]:
@@ -549,7 +557,7 @@ def _front_doors(sc: Scenario) -> tuple[str, str, str, str]:
     return "none", "none", "no front door on either side (front_door.kind: none)", kind
 
 
-def option_setup(scenario: Any, work: Work | None = None, prices: Prices | None = None) -> OptionSetup:
+def option_setup(scenario: ScenarioSource, work: Work | None = None, prices: Prices | None = None) -> OptionSetup:
     """The like-for-like set-up of a scenario's options (front doors, architectures, Spot).
 
     Parameters
@@ -676,7 +684,7 @@ def _platform_log_bytes(sc: Scenario) -> float:
 
 def option_bills(sc: Scenario, rate: np.ndarray, step_s: float, fargate_task_s: float, ec2_instance_h: float, *,
                  fargate_launches: float = 0.0, ec2_launches: float = 0.0,
-                 work: Any = None, prices: Prices | None = None, cold_starts: Any = "model",
+                 work: Work | None = None, prices: Prices | None = None, cold_starts: ColdStarts = "model",
                  setup: OptionSetup | None = None, lambda_result: LambdaTrafficResult | None = None,
                  **lambda_kwargs: Any) -> tuple[dict[str, Bill], LambdaTrafficResult]:
     """The month's bill of every offered option for one rate series.
@@ -770,8 +778,8 @@ def option_bills(sc: Scenario, rate: np.ndarray, step_s: float, fargate_task_s: 
     return {o: bills[o] for o in OPTIONS if o in bills}, lam
 
 
-def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: Any = None, step_s: float | None = None,
-            prices: Prices | None = None, cold_starts: Any = "model") -> Comparison:
+def compare(scenario: ScenarioSource = None, *, rate_rps: npt.ArrayLike | None = None, step_s: float | None = None,
+            prices: Prices | None = None, cold_starts: ColdStarts = "model") -> Comparison:
     """Compare Lambda, Fargate and EC2 on one 730-h month of a scenario's traffic.
 
     Parameters
@@ -800,7 +808,8 @@ def compare(scenario: str | Path | dict | Scenario | None = None, *, rate_rps: A
     return _compare(sc, rate_rps, step_s, prices if prices is not None else sc.prices(), cold_starts)
 
 
-def _compare(sc: Scenario, rate_rps: Any, step_s: float | None, prices: Prices, cold_starts: Any) -> Comparison:
+def _compare(sc: Scenario, rate_rps: npt.ArrayLike | None, step_s: float | None, prices: Prices,
+             cold_starts: ColdStarts) -> Comparison:
     if rate_rps is not None:
         if isinstance(rate_rps, pd.Series):
             rate, step = from_series(rate_rps)
@@ -869,7 +878,7 @@ def _compare(sc: Scenario, rate_rps: Any, step_s: float | None, prices: Prices, 
 
 
 # ------------------------------------------------------------------ every front-door combination
-def front_door_table(scenario: Any = None, *, comparison: Comparison | None = None) -> pd.DataFrame:
+def front_door_table(scenario: ScenarioSource = None, *, comparison: Comparison | None = None) -> pd.DataFrame:
     """Every combination of Lambda's and the containers' front door, priced on the scenario.
 
     Compute, network and glue are those of the scenario's comparison; only the front doors
