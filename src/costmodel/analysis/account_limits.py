@@ -25,12 +25,13 @@ to do instead.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from costmodel.analysis.compare import Comparison, compare
+from costmodel.analysis.compare import Comparison, ScenarioSource, compare
 from costmodel.scenario.load import Scenario, load_scenario
 from costmodel.scenario.service_level import account_quotas, load_account_quotas
 
@@ -71,11 +72,11 @@ class QuotaCheck:
     reason: str
     source_url: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _check(meta: dict, key: str, option: str, needed: float, limit: float, reason: str, region: str,
+def _check(meta: Mapping[str, Mapping[str, Any]], key: str, option: str, needed: float, limit: float, reason: str, region: str,
            fix: str = "") -> QuotaCheck:
     m = meta[key]
     exceeded = bool(needed > limit + 1e-9)
@@ -92,8 +93,8 @@ def _check(meta: dict, key: str, option: str, needed: float, limit: float, reaso
                       source_url=m["source_url"])
 
 
-def account_limit_checks(scenario: Any = None, comparison: Comparison | None = None, *,
-                         quotas_from: Any = None) -> tuple[QuotaCheck, ...]:
+def account_limit_checks(scenario: ScenarioSource = None, comparison: Comparison | None = None, *,
+                         quotas_from: ScenarioSource = None) -> tuple[QuotaCheck, ...]:
     """Every account quota of ``data/account_quotas.yaml`` against the month's need.
 
     Parameters

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from costmodel._validate import check_choice
-from costmodel.analysis.compare import Comparison, compare, option_bills, option_setup, option_usd
+from costmodel.analysis.compare import Comparison, ScenarioSource, compare, option_bills, option_setup, option_usd
 from costmodel.errors import InvalidParameterError
 from costmodel.scenario.load import Scenario, load_scenario
 
@@ -120,7 +121,7 @@ class Assumption:
     why: str = ""
     scale: str = "linear"
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: str | float) -> str:
         """``value`` in words with its unit (``"25%"``, ``"400 ms"``, ``"arm64"``)."""
         if self.kind == "choice":
             return str(value)
@@ -141,7 +142,7 @@ def _http(sc: Scenario, cmp: Comparison | None) -> bool:
     return setup.front_door_kind != "none"
 
 
-def assumptions(scenario: Any = None, *, comparison: Comparison | None = None) -> tuple[Assumption, ...]:
+def assumptions(scenario: ScenarioSource = None, *, comparison: Comparison | None = None) -> tuple[Assumption, ...]:
     """The assumptions a scenario's comparison depends on, with current values and ranges.
 
     Front door (when the service has one), architecture, Savings Plan discounts, the Spot
@@ -206,13 +207,13 @@ def assumptions(scenario: Any = None, *, comparison: Comparison | None = None) -
     return tuple(out)
 
 
-def assumption_variant(scenario: Any, name: str, value: Any) -> Scenario:
+def assumption_variant(scenario: ScenarioSource, name: str, value: str | float) -> Scenario:
     """The scenario with one assumption set to ``value`` (a new, separately memoised scenario)."""
     check_choice("name", name, ASSUMPTION_NAMES)
     sc = load_scenario(scenario)
     raw = copy.deepcopy(sc.raw)
 
-    def block(key: str) -> dict:
+    def block(key: str) -> dict[str, Any]:
         node = raw.get(key)
         if not isinstance(node, dict):
             node = raw[key] = {}
@@ -242,7 +243,7 @@ def assumption_variant(scenario: Any, name: str, value: Any) -> Scenario:
     return load_scenario(raw, base_dir=sc.base_dir)
 
 
-def assumption_costs(scenario: Any, name: str, value: Any, *, comparison: Comparison | None = None
+def assumption_costs(scenario: ScenarioSource, name: str, value: str | float, *, comparison: Comparison | None = None
                      ) -> pd.DataFrame:
     """Every option's monthly cost [USD] and overload [min] with one assumption changed.
 
@@ -284,7 +285,7 @@ def assumption_costs(scenario: Any, name: str, value: Any, *, comparison: Compar
     return df
 
 
-def assumption_tornado(scenario: Any = None, *, option: str | None = None,
+def assumption_tornado(scenario: ScenarioSource = None, *, option: str | None = None,
                        comparison: Comparison | None = None) -> pd.DataFrame:
     """Each assumption's effect on Lambda's monthly cost minus ``option``'s [USD].
 
@@ -343,7 +344,7 @@ def assumption_tornado(scenario: Any = None, *, option: str | None = None,
     return df
 
 
-def bisect_flip(f: Any, inside: float, outside: float, *, scale: str = "linear", iterations: int = 7) -> float:
+def bisect_flip(f: Callable[..., bool], inside: float, outside: float, *, scale: str = "linear", iterations: int = 7) -> float:
     """The value between ``inside`` (where ``f`` is False) and ``outside`` (True) where ``f``
     turns True, to ``iterations`` halvings (in log space for ``scale="log"``)."""
     lo, hi = float(inside), float(outside)

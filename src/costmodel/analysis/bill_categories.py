@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
-
 import pandas as pd
+
+from costmodel.models.bills import Bill
 
 __all__ = ["BILL_CATEGORIES", "bill_by_category"]
 
@@ -32,7 +32,7 @@ BILL_CATEGORIES = (
 )
 
 
-def bill_by_category(bills: Mapping[str, Any], options: Sequence[str] | None = None) -> pd.DataFrame:
+def bill_by_category(bills: Mapping[str, Bill], options: Sequence[str] | None = None) -> pd.DataFrame:
     """Each option's monthly bill split into compute, front door, logs, network (NAT gateway,
     public IPv4, interface endpoints), storage (EBS) and data transfer.
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import OrderedDict
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 
@@ -39,6 +40,8 @@ from costmodel._validate import check_choice, check_int, check_positive
 from costmodel.analysis.compare import (
     CONTAINER_OPTIONS,
     MONTH_DAYS,
+    ColdStarts,
+    ScenarioSource,
     _month,
     compare,
     option_bills,
@@ -68,7 +71,7 @@ __all__ = [
 
 
 
-def _shape_of(sc: Scenario, shape_rps: Any, step_s: float | None) -> tuple[np.ndarray, float]:
+def _shape_of(sc: Scenario, shape_rps: npt.ArrayLike | None, step_s: float | None) -> tuple[np.ndarray, float]:
     if shape_rps is None:
         rate, step, _ = sc.traffic_series()
     else:
@@ -157,8 +160,9 @@ def _fleet_unit_seconds(shape: np.ndarray, step: float, far_p: ScalingPolicy, ec
     return cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3]
 
 
-def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any = None, step_s: float | None = None,
-                 work: Work | None = None, prices: Prices | None = None, cold_starts: Any = 0.0,
+def option_costs(scenario: ScenarioSource = None, mean_rps: npt.ArrayLike | None = None, *,
+                 shape_rps: npt.ArrayLike | None = None, step_s: float | None = None,
+                 work: Work | None = None, prices: Prices | None = None, cold_starts: ColdStarts = 0.0,
                  progress: bool = False) -> pd.DataFrame:
     """Monthly cost [USD] of every option for a traffic shape scaled to several mean rates.
 
@@ -204,8 +208,8 @@ def option_costs(scenario: Any = None, mean_rps: Any = None, *, shape_rps: Any =
     return _option_costs(sc, mean_rps, shape, step, work, prices, cold_starts, progress)
 
 
-def _option_costs(sc: Scenario, mean_rps: Any, shape: np.ndarray, step: float, work: Work, prices: Prices,
-                  cold_starts: Any, progress: bool) -> pd.DataFrame:
+def _option_costs(sc: Scenario, mean_rps: npt.ArrayLike | None, shape: np.ndarray, step: float, work: Work,
+                  prices: Prices, cold_starts: ColdStarts, progress: bool) -> pd.DataFrame:
     base_mean = float(shape.mean())
     if base_mean <= 0:
         raise InvalidParameterError("shape_rps", "a series with no requests", "a traffic shape with a mean rate > 0")
@@ -249,11 +253,12 @@ def _crossing(rates: np.ndarray, diff: np.ndarray) -> float | None:
     return float(math.exp(math.log(rates[i]) + f * (math.log(rates[i + 1]) - math.log(rates[i]))))
 
 
-def breakeven_mean_rps(scenario: Any = None, *, options: Any = CONTAINER_OPTIONS, shape_rps: Any = None,
+def breakeven_mean_rps(scenario: ScenarioSource = None, *, options: Collection[str] = CONTAINER_OPTIONS,
+                       shape_rps: npt.ArrayLike | None = None,
                        step_s: float | None = None, work: Work | None = None, low_rps: float = 0.01,
                        high_rps: float = 1000.0, n_grid: int = 25, n_refine: int = 16,
-                       prices: Prices | None = None, cold_starts: Any = 0.0,
-                       prefetch_ratios: Any = ()) -> dict[str, float]:
+                       prices: Prices | None = None, cold_starts: ColdStarts = 0.0,
+                       prefetch_ratios: Collection[float] = ()) -> dict[str, float]:
     """Mean rate [req/s] at which Lambda costs the same as each container option.
 
     Parameters
@@ -344,7 +349,7 @@ def peak_to_mean_shape(peak_to_mean: float, *, horizon_days: float = MONTH_DAYS,
     return shape / shape.mean()
 
 
-def breakeven_curve(parameter: str, values: Any, scenario: Any = None, *, option: str = "fargate_on_demand",
+def breakeven_curve(parameter: str, values: npt.ArrayLike, scenario: ScenarioSource = None, *, option: str = "fargate_on_demand",
                     prices: Prices | None = None, progress: bool | None = None, **kwargs: Any) -> pd.DataFrame:
     """Break-even mean rate [req/s] as one input varies.
 
@@ -419,8 +424,9 @@ def _variant(sc: Scenario, how: str, value: float) -> Scenario:
     return sc.with_overrides({how: value})
 
 
-def tornado(scenario: Any = None, *, option: str = "fargate_on_demand", inputs: dict | None = None,
-            prices: Prices | None = None, cold_starts: Any = 0.0, progress: bool | None = None) -> pd.DataFrame:
+def tornado(scenario: ScenarioSource = None, *, option: str = "fargate_on_demand",
+            inputs: Mapping[str, tuple[str, float, float]] | None = None,
+            prices: Prices | None = None, cold_starts: ColdStarts = 0.0, progress: bool | None = None) -> pd.DataFrame:
     """Each input's effect on Lambda's monthly cost minus ``option``'s [USD].
 
     Every input is set to its low and its high value in turn, the others held at the
@@ -482,13 +488,14 @@ class MonteCarloResult:
     """
 
     samples: pd.DataFrame
-    p_lambda_cheaper: dict
+    p_lambda_cheaper: dict[str, float]
     percentiles: pd.DataFrame
 
 
-def monte_carlo(scenario: Any = None, *, n: int = 200, random_state: Any = 0, traffic_sigma: float = 0.3,
+def monte_carlo(scenario: ScenarioSource = None, *, n: int = 200, random_state: int | np.random.Generator | None = 0, traffic_sigma: float = 0.3,
                 duration_sigma: float = 0.2, growth_range: tuple[float, float] = (1.0, 1.5),
-                prices: Prices | None = None, cold_starts: Any = 0.0, progress: bool | None = None) -> MonteCarloResult:
+                prices: Prices | None = None, cold_starts: ColdStarts = 0.0,
+                progress: bool | None = None) -> MonteCarloResult:
     """Seeded Monte Carlo over traffic level, duration and growth.
 
     Each draw multiplies the traffic by a lognormal factor (median 1, ``traffic_sigma``),

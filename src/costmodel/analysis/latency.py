@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from costmodel.analysis.compare import Comparison, compare
+from costmodel.analysis.compare import Comparison, ScenarioSource, compare
+from costmodel.models.autoscaling import ScalingResult
 from costmodel.models.coldstart.simulator import Duration
 from costmodel.models.latency import LatencyResult, container_latency, duration_from_ms, lambda_latency
 from costmodel.scenario.load import WORK_DEFAULTS, Scenario, load_scenario
@@ -65,7 +66,7 @@ class PlatformLatency:
         return self.fargate if option.startswith("fargate") else self.ec2
 
 
-def duration_spec(sc: Scenario) -> Any:
+def duration_spec(sc: Scenario) -> float | dict[str, Any] | Duration:
     """The scenario's ``work.duration_ms`` as the latency models take it: a number [ms],
     a ``{"mean", "p99"}`` dict [ms], or an empirical :class:`Duration` for samples."""
     spec = (sc.raw.get("work") or {}).get("duration_ms", WORK_DEFAULTS["duration_ms"])
@@ -74,12 +75,12 @@ def duration_spec(sc: Scenario) -> Any:
     return spec
 
 
-def _slots(fleet: Any, tasks_per_unit: float, mean_duration_s: float) -> np.ndarray:
+def _slots(fleet: ScalingResult, tasks_per_unit: float, mean_duration_s: float) -> np.ndarray:
     return np.maximum(fleet.ready_units * tasks_per_unit,
                       np.round(fleet.capacity_rps * mean_duration_s)).astype(float)
 
 
-def platform_latency(scenario: Any, comparison: Comparison | None = None) -> PlatformLatency:
+def platform_latency(scenario: ScenarioSource, comparison: Comparison | None = None) -> PlatformLatency:
     """Lambda, Fargate and EC2 latency on the comparison's month of traffic.
 
     Parameters
@@ -130,7 +131,7 @@ def platform_latency(scenario: Any, comparison: Comparison | None = None) -> Pla
     return PlatformLatency(lam_result, results["fargate"], results["ec2"], warm_p99_ms, tuple(notes))
 
 
-def latency_under_bursts(scenario: Any, comparison: Comparison | None = None
+def latency_under_bursts(scenario: ScenarioSource, comparison: Comparison | None = None
                          ) -> tuple[LatencyResult | None, LatencyResult | None, Comparison]:
     """Lambda's and the Fargate fleet's latency on a scenario's traffic (see
     :func:`platform_latency`).

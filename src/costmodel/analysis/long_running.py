@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from costmodel.analysis.compare import option_setup
+from costmodel.analysis.compare import ScenarioSource, option_setup
 from costmodel.errors import InvalidParameterError, ScenarioError
 from costmodel.models.batch_jobs import (
     DAYS_PER_MONTH,
@@ -49,7 +49,7 @@ BATCH_JOB_KEYS = ("chunkable", "parallelism", "chunk_s", "checkpoint_s", "checkp
 PIPELINE_KEYS = ("stages", "items_per_day", "sqs_batch_size", "message_kb")
 
 
-def as_scenario(source: Any) -> Scenario:
+def as_scenario(source: ScenarioSource) -> Scenario:
     """``source`` (a path, a dict or a Scenario) as a validated Scenario."""
     return source if isinstance(source, Scenario) else load_scenario(source)
 
@@ -86,7 +86,7 @@ def _runs_from_traffic(sc: Scenario) -> float:
     return float(np.sum(rate) * step) / days * DAYS_PER_MONTH if days else 0.0
 
 
-def batch_job_from_scenario(source: Any) -> tuple[BatchJob, Platforms]:
+def batch_job_from_scenario(source: ScenarioSource) -> tuple[BatchJob, Platforms]:
     """The batch job and platform settings of a scenario.
 
     ``work.duration_ms`` (mean) is one run's work, ``work.memory_mb`` its memory, the traffic
@@ -131,7 +131,7 @@ def batch_job_from_scenario(source: Any) -> tuple[BatchJob, Platforms]:
     return job, plat
 
 
-def pipeline_from_scenario(source: Any) -> tuple[list[Stage], float, dict] | None:
+def pipeline_from_scenario(source: ScenarioSource) -> tuple[list[Stage], float, dict[str, Any]] | None:
     """The pipeline of a scenario: its ``pipeline`` block, or the splitter and worker of a
     declared ``workload.fanout`` (the seed's document pipeline). None if it has neither.
 
@@ -160,7 +160,7 @@ def pipeline_from_scenario(source: Any) -> tuple[list[Stage], float, dict] | Non
                                     int(_number(f"{where}.memory_mb", s.get("memory_mb", sc.work.memory_mb))),
                                     _number(f"{where}.fanout", s.get("fanout", 1.0))))
         items = (float(blk["items_per_day"]) * DAYS_PER_MONTH if "items_per_day" in blk else _runs_from_traffic(sc))
-        opts = {k: blk[k] for k in ("sqs_batch_size", "message_kb") if k in blk}
+        opts: dict[str, Any] = {k: blk[k] for k in ("sqs_batch_size", "message_kb") if k in blk}
         return stages, items, opts
     fo = (sc.workload or {}).get("fanout")
     if not fo:
@@ -172,7 +172,7 @@ def pipeline_from_scenario(source: Any) -> tuple[list[Stage], float, dict] | Non
     return stages, float(fo["uploads_per_day"]) * DAYS_PER_MONTH, opts
 
 
-def long_running_alternatives(source: Any, *, prices: Prices | None = None, breakeven: bool = True
+def long_running_alternatives(source: ScenarioSource | BatchJob | tuple[BatchJob, Platforms], *, prices: Prices | None = None, breakeven: bool = True
                               ) -> AlternativesTable:
     """The batch-job table for a scenario (path, dict, Scenario) or a :class:`BatchJob`.
 

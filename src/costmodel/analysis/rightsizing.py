@@ -43,9 +43,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from costmodel.analysis.compare import Comparison, compare, network_bills
+from costmodel.analysis.compare import Comparison, ScenarioSource, compare, network_bills
 from costmodel.errors import ScenarioError
 from costmodel.models.autoscaling import ScalingPolicy, schedule_min_units, simulate_scaling, simulate_scaling_batch
 from costmodel.models.bills import ec2_bill, ec2_usd_per_hour, fargate_bill, fargate_usd_per_task_s
@@ -182,7 +183,7 @@ class OptionSizing:
         """By how much the right-sized percentile exceeds the target [ms] (0 when met)."""
         return max(0.0, self.latency_ms - target_ms) if not self.meets else 0.0
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
@@ -206,10 +207,10 @@ class RightSizing:
     service_level: ServiceLevel
     options: dict
     scenario: Scenario = field(repr=False)
-    overrides: dict = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
     elapsed_s: float = 0.0
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"service_level": self.service_level.to_dict(),
                 "options": {k: v.to_dict() for k, v in self.options.items()},
                 "overrides": self.overrides, "elapsed_s": self.elapsed_s}
@@ -1140,7 +1141,7 @@ def _pc_hours(pc: dict, n: int, step: float, start: Any) -> tuple:
 
 
 # =========================================================================== orchestration
-def right_size(scenario: Any = None, service_level: ServiceLevel | None = None) -> RightSizing:
+def right_size(scenario: ScenarioSource = None, service_level: ServiceLevel | None = None) -> RightSizing:
     """Size Lambda, Fargate and EC2 to a service level on the scenario's month of traffic.
 
     Parameters
@@ -1200,11 +1201,11 @@ class TargetSizing:
     targets_ms: np.ndarray
     monthly_usd: pd.DataFrame
     meets: pd.DataFrame
-    configurations: dict = field(default_factory=dict)
+    configurations: dict[tuple[str, float], str] = field(default_factory=dict)
     elapsed_s: float = 0.0
 
 
-def size_at_targets(scenario: Any = None, targets_ms: Any = None) -> TargetSizing:
+def size_at_targets(scenario: ScenarioSource = None, targets_ms: npt.ArrayLike | None = None) -> TargetSizing:
     """Right-size every option at each latency target in one search (each candidate fleet
     is simulated once and judged at every target); the other terms of the service level
     (kind, percentile, failure budget, availability) are the scenario's."""
@@ -1268,7 +1269,7 @@ def size_at_targets(scenario: Any = None, targets_ms: Any = None) -> TargetSizin
                         elapsed_s=time.perf_counter() - t0)
 
 
-def scheduled_pc_latency(scenario: Any = None, percentile: float = 99.0) -> tuple[float, float]:
+def scheduled_pc_latency(scenario: ScenarioSource = None, percentile: float = 99.0) -> tuple[float, float]:
     """Lambda's latency percentile [ms] and cold-start share with the scenario's provisioned
     concurrency on its schedule: per step, the fast cold-start model with the PC count in the
     hours it is on and without it in the others (the business-hours schedule counts as its
@@ -1289,7 +1290,7 @@ def scheduled_pc_latency(scenario: Any = None, percentile: float = 99.0) -> tupl
     return lat, share
 
 
-def right_sized_scenario(scenario: Any = None) -> Scenario:
+def right_sized_scenario(scenario: ScenarioSource = None) -> Scenario:
     """The scenario the comparison and the verdict use: right-sized to its service level,
     or the scenario itself when ``service_level.right_size`` is false."""
     sc = load_scenario(scenario)
@@ -1338,7 +1339,7 @@ class ServiceLevelComparison:
         ok = t[t["meets"]]
         return str((ok if len(ok) else t)["right_sized_usd"].idxmin())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The right-sized comparison (the keys of :meth:`Comparison.to_dict`, each option row
         with ``as_configured_usd``, ``meets``, ``configured_meets`` and ``added_usd`` too),
         plus ``service_level``, ``right_sizing`` and the whole comparison ``as_configured``."""
@@ -1384,7 +1385,7 @@ def _platform(option: str) -> str:
     return "lambda" if option == "lambda" else ("fargate" if option.startswith("fargate") else "ec2")
 
 
-def compare_at_service_level(scenario: Any = None) -> ServiceLevelComparison:
+def compare_at_service_level(scenario: ScenarioSource = None) -> ServiceLevelComparison:
     """Every option right-sized to the scenario's service level, priced, next to the
     comparison as configured (computed once per scenario object)."""
     sc = load_scenario(scenario)

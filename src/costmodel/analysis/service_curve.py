@@ -13,12 +13,14 @@ The decision's verdict at each target (the procedure re-run with those costs) is
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from costmodel.analysis.compare import ScenarioSource
 from costmodel.analysis.rightsizing import TargetSizing, size_at_targets
 from costmodel.models.service_level import ServiceLevel
 from costmodel.scenario.load import load_scenario
@@ -82,7 +84,7 @@ class CostCurve:
         lines += [f"- {c['text']}" for c in self.crossovers] or ["- no crossover in the range"]
         return "\n".join(lines)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"service_level": self.service_level.to_dict(),
                 "targets_ms": [float(t) for t in self.monthly_usd.index],
                 "monthly_usd": {c: [float(v) for v in self.monthly_usd[c]] for c in self.monthly_usd.columns},
@@ -98,8 +100,8 @@ def _log_mid(a: float, b: float, fa: float, fb: float) -> float:
     return float(math.exp(math.log(a) + f * (math.log(b) - math.log(a))))
 
 
-def find_crossovers(usd: pd.DataFrame, meets: pd.DataFrame, container_options: Any = CONTAINER_OPTIONS
-                    ) -> tuple[pd.Series, pd.Series, list[dict]]:
+def find_crossovers(usd: pd.DataFrame, meets: pd.DataFrame, container_options: Iterable[str] = CONTAINER_OPTIONS
+                    ) -> tuple[pd.Series, pd.Series, list[dict[str, Any]]]:
     """(cheapest option meeting each target, Lambda / cheapest container option, crossovers)
     of a cost curve: ``usd`` and ``meets`` indexed by target (loosest first), one column per
     option.
@@ -143,8 +145,8 @@ def find_crossovers(usd: pd.DataFrame, meets: pd.DataFrame, container_options: A
     return cheapest, ratio, crossovers
 
 
-def cost_vs_target(scenario: Any = None, targets_ms: Any = None, *,
-                   container_options: Any = CONTAINER_OPTIONS) -> CostCurve:
+def cost_vs_target(scenario: ScenarioSource = None, targets_ms: Iterable[float] | None = None, *,
+                   container_options: Iterable[str] = CONTAINER_OPTIONS) -> CostCurve:
     """Monthly cost of every option right-sized to each latency target, with the crossovers.
 
     Parameters

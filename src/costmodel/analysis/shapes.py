@@ -75,7 +75,7 @@ def shape_traffic_block(shape: str, mean_rps: float, base: Mapping[str, Any] | N
 
 
 def same_mean_shapes(mean_rps: float, *, step_s: float = 60.0, horizon_days: float = tr.MONTH_DAYS,
-                     random_state: Any = None) -> dict[str, np.ndarray]:
+                     random_state: int | np.random.Generator | None = None) -> dict[str, np.ndarray]:
     """The four shapes of :data:`SHAPES` as rate series with exactly the same mean.
 
     Each is built from :func:`shape_traffic_block` by the scenario's traffic builder and

@@ -9,9 +9,8 @@ keep-alives over all functions. Verdicts per function are in
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +18,7 @@ import pandas as pd
 from costmodel.errors import InvalidParameterError
 from costmodel.models.coldstart.arrivals import arrival_counts
 from costmodel.models.coldstart.fast import fast_cold_starts
-from costmodel.models.traffic import label_traffic, load_label_thresholds, traffic_signals
+from costmodel.models.traffic import Trace, label_traffic, load_label_thresholds, traffic_signals
 from costmodel.resources import data_path
 
 __all__ = ["AZURE_FIXTURE", "AZURE_SAMPLE_DIR", "azure_invocations_path", "keep_alive_sweep", "trace_arrivals", "trace_table"]
@@ -50,7 +49,7 @@ def azure_invocations_path(trace_path: str | Path | None = None) -> tuple[Path, 
     return AZURE_FIXTURE, "the project's synthetic fixture (data/traces/azure_resampled_3fn.csv; shared sample absent)"
 
 
-def trace_arrivals(trace: Any) -> str:
+def trace_arrivals(trace: Trace) -> str:
     """How a trace's per-step series is read: ``"counts"`` when every step holds a whole
     number of invocations (Azure per-minute counts: the requests happened, one at a time
     spread over the minute), else ``"poisson"`` (a resampled or scaled series is a rate)."""
@@ -61,7 +60,7 @@ def trace_arrivals(trace: Any) -> str:
     return "counts"
 
 
-def trace_table(traces: Mapping[str, Any], *, keep_alive_s: float = 600.0, warm_mean_ms: float = 120.0,
+def trace_table(traces: Mapping[str, Trace], *, keep_alive_s: float = 600.0, warm_mean_ms: float = 120.0,
                 init_duration_ms: float = 250.0) -> pd.DataFrame:
     """One row per function of an Azure trace: traffic signals, label, cold-start share.
 
@@ -112,7 +111,7 @@ def trace_table(traces: Mapping[str, Any], *, keep_alive_s: float = 600.0, warm_
     return frame.sort_values("invocations_per_day", ascending=False, kind="stable")
 
 
-def keep_alive_sweep(traces: Mapping[str, Any], keep_alives_s: Any, *, warm_mean_ms: float = 120.0,
+def keep_alive_sweep(traces: Mapping[str, Trace], keep_alives_s: Iterable[float], *, warm_mean_ms: float = 120.0,
                      init_duration_ms: float = 250.0) -> pd.DataFrame:
     """Cold starts against idle memory-time for fixed keep-alives, over all functions.
 
