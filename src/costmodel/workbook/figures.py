@@ -360,16 +360,24 @@ def cost_vs_target_figure(curve: CostCurve, *, left_out: Mapping[str, str] | Non
     reason) are not drawn and the title says so."""
     x = curve.monthly_usd.index.to_numpy()
     fig = go.Figure()
+    misses = False
     for c in _drawn(curve.monthly_usd.columns, left_out):
         y = curve.monthly_usd[c].to_numpy()
         ok = curve.meets[c].to_numpy()
         colour = OPTION_COLOURS.get(str(c))
-        fig.add_trace(go.Scatter(x=x, y=np.where(ok, y, np.nan), mode="lines+markers", name=option_name(str(c)),
-                                 line={"color": colour}, marker={"color": colour}))
+        name = option_name(str(c))
+        fig.add_trace(go.Scatter(x=x, y=np.where(ok, y, np.nan), mode="lines+markers", name=name,
+                                 legendgroup=str(c), line={"color": colour}, marker={"color": colour},
+                                 hovertemplate="%{x:,.0f} ms: $%{y:,.2f}/month<extra>" + name + "</extra>"))
         if not ok.all():
-            fig.add_trace(go.Scatter(x=x, y=np.where(ok, np.nan, y), mode="markers",
-                                     name=f"{option_name(str(c))} (misses the target)",
-                                     marker={"symbol": "x", "color": colour}))
+            misses = True
+            fig.add_trace(go.Scatter(x=x, y=np.where(ok, np.nan, y), mode="markers", name=f"{name} (misses the target)",
+                                     legendgroup=str(c), showlegend=False, marker={"symbol": "x", "color": colour},
+                                     hovertemplate="%{x:,.0f} ms: $%{y:,.2f}/month, misses the target<extra>"
+                                                   + name + "</extra>"))
+    if misses:   # one legend entry for every cross
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="misses the target (closest configuration)",
+                                 marker={"symbol": "x", "color": "#444444"}))
     marks = [(c["at_ms"], c["kind"].replace("_", " "), "dot") for c in curve.crossovers
              if c["kind"] in ("cost_parity", "cheapest")]
     marks.append((curve.service_level.latency_target_ms, "this scenario's target", "dash"))
@@ -379,8 +387,9 @@ def cost_vs_target_figure(curve: CostCurve, *, left_out: Mapping[str, str] | Non
         # on a log axis plotly positions annotations in log10 units
         fig.add_annotation(x=math.log10(at_ms), y=1.0, xref="x", yref="paper", yanchor="bottom", showarrow=False,
                            text=text)
-    fig.update_xaxes(type="log", autorange="reversed", title=f"{curve.service_level.label} latency target [ms]")
-    fig.update_yaxes(title="USD per month (right-sized)", tickformat=",.0f")
+    fig.update_xaxes(type="log", autorange="reversed", title=f"{curve.service_level.label} latency target [ms] (log)",
+                     tickvals=list(x), ticktext=[f"{v:,.0f}" for v in x])
+    fig.update_yaxes(title="USD per month (right-sized)", tickformat=",.0f", rangemode="tozero")
     fig.update_layout(title="Monthly cost at equal service level, as the latency target tightens"
                       + _left_out_note(left_out), height=_HEIGHT)
     return fig

@@ -107,11 +107,19 @@ class ReportData:
 
     @property
     def cheapest(self) -> str:
-        """The cheapest feasible option that is never overloaded (else the cheapest feasible)."""
+        """The cheapest feasible option that meets the service level (right-sized), or that is
+        never overloaded (as configured); else the cheapest feasible."""
         t = self.comparison.table
         feasible = t[~t.index.isin(list(self.infeasible))]
-        ok = feasible[feasible["overload_minutes"] <= 0]
+        ok = feasible[[self.meets(str(o)) for o in feasible.index]]
         return str((ok if len(ok) else feasible)["monthly_usd"].idxmin())
+
+    def meets(self, option: str) -> bool:
+        """Right-sized: the option meets the service level (brief overloads a queue absorbs
+        within the target may remain). As configured: it is never overloaded."""
+        if self.service_level is not None:
+            return bool(self.service_level.table.loc[option, "meets"])
+        return float(self.comparison.table.loc[option, "overload_minutes"]) <= 0
 
 
 def _infeasible(rec: Recommendation | None) -> dict[str, str]:
@@ -159,7 +167,9 @@ def _status(data: ReportData, option: str, overload_min: float) -> str:
         notes.append("the verdict compares Lambda with this")
     elif option != "lambda" and (option not in data.considered or str(left_out.get(option, "")).startswith("not ")):
         notes.append("left out of the verdict (see below)")
-    if overload_min > 0:
+    if overload_min > 0 and data.service_level is not None and data.meets(option):
+        notes.append(f"over capacity {overload_min:,.0f} min/month, within the service level")
+    elif overload_min > 0:
         notes.append(f"OVERLOADED {overload_min:,.0f} min/month: cost is a lower bound")
     return "; ".join(notes) or "–"
 

@@ -359,15 +359,18 @@ def service_curve_markdown(curve: CostCurve, verdicts: VerdictCurve | None) -> M
         stays = ", ".join(sorted(set(verdicts.table["verdict"])))
         lines = [f"**The verdict does not flip** for any {_md(label)} target from {span}: it stays "
                  f"**{_md(stays)}**."]
+    stops: dict[float, list[str]] = {}
     for c in curve.crossovers:
         if c["kind"].endswith("_stops_meeting"):
-            who = "Lambda" if c["kind"] == "lambda_stops_meeting" else "no container option"
-            verb = "cannot meet" if who == "Lambda" else "meets"
-            lines.append(f"- Below {format_value(c['between_ms'][0], 'ms')} ms {who} {verb} the target with any "
-                         "configuration searched: the chart marks those costs (the closest configuration's) "
-                         "with a cross.")
+            stops.setdefault(float(c["between_ms"][0]), []).append(c["kind"])
         else:
             lines.append(f"- {_md(c['text'][0].upper() + c['text'][1:])}.")
+    for below_ms, kinds in stops.items():
+        who = ("no option" if len(kinds) == 2 else
+               "Lambda" if kinds == ["lambda_stops_meeting"] else "no container option")
+        verb = "cannot meet" if who == "Lambda" else "meets"
+        lines.append(f"- Below {format_value(below_ms, 'ms')} ms {who} {verb} the target with any configuration "
+                     "searched: the chart marks those costs (the closest configuration's) with a cross.")
     return markdown("\n\n".join(lines[:1]) + ("\n\n" + "\n".join(lines[1:]) if lines[1:] else ""))
 
 
