@@ -119,7 +119,7 @@ class ReportData:
         within the target may remain). As configured: it is never overloaded."""
         if self.service_level is not None:
             return bool(self.service_level.table.loc[option, "meets"])
-        return float(self.comparison.table.loc[option, "overload_minutes"]) <= 0
+        return bool(self.comparison.table["overload_minutes"].to_dict()[option] <= 0)
 
 
 def _infeasible(rec: Recommendation | None) -> dict[str, str]:

@@ -363,6 +363,10 @@ def service_curve_markdown(curve: CostCurve, verdicts: VerdictCurve | None) -> M
     for c in curve.crossovers:
         if c["kind"].endswith("_stops_meeting"):
             stops.setdefault(float(c["between_ms"][0]), []).append(c["kind"])
+        elif c["kind"] == "cheapest":
+            a, b = c["between_ms"]
+            lines.append(f"- Between {format_value(a, 'ms')} ms and {format_value(b, 'ms')} ms the cheapest option "
+                         f"that meets the target changes from {option_name(c['from'])} to {option_name(c['to'])}.")
         else:
             lines.append(f"- {_md(c['text'][0].upper() + c['text'][1:])}.")
     for below_ms, kinds in stops.items():

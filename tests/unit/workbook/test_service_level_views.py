@@ -132,6 +132,8 @@ def test_curve_sentence_says_where_the_verdict_flips():
     assert not _unescaped_dollars(text)
     # the cost parity between 1,000 and 200 ms (ratio 0.5 -> 2) is listed too
     assert "Lambda and the cheapest considered container option cost the same" in text
+    assert "- Between 1,000 ms and 200 ms the cheapest option that meets the target changes from Lambda to " \
+           "Fargate on-demand." in text
 
 
 def test_curve_sentence_when_nothing_flips_and_no_option_meets_the_tightest_target():
