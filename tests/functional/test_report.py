@@ -266,3 +266,75 @@ def test_report_parameters_are_typed_for_papermill():
     params = papermill.inspect_notebook(str(REPORT_NOTEBOOK))
     assert params["scenario_path"]["inferred_type_name"] == "str"
     assert params["overrides"]["inferred_type_name"] == "dict"
+
+
+def _section_table(html: str, heading_id: str) -> tuple[list[str], dict[str, list[str]]]:
+    """(headers, row name -> cells) of the first formatted table after the heading ``heading_id``."""
+    start = html.index(f'<h2 id="{heading_id}">')
+    table = re.search(r'<table class="costmodel-table">(.*?)</table>', html[start:], re.DOTALL).group(1)
+    headers = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<th[^>]*>(.*?)</th>", table.split("</thead>")[0])]
+    rows = {}
+    for name, cells in re.findall(r"<tr><th[^>]*>(.*?)</th>(.*?)</tr>", table.split("<tbody>")[1]):
+        rows[name] = re.findall(r"<td[^>]*>(.*?)</td>", cells)
+    return headers, rows
+
+
+def test_at_equal_service_level_shows_as_configured_next_to_right_sized(default_report):
+    """Issue 20 item 3: the right-sized costs (what the summary and verdict use) next to the
+    options as configured, with what each option had to add; both comparisons computed here."""
+    from costmodel.analysis.compare import compare
+    from costmodel.analysis.rightsizing import right_size, right_sized_scenario
+    from costmodel.workbook.figures import option_name
+
+    _, html = default_report
+    as_configured = compare(DEFAULT_SCENARIO).table["monthly_usd"]
+    sized = compare(right_sized_scenario(DEFAULT_SCENARIO)).table["monthly_usd"]
+    headers, rows = _section_table(html, "At-equal-service-level")
+    col = {h: i - 1 for i, h in enumerate(headers)}
+    assert list(rows) == [option_name(o) for o in as_configured.index]
+    for option in as_configured.index:
+        cells = rows[option_name(option)]
+        assert cells[col["as configured USD/month"]] == f"{as_configured[option]:,.2f}"
+        assert cells[col["right-sized USD/month"]] == f"{sized[option]:,.2f}"
+        added = sized[option] - as_configured[option]
+        assert cells[col["added USD/month"]] == (f"{added:+,.2f}" if round(added, 2) else "0.00")
+        assert cells[col["meets right-sized"]] in ("yes", "no")
+    took = right_size(DEFAULT_SCENARIO).options["fargate"].changes
+    assert rows["Fargate on-demand"][col["what it took"]] == "; ".join(took).replace(" -> ", " → ")
+    # a right-sized fleet that meets the service level is priced as such, not as a lower bound
+    # (the default's Fargate fleet is over capacity for a few minutes a queue absorbs within the target)
+    overload = compare(right_sized_scenario(DEFAULT_SCENARIO)).table.loc["fargate_on_demand", "overload_minutes"]
+    assert right_size(DEFAULT_SCENARIO).options["fargate"].meets and overload > 0
+    summary_headers, summary_rows = _section_table(html, "Summary")
+    status = summary_rows["Fargate on-demand"][summary_headers.index("status") - 1]
+    assert status == f"over capacity {overload:,.0f} min/month, within the service level"
+    # the executive summary says where its costs come from, before the section
+    assert html.index("Costs are <strong>at equal service level</strong>") < html.index('<h2 id="At-equal-service-level">')
+
+
+def _values(array) -> list[float]:
+    """A plotly JSON array: a list, or plotly's typed array ``{"dtype", "bdata"}`` (base64)."""
+    import numpy as np
+
+    if isinstance(array, dict):
+        return [float(v) for v in np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])]
+    return [float("nan") if v is None else float(v) for v in array]
+
+
+def test_cost_vs_target_chart_has_the_curve_and_says_whether_the_verdict_flips(default_report):
+    """Issue 20 item 4 in the report: each option's right-sized cost per latency target."""
+    from costmodel.analysis.service_curve import cost_vs_target
+    from costmodel.decision.service_curve import verdict_vs_target
+
+    nb, html = default_report
+    figures = [o["data"][PLOTLY_MIME] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+               if PLOTLY_MIME in o.get("data", {})]
+    (fig,) = [f for f in figures if "equal service level" in str(f["layout"].get("title", {}).get("text", ""))]
+    curve = cost_vs_target(DEFAULT_SCENARIO)
+    lam = next(t for t in fig["data"] if t.get("name") == "Lambda")
+    assert list(_values(lam["x"])) == [float(t) for t in curve.monthly_usd.index]
+    met = curve.meets["lambda"].to_numpy()
+    drawn = [float(y) for y, ok in zip(_values(lam["y"]), met) if ok]
+    assert drawn == pytest.approx(list(curve.monthly_usd["lambda"][met])) and len(drawn) >= 3
+    flips = verdict_vs_target(DEFAULT_SCENARIO).flips
+    assert ("<strong>The verdict flips</strong>" if flips else "<strong>The verdict does not flip</strong>") in html

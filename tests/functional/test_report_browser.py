@@ -258,3 +258,29 @@ def test_a_notebook_converted_by_plain_nbconvert_shows_its_charts_and_no_math(br
     assert seen["page"] == [] and seen["dialogs"] == []
     # nbconvert's own template asks a CDN for require.js and MathJax; offline they fail, harmlessly
     assert all(("cdnjs" in u or "cdn.jsdelivr" in u or "unpkg" in u) for u in seen["blocked"])
+
+
+def test_cost_vs_target_chart_draws_every_option_at_each_target(browser, report):
+    """The "At equal service level" curve (issue 20 item 4): one line per option, a marker per target."""
+    html_path, charts = report
+    page, seen = _open(browser, html_path, charts)
+    try:
+        drawn = page.evaluate("""() => {
+            const d = [...document.querySelectorAll('.plotly-graph-div')]
+                .find(d => ((d.layout.title || {}).text || '').includes('equal service level'));
+            return d && {names: d.data.map(t => t.name),
+                         points: d.querySelectorAll('.scatterlayer .trace .points path').length,
+                         ticks: [...d.querySelectorAll('.xtick text')].map(t => t.textContent)};
+        }""")
+    finally:
+        page.context.close()
+    from costmodel.analysis.service_curve import cost_vs_target
+    from costmodel.workbook.figures import option_name
+
+    curve = cost_vs_target(DEFAULT_SCENARIO)
+    assert drawn is not None, "no cost-vs-target chart on the page"
+    assert {option_name(o) for o in curve.monthly_usd.columns} <= set(drawn["names"])
+    # every option has a marker at every target (a dot where it meets the target, a cross where not)
+    assert drawn["points"] == curve.monthly_usd.size
+    assert drawn["ticks"] == [f"{t:,.0f}" for t in curve.monthly_usd.index]
+    assert seen["page"] == [] and seen["console"] == []

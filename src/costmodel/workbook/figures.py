@@ -352,27 +352,44 @@ def tornado_figure(df: pd.DataFrame) -> go.Figure:
 
 
 
-def cost_vs_target_figure(curve: CostCurve) -> go.Figure:
+def cost_vs_target_figure(curve: CostCurve, *, left_out: Mapping[str, str] | None = None) -> go.Figure:
     """Monthly cost of each option right-sized to each latency target
     (:func:`costmodel.analysis.service_curve.cost_vs_target`): log axis tightening to the
     right, crosses where the option cannot meet the target at any configuration searched,
-    crossovers marked."""
+    crossovers and the scenario's own target marked; options in ``left_out`` (option ->
+    reason) are not drawn and the title says so."""
     x = curve.monthly_usd.index.to_numpy()
     fig = go.Figure()
-    for c in curve.monthly_usd.columns:
+    misses = False
+    for c in _drawn(curve.monthly_usd.columns, left_out):
         y = curve.monthly_usd[c].to_numpy()
         ok = curve.meets[c].to_numpy()
         colour = OPTION_COLOURS.get(str(c))
-        fig.add_trace(go.Scatter(x=x, y=np.where(ok, y, np.nan), mode="lines+markers", name=option_name(str(c)),
-                                 line={"color": colour}, marker={"color": colour}))
+        name = option_name(str(c))
+        fig.add_trace(go.Scatter(x=x, y=np.where(ok, y, np.nan), mode="lines+markers", name=name,
+                                 legendgroup=str(c), line={"color": colour}, marker={"color": colour},
+                                 hovertemplate="%{x:,.0f} ms: $%{y:,.2f}/month<extra>" + name + "</extra>"))
         if not ok.all():
-            fig.add_trace(go.Scatter(x=x, y=np.where(ok, np.nan, y), mode="markers",
-                                     name=f"{option_name(str(c))} (misses the target)",
-                                     marker={"symbol": "x", "color": colour}))
-    for c in curve.crossovers:
-        if c["kind"] in ("cost_parity", "cheapest"):
-            fig.add_vline(x=c["at_ms"], line_dash="dot", annotation_text=c["kind"].replace("_", " "))
-    fig.update_xaxes(type="log", autorange="reversed", title=f"{curve.service_level.label} latency target [ms]")
-    fig.update_yaxes(title="USD per month (right-sized)", tickformat=",.0f")
-    fig.update_layout(title="Monthly cost at equal service level, as the latency target tightens", height=_HEIGHT)
+            misses = True
+            fig.add_trace(go.Scatter(x=x, y=np.where(ok, np.nan, y), mode="markers", name=f"{name} (misses the target)",
+                                     legendgroup=str(c), showlegend=False, marker={"symbol": "x", "color": colour},
+                                     hovertemplate="%{x:,.0f} ms: $%{y:,.2f}/month, misses the target<extra>"
+                                                   + name + "</extra>"))
+    if misses:   # one legend entry for every cross
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="misses the target (closest configuration)",
+                                 marker={"symbol": "x", "color": "#444444"}))
+    marks = [(c["at_ms"], c["kind"].replace("_", " "), "dot") for c in curve.crossovers
+             if c["kind"] in ("cost_parity", "cheapest")]
+    marks.append((curve.service_level.latency_target_ms, "this scenario's target", "dash"))
+    for at_ms, text, dash in marks:
+        fig.add_shape(type="line", xref="x", yref="paper", x0=at_ms, x1=at_ms, y0=0, y1=1,
+                      line={"dash": dash, "color": "#444444"})
+        # on a log axis plotly positions annotations in log10 units
+        fig.add_annotation(x=math.log10(at_ms), y=1.0, xref="x", yref="paper", yanchor="bottom", showarrow=False,
+                           text=text)
+    fig.update_xaxes(type="log", autorange="reversed", title=f"{curve.service_level.label} latency target [ms] (log)",
+                     tickvals=list(x), ticktext=[f"{v:,.0f}" for v in x])
+    fig.update_yaxes(title="USD per month (right-sized)", tickformat=",.0f", rangemode="tozero")
+    fig.update_layout(title="Monthly cost at equal service level, as the latency target tightens"
+                      + _left_out_note(left_out), height=_HEIGHT)
     return fig

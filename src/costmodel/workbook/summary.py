@@ -22,13 +22,14 @@ import pandas as pd
 
 from costmodel.analysis.compare import OPTIONS, Comparison, compare
 from costmodel.analysis.latency import PlatformLatency, platform_latency
-from costmodel.analysis.rightsizing import right_sized_scenario
+from costmodel.analysis.rightsizing import ServiceLevelComparison, compare_at_service_level
 from costmodel.decision.config import load_decision_signals
 from costmodel.decision.evidence import decide, decision_evidence
 from costmodel.decision.records import Recommendation
 from costmodel.escape import escape_text
 from costmodel.models.traffic import HOURS_PER_MONTH
 from costmodel.scenario.load import Scenario
+from costmodel.scenario.service_level import right_sizing_enabled
 from costmodel.workbook.figures import option_name
 from costmodel.workbook.tables import format_value, formatted
 
@@ -84,6 +85,10 @@ class ReportData:
         Options a hard limit rules out (kept out of charts that would mislead).
     considered : tuple of str
         The container options the decision compares Lambda with.
+    service_level : ServiceLevelComparison or None
+        The options right-sized to the scenario's service level next to the options as
+        configured (``comparison`` is its ``right_sized``); None when
+        ``service_level.right_size`` is false (``comparison`` prices the options as configured).
     """
 
     scenario: Scenario
@@ -93,6 +98,7 @@ class ReportData:
     latency: PlatformLatency
     infeasible: dict = field(default_factory=dict)
     considered: tuple = ()
+    service_level: ServiceLevelComparison | None = None
 
     @property
     def compared_against(self) -> str | None:
@@ -101,11 +107,19 @@ class ReportData:
 
     @property
     def cheapest(self) -> str:
-        """The cheapest feasible option that is never overloaded (else the cheapest feasible)."""
+        """The cheapest feasible option that meets the service level (right-sized), or that is
+        never overloaded (as configured); else the cheapest feasible."""
         t = self.comparison.table
         feasible = t[~t.index.isin(list(self.infeasible))]
-        ok = feasible[feasible["overload_minutes"] <= 0]
+        ok = feasible[[self.meets(str(o)) for o in feasible.index]]
         return str((ok if len(ok) else feasible)["monthly_usd"].idxmin())
+
+    def meets(self, option: str) -> bool:
+        """Right-sized: the option meets the service level (brief overloads a queue absorbs
+        within the target may remain). As configured: it is never overloaded."""
+        if self.service_level is not None:
+            return bool(self.service_level.table.loc[option, "meets"])
+        return bool(self.comparison.table["overload_minutes"].to_dict()[option] <= 0)
 
 
 def _infeasible(rec: Recommendation | None) -> dict[str, str]:
@@ -131,11 +145,15 @@ def report_data(scenario: Scenario, recommendation: Recommendation | None = None
     """
     rec = recommendation if (recommendation is not None or decided) else decide(scenario)
     evidence = decision_evidence(scenario, rec)
-    sized = right_sized_scenario(scenario)   # the options the verdict compares (the scenario itself
-    cmp = compare(sized)                     # when service_level.right_size is false)
+    # the options the verdict compares: right-sized to the service level (cached on the scenario,
+    # so the decision's own search is reused), or as configured when service_level.right_size is false
+    slc = compare_at_service_level(scenario) if right_sizing_enabled(scenario) else None
+    sized = slc.sizing.scenario if slc is not None else scenario
+    cmp = slc.right_sized if slc is not None else compare(scenario)
     considered = tuple(load_decision_signals()["signals"]["cost_model"]["container_options"])
     return ReportData(scenario=scenario, recommendation=rec, evidence=evidence, comparison=cmp,
-                      latency=platform_latency(sized, cmp), infeasible=_infeasible(rec), considered=considered)
+                      latency=platform_latency(sized, cmp), infeasible=_infeasible(rec), considered=considered,
+                      service_level=slc)
 
 
 def _status(data: ReportData, option: str, overload_min: float) -> str:
@@ -149,7 +167,9 @@ def _status(data: ReportData, option: str, overload_min: float) -> str:
         notes.append("the verdict compares Lambda with this")
     elif option != "lambda" and (option not in data.considered or str(left_out.get(option, "")).startswith("not ")):
         notes.append("left out of the verdict (see below)")
-    if overload_min > 0:
+    if overload_min > 0 and data.service_level is not None and data.meets(option):
+        notes.append(f"over capacity {overload_min:,.0f} min/month, within the service level")
+    elif overload_min > 0:
         notes.append(f"OVERLOADED {overload_min:,.0f} min/month: cost is a lower bound")
     return "; ".join(notes) or "–"
 
@@ -212,6 +232,11 @@ def summary_markdown(data: ReportData) -> str:
         lines.append("No verdict: the scenario declares no `workload` or `team` block.")
     if data.compared_against:
         lines.append(f"Compared against: {option_name(data.compared_against)}.")
+    if data.service_level is not None:
+        lines.append("Costs at equal service level: every option right-sized to "
+                     f"{escape_text(data.service_level.sizing.service_level.describe(), 'markdown')}, then priced.")
+    else:
+        lines.append("Costs of the options as configured (`service_level.right_size: false`).")
     lines.append("")
     table = summary_table(data)
     headers = [table.index.name or "option", *table.columns]

@@ -17,13 +17,15 @@ import yaml
 from IPython.display import HTML, Markdown, display
 
 from costmodel.analysis.compare import Comparison
+from costmodel.analysis.service_curve import CostCurve
 from costmodel.decision.config import load_decision_signals, load_hard_limits
 from costmodel.decision.records import Recommendation
+from costmodel.decision.service_curve import VerdictCurve
 from costmodel.escape import escape_text
 from costmodel.models.bills import Bill
 from costmodel.scenario.load import Scenario
 from costmodel.workbook.display import markdown
-from costmodel.workbook.figures import latency_bars, option_name
+from costmodel.workbook.figures import cost_vs_target_figure, latency_bars, option_name
 from costmodel.workbook.summary import (
     LEFT_OUT_REASONS,
     SUMMARY_SPEC,
@@ -55,6 +57,11 @@ __all__ = [
     "rules_table",
     "scenario_heading",
     "scenario_yaml",
+    "service_curve_figure",
+    "service_curve_markdown",
+    "service_curve_numbers",
+    "service_level_numbers",
+    "service_level_section",
     "signals_table",
     "summary_output",
     "summary_view",
@@ -119,7 +126,8 @@ def verdict_markdown(data: ReportData) -> Markdown:
         return markdown(
             "## Summary\n\n**No verdict.** The scenario declares no `workload` and no `team` block, which the "
             "decision needs (hard limits, state, chain depth, latency SLO, ops preference, experience, "
-            "debugging maturity; see `docs/decision.md`). Cost and latency of every option follow.")
+            "debugging maturity; see `docs/decision.md`). Cost and latency of every option follow.\n\n"
+            + _priced_at(data))
     lines = ["## Summary", "", f"### Verdict: **{rec.verdict}** ({rec.confidence} confidence)", "",
              f"Decided by {_code(rec.decided_by)}: {_md(rec.reason)}."]
     if rec.analysis_verdict != rec.verdict:
@@ -135,7 +143,23 @@ def verdict_markdown(data: ReportData) -> Markdown:
         ruled = "; ".join(f"**{option_name(o)}** ({_md(why)})" for o, why in data.infeasible.items())
         lines += ["", "Ruled out: " + ruled
                   + ". It stays in the table with its numbers, marked infeasible, and is left out of the charts."]
+    lines += ["", _priced_at(data)]
     return markdown("\n".join(lines))
+
+
+def _priced_at(data: ReportData) -> str:
+    """One sentence: the costs are of the options right-sized to the service level, or as configured."""
+    slc = data.service_level
+    if slc is None:
+        return ("Costs are of the options **as configured** in the scenario (`service_level.right_size: false`), "
+                "whether or not they meet a latency target.")
+    return (f"Costs are **at equal service level** ({_describe(slc)}): every option is right-sized to it on "
+            "this month of traffic, then priced (what each had to add: *At equal service level* below).")
+
+
+def _describe(slc: Any) -> str:
+    """The service level in one line, for Markdown."""
+    return _md(slc.sizing.service_level.describe()).replace(" &lt;= ", " ≤ ")
 
 
 def recommendation_markdown(rec: Recommendation | None) -> Markdown:
@@ -235,6 +259,144 @@ def flips_markdown(data: ReportData) -> Markdown:
         else:
             lines.append("No mean rate from 0.01 to 1,000 req/s crosses a threshold that changes the verdict.")
     return markdown("\n".join(lines))
+
+
+# ------------------------------------------------------------------ at equal service level
+_SERVICE_LEVEL_SPEC = {
+    "as_configured_usd": ("as configured USD/month", "usd"),
+    "configured_latency_ms": ("as configured {label} ms", "ms"),
+    "configured_meets": ("meets as configured", "yesno"),
+    "right_sized_usd": ("right-sized USD/month", "usd"),
+    "latency_ms": ("right-sized {label} ms", "ms"),
+    "meets": ("meets right-sized", "yesno"),
+    "added_usd": ("added USD/month", "signed_usd"),
+    "took": ("what it took", "text"),
+}
+
+
+_PLATFORM_NAMES = {"lambda": "Lambda", "fargate": "Fargate", "ec2": "EC2"}
+
+
+def _platform_of(option: str) -> str:
+    return "lambda" if option == "lambda" else ("fargate" if option.startswith("fargate") else "ec2")
+
+
+def service_level_section(data: ReportData) -> Section:
+    """"At equal service level": the service level, and per option the monthly cost and the
+    percentile as configured and right-sized, whether each meets the level, the cost added
+    and what it took (:attr:`ReportData.service_level`, nothing recomputed); one sentence
+    when right-sizing is off."""
+    slc = data.service_level
+    if slc is None:
+        return Section([markdown(
+            "## At equal service level\n\nRight-sizing is off for this scenario (`service_level.right_size: "
+            "false`): every option is priced as configured, whether or not it meets a latency target.")])
+    sl = slc.sizing.service_level
+    frame = slc.table.copy()
+    seen: dict[str, str] = {}
+    took = []
+    for option in frame.index:
+        platform = _platform_of(str(option))
+        sizing = slc.sizing.options[platform]
+        frame.loc[option, "configured_latency_ms"] = sizing.configured_latency_ms
+        frame.loc[option, "latency_ms"] = sizing.latency_ms
+        if platform in seen:
+            took.append(f"the same fleet as {seen[platform]}")
+        else:
+            seen[platform] = option_name(str(option))
+            took.append("; ".join(c.replace(" -> ", " → ") for c in sizing.changes) or "nothing")
+    frame["took"] = took
+    spec = {k: (header.format(label=sl.label), kind) for k, (header, kind) in _SERVICE_LEVEL_SPEC.items()}
+    shown = table(frame, spec, index_name="option", index_labels={o: option_name(str(o)) for o in frame.index})
+    intro = [
+        "## At equal service level", "",
+        f"Service level: **{_describe(slc)}**.", "",
+        "Each option is right-sized to it on this month of traffic, then priced: the cheapest configuration that "
+        "meets it among those searched (containers: minimum and maximum tasks or instances, target utilisation, "
+        "scale-out cooldown, scheduled scaling ahead of predictable peaks, task size; Lambda: memory, the "
+        "concurrency cap, provisioned concurrency). The summary, the charts below and the verdict use the "
+        "right-sized options; the options as configured in the scenario are shown next to them. *Added* is "
+        "right-sized minus as configured (negative where the configuration was larger than the level needs).",
+    ]
+    after = []
+    for platform, sizing in slc.sizing.options.items():
+        if not sizing.meets:
+            after.append(f"- **{_PLATFORM_NAMES.get(platform, _md(platform))}** cannot meet it "
+                         f"with any configuration searched: the closest one's {_md(sl.label)} is "
+                         f"{format_value(sizing.latency_ms, 'ms')} ms, "
+                         f"{format_value(sizing.miss_ms(sl.latency_target_ms), 'ms')} ms over the target; "
+                         "its cost is that configuration's.")
+    after.append(f"Cheapest option that meets the service level: **{option_name(slc.cheapest)}**. "
+                 "Details: `docs/service-level.md`; `costmodel compare --as-configured` prices the options as given.")
+    return Section([markdown("\n".join(intro)), shown, markdown("\n\n".join(after))])
+
+
+def service_level_numbers(data: ReportData) -> dict[str, Any]:
+    """The section's key numbers, flat, for the compared (hidden) text cell."""
+    slc = data.service_level
+    if slc is None:
+        return {"right_sized": False}
+    out: dict[str, Any] = {"right_sized": True, "service_level": slc.sizing.service_level.describe()}
+    for option, row in slc.table.iterrows():
+        out[f"{option}.as_configured_usd"] = row["as_configured_usd"]
+        out[f"{option}.right_sized_usd"] = row["right_sized_usd"]
+        out[f"{option}.meets"] = "yes" if row["meets"] else "no"
+    return out
+
+
+def service_curve_markdown(curve: CostCurve, verdicts: VerdictCurve | None) -> Markdown:
+    """One sentence on where the verdict flips as the latency target tightens (or that it
+    does not in the range), and where the options stop meeting the target."""
+    targets = curve.monthly_usd.index
+    label = curve.service_level.label
+    span = f"{format_value(max(targets), 'ms')} ms down to {format_value(min(targets), 'ms')} ms"
+    if verdicts is None:
+        lines = [f"No verdict to follow (the scenario declares no `workload` or `team` block); the costs below are "
+                 f"those of every option right-sized to each {_md(label)} target from {span}."]
+    elif verdicts.flips:
+        lines = ["**The verdict flips**: " + "; ".join(_md(f["text"]) for f in verdicts.flips) + "."]
+    else:
+        stays = ", ".join(sorted(set(verdicts.table["verdict"])))
+        lines = [f"**The verdict does not flip** for any {_md(label)} target from {span}: it stays "
+                 f"**{_md(stays)}**."]
+    stops: dict[float, list[str]] = {}
+    for c in curve.crossovers:
+        if c["kind"].endswith("_stops_meeting"):
+            stops.setdefault(float(c["between_ms"][0]), []).append(c["kind"])
+        elif c["kind"] == "cheapest":
+            a, b = c["between_ms"]
+            lines.append(f"- Between {format_value(a, 'ms')} ms and {format_value(b, 'ms')} ms the cheapest option "
+                         f"that meets the target changes from {option_name(c['from'])} to {option_name(c['to'])}.")
+        else:
+            lines.append(f"- {_md(c['text'][0].upper() + c['text'][1:])}.")
+    for below_ms, kinds in stops.items():
+        who = ("no option" if len(kinds) == 2 else
+               "Lambda" if kinds == ["lambda_stops_meeting"] else "no container option")
+        verb = "cannot meet" if who == "Lambda" else "meets"
+        lines.append(f"- Below {format_value(below_ms, 'ms')} ms {who} {verb} the target with any configuration "
+                     "searched: the chart marks those costs (the closest configuration's) with a cross.")
+    return markdown("\n\n".join(lines[:1]) + ("\n\n" + "\n".join(lines[1:]) if lines[1:] else ""))
+
+
+def service_curve_figure(curve: CostCurve, data: ReportData) -> Any:
+    """:func:`costmodel.workbook.figures.cost_vs_target_figure` without the infeasible options."""
+    return cost_vs_target_figure(curve, left_out=data.infeasible)
+
+
+def service_curve_numbers(curve: CostCurve, verdicts: VerdictCurve | None) -> dict[str, Any]:
+    """The curve's key numbers (the loosest, the scenario's and the tightest target), the
+    verdict at each and the number of flips, for the compared (hidden) text cell."""
+    out: dict[str, Any] = {}
+    targets = curve.monthly_usd.index
+    for t in dict.fromkeys((max(targets), curve.service_level.latency_target_ms, min(targets))):
+        for option, usd in curve.monthly_usd.loc[t].items():
+            out[f"at_{t:g}_ms.{option}.monthly_usd"] = usd
+        if verdicts is not None:
+            out[f"at_{t:g}_ms.verdict"] = verdicts.table.loc[t, "verdict"]
+    out["crossovers"] = len(curve.crossovers)
+    if verdicts is not None:
+        out["verdict_flips"] = len(verdicts.flips)
+    return out
 
 
 # ------------------------------------------------------------------ the decision's tables
