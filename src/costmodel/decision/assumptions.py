@@ -30,15 +30,20 @@ __all__ = ["assumption_flips", "variant_facts"]
 _FIXED = ("hard_limit:", "declared:", "long_running:")
 
 
-def variant_facts(facts: Facts, costs: Any, scfg: dict, latency: dict | None = None) -> Facts:
+def variant_facts(facts: Facts, costs: Any, scfg: dict, latency: dict | None = None, *,
+                  meets: dict[str, bool] | None = None) -> Facts:
     """``facts`` with the monthly costs of ``costs`` (a table with ``monthly_usd`` and
-    ``overload_minutes`` per option) and, if given, new latency fields."""
+    ``overload_minutes`` per option) and, if given, new latency fields. The compared option
+    is chosen as :func:`costmodel.decision.measure.measure_facts` chooses it: with ``meets``
+    (right-sized options, :func:`costmodel.decision.measure.service_level_meets`) the
+    cheapest that meets the service level, else the cheapest never overloaded."""
     monthly = {str(o): float(costs.loc[o, "monthly_usd"]) for o in costs.index}
     overload = {str(o): float(costs.loc[o, "overload_minutes"]) for o in costs.index}
-    opts = considered_options(scfg, [o for o in monthly if o != "lambda"])
-    best, _, _ = choose_container_option(monthly, overload, opts)
+    opts = considered_options(scfg, [o for o in monthly if o != "lambda" and (meets is None or o in meets)])
+    best, _, _ = choose_container_option(monthly, overload, opts, meets=meets)
+    over = 0.0 if (meets is not None and meets.get(best)) else overload[best]
     return replace(facts, monthly_usd=monthly, lambda_monthly_usd=monthly["lambda"], container_option=best,
-                   container_monthly_usd=monthly[best], container_overload_minutes=overload[best],
+                   container_monthly_usd=monthly[best], container_overload_minutes=over,
                    considered_options=tuple(opts), **(latency or {}))
 
 
@@ -55,7 +60,8 @@ def _costs_can_flip(facts: Facts, workload: Any, team: Any, scfg: dict, lcfg: di
 
 
 def assumption_flips(scenario: Any, facts: Facts, workload: Any, team: Any, scfg: dict, lcfg: dict,
-                     base_verdict: str, decided_by: str) -> tuple[list[dict], list[Flip]]:
+                     base_verdict: str, decided_by: str, *, meets: dict[str, bool] | None = None
+                     ) -> tuple[list[dict], list[Flip]]:
     """The assumptions whose plausible range holds another verdict.
 
     Parameters
@@ -69,6 +75,10 @@ def assumption_flips(scenario: Any, facts: Facts, workload: Any, team: Any, scfg
     decided_by : str
         What decided the verdict: a hard limit, a declared preference or the batch-job
         table leave nothing for an assumption to change.
+    meets : dict, optional
+        Whether each right-sized container option meets the service level
+        (:func:`costmodel.decision.measure.service_level_meets`; None when the options are
+        priced as configured), so that a variant compares against the option the verdict would.
 
     Returns
     -------
@@ -97,7 +107,7 @@ def assumption_flips(scenario: Any, facts: Facts, workload: Any, team: Any, scfg
                 if latency:
                     var = assumption_variant(sc, a.name, value)
                     lat, _ = latency_facts(var, cmp, workload, containers=False)  # INIT: Lambda only
-                f2 = variant_facts(facts, costs, scfg, lat)
+                f2 = variant_facts(facts, costs, scfg, lat, meets=meets)
                 memo[value] = evaluate(f2, workload, team, signals=scfg, limits=lcfg)["verdict"]
             return memo[value]
 

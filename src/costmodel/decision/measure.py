@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -230,6 +231,17 @@ def latency_facts(sc: Any, cmp: Any, workload: Any, *, containers: bool = True) 
     return out, notes
 
 
+def service_level_meets(scenario: Any, options: Iterable[str]) -> dict[str, bool] | None:
+    """Whether each container option, right-sized, meets the scenario's service level (None
+    when the options are priced as configured: ``service_level.right_size`` is false). The
+    compared option is the cheapest that meets it (:func:`choose_container_option`)."""
+    sc0 = load(scenario)
+    if not right_sizing_enabled(sc0):
+        return None
+    rs = right_size(sc0)
+    return {o: rs.options[_platform_of(o)].meets for o in options}
+
+
 def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = None):
     """Measure everything :func:`costmodel.decision.evaluate` needs from a scenario."""
 
@@ -253,7 +265,7 @@ def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = Non
     overload = {str(o): float(table.loc[o, "overload_minutes"]) for o in table.index}
     # right-sized: an option counts when it meets the service level (brief overloads a queue
     # absorbs within the target may); as configured: when it is never overloaded
-    meets = ({o: right_size(sc0).options[_platform_of(o)].meets for o in opts} if sc is not sc0 else None)
+    meets = service_level_meets(sc0, opts) if sc is not sc0 else None
     best, left_out, more = choose_container_option(monthly, overload, opts, meets=meets)
     notes += more
     for o in monthly:

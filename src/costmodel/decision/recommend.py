@@ -15,6 +15,7 @@ from costmodel.decision.measure import (
     load,
     measure_facts,
     service_level_evidence,
+    service_level_meets,
 )
 from costmodel.decision.procedure import RULE_TEXT, advisories, check_hard_limits, evaluate, flips
 from costmodel.decision.records import Facts, Flip, Recommendation, Workload, jsonable
@@ -86,7 +87,8 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
     if lr is not None:
         result, flip_list = lr.apply(result, flip_list, Flip)
     checked, assumption_flip_list = ([], []) if facts.considered_options == () else assumption_flips(
-        sc_cmp, facts, workload, team, scfg, lcfg, result["verdict"], result["decided_by"])
+        sc_cmp, facts, workload, team, scfg, lcfg, result["verdict"], result["decided_by"],
+        meets=service_level_meets(sc, [o for o in facts.monthly_usd if o != "lambda"]) if sized is not None else None)
     flip_list = tuple(flip_list) + tuple(assumption_flip_list)
     fm, fm_warnings = failure_mode_evidence(sc_cmp, facts, workload, scfg)
     warnings = advisories(workload, lcfg) + fm_warnings + (list(lr.warnings) if lr is not None else [])

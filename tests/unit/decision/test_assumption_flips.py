@@ -109,3 +109,22 @@ def test_the_tornado_over_assumptions():
     fargate_od = 0.5 * 2 * MONTH_S * FARGATE_VCPU_S + 1.0 * 2 * MONTH_S * FARGATE_GB_S
     assert row["high_usd"] - row["low_usd"] == pytest.approx(0.5 * fargate_od, abs=0.03)
     assert (df["swing_usd"].diff().dropna() <= 1e-9).all()          # sorted by swing
+
+
+def test_a_discount_flip_of_right_sized_options_agrees_with_re_running_at_the_flip():
+    # right-sized options: the variant compares against the option the verdict would (the
+    # cheapest that meets the service level, even with a minute over capacity); the flip the
+    # search reports must be where a full re-run (re-sized, re-priced) changes its verdict
+    from costmodel.resources import data_path
+    from costmodel.scenario.load import load_scenario
+
+    path = data_path("scenarios", "steady-high-throughput-api.yaml")
+    rec = recommend(path)
+    row = next(r for r in rec.evidence["assumptions_checked"] if r["name"] == "fargate_savings_plan_discount")
+    assert row["flips"] and rec.evidence["compared_against"]["option"] == "fargate_savings_plan"
+    at = row["flip_value"]
+    assert 0.2 < at < 0.5
+    key = "price_overrides.fargate.savings_plan_discount"
+    below = recommend(load_scenario(path, overrides={key: round(at - 0.01, 4)}))
+    above = recommend(load_scenario(path, overrides={key: round(at + 0.01, 4)}))
+    assert below.verdict == rec.verdict and above.verdict == row["new_verdict"] != rec.verdict
