@@ -36,7 +36,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeAlias, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -76,6 +76,7 @@ __all__ = [
     "NETWORK_DEFAULTS",
     "LOG_FORMATS",
     "Scenario",
+    "ScenarioSource",
     "load_scenario",
     "build_traffic",
     "set_dotted",
@@ -300,7 +301,12 @@ class Scenario:
         return load_scenario(apply_overrides(self.raw, overrides), base_dir=self.base_dir)
 
 
-def load_scenario(source: str | Path | Mapping[str, Any] | Scenario | None = None, *,
+#: What :func:`load_scenario` accepts: a YAML file, a mapping, a loaded scenario (returned as
+#: is), or None (the default scenario).
+ScenarioSource: TypeAlias = str | Path | Mapping[str, Any] | Scenario | None
+
+
+def load_scenario(source: ScenarioSource = None, *,
                   overrides: Mapping[str, Any] | None = None, base_dir: str | Path | None = None) -> Scenario:
     """Load and validate a scenario from a YAML file, a dict, or ``None`` (the default scenario).
 
