@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import time
+from typing import TextIO
 
 LOGGER_NAME = "handler_reference"
 
@@ -19,11 +20,11 @@ class _StdoutHandler(logging.StreamHandler):
     """A stream handler that writes to whatever ``sys.stdout`` is at emit time."""
 
     @property
-    def stream(self):
+    def stream(self) -> TextIO:
         return sys.stdout
 
     @stream.setter
-    def stream(self, value) -> None:  # the base class assigns it; ignore
+    def stream(self, value: TextIO) -> None:  # the base class assigns it; ignore
         pass
 
 

@@ -159,7 +159,8 @@ class DynamoDBIdempotencyStore:
         self.client = client
         self.table_name = table_name
 
-    def claim(self, key, payload_sha256, claim_id, now_ms, expires_after_s, lock_for_ms):
+    def claim(self, key: str, payload_sha256: str, claim_id: str, now_ms: int, expires_after_s: int,
+              lock_for_ms: int) -> ClaimResult:
         item = {
             "pk": {"S": key},
             "status": {"S": IN_PROGRESS},
@@ -190,7 +191,7 @@ class DynamoDBIdempotencyStore:
             raise translate_store_error(exc, "PutItem (claim)", key) from exc
         return ClaimResult(True)
 
-    def complete(self, key, claim_id, now_ms):
+    def complete(self, key: str, claim_id: str, now_ms: int) -> None:
         try:
             self.client.update_item(
                 TableName=self.table_name,
@@ -212,7 +213,7 @@ class DynamoDBIdempotencyStore:
         except BotoCoreError as exc:
             raise translate_store_error(exc, "UpdateItem (complete)", key) from exc
 
-    def release(self, key, claim_id):
+    def release(self, key: str, claim_id: str) -> bool:
         try:
             self.client.delete_item(
                 TableName=self.table_name,
@@ -243,7 +244,8 @@ class InMemoryIdempotencyStore:
         self.records: dict[str, IdempotencyRecord] = {}
         self.lock = threading.Lock()
 
-    def claim(self, key, payload_sha256, claim_id, now_ms, expires_after_s, lock_for_ms):
+    def claim(self, key: str, payload_sha256: str, claim_id: str, now_ms: int, expires_after_s: int,
+              lock_for_ms: int) -> ClaimResult:
         with self.lock:
             old = self.records.get(key)
             if old is not None and old.is_live(now_ms):
@@ -258,7 +260,7 @@ class InMemoryIdempotencyStore:
             )
             return ClaimResult(True)
 
-    def complete(self, key, claim_id, now_ms):
+    def complete(self, key: str, claim_id: str, now_ms: int) -> None:
         with self.lock:
             old = self.records.get(key)
             if old is None or old.status != IN_PROGRESS or old.claim_id != claim_id:
@@ -268,7 +270,7 @@ class InMemoryIdempotencyStore:
                 old.in_progress_expiration_ms,
             )
 
-    def release(self, key, claim_id):
+    def release(self, key: str, claim_id: str) -> bool:
         with self.lock:
             old = self.records.get(key)
             if old is None or old.status != IN_PROGRESS or old.claim_id != claim_id:

@@ -1,13 +1,15 @@
 """Building blocks of the input schemas (pydantic v2) and the one-line error they raise.
 
 Every input kind (usage file, scenario, price overrides) is a tree of :class:`InputModel`
-classes built from the field types here:
+classes whose fields are ``Annotated`` types built from the pieces here:
 
 * :func:`number` - a number (int or float; booleans and text refused, NaN and infinities
   refused) within stated bounds, optionally whole; the bounds and the unit go into the
-  JSON Schema and into the error message;
-* :data:`Text`, :func:`choice` (a ``Literal``), :data:`Flag` (true/false only);
-* :func:`one_or_many` - one block or a list of them, never empty.
+  JSON Schema and into the error message: ``Annotated[float, number(gt=0, unit="ms")]``;
+* :data:`Text`, :data:`Flag` (true/false only), a ``Literal`` for a choice;
+* :func:`one_or_many` - one block or a list of them, never empty; :func:`list_of` - a
+  bounded list; :func:`number_or_block` - a number or a block mapping;
+* :data:`Omissible` - a key that may be left out (None) but not given as ``null``.
 
 :func:`validate` runs a model on a parsed document and turns the first pydantic error into
 an :class:`~costmodel.errors.InputError` whose message is one line: the source, the full
@@ -21,7 +23,7 @@ import math
 import reprlib
 import typing
 from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeAlias, TypeVar
 
 import numpy as np
 from pydantic import (
@@ -30,16 +32,19 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    GetCoreSchemaHandler,
     Tag,
     ValidationError,
     WithJsonSchema,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.fields import FieldInfo
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from costmodel.errors import InputError, UnknownKeyError
 
-__all__ = ["Flag", "InputModel", "Text", "choice", "fmt_value", "number", "one_or_many", "rule_error", "validate"]
+__all__ = ["A_BLOCK", "A_NUMBER", "Architecture", "Flag", "InputModel", "Omissible", "Text", "any_value", "fmt_value",
+           "list_of", "number", "number_or_block", "one_or_many", "rule_error", "validate"]
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = 60
@@ -99,10 +104,48 @@ class InputModel(BaseModel):
         return [f.alias or name for name, f in cls.model_fields.items()]
 
 
-def number(*, ge: float | None = None, gt: float | None = None, le: float | None = None,
-           lt: float | None = None, whole: bool = False, unit: str = "", description: str = "") -> Any:
-    """A number field type: int or float (numpy scalars accepted), finite, within the bounds.
+class _AnyInput:
+    """Annotated metadata: pydantic validates the value as ``Any`` whatever the annotated type
+    says, so the annotated type only informs the type checker and the validators after this
+    marker do all the checking (``Annotated[float, number(...)]`` keeps an ``int`` an ``int``)."""
 
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.any_schema()
+
+
+class _NotNull:
+    """Annotated metadata of :data:`Omissible`: ``X | None`` validates as ``X``."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        kept = tuple(a for a in typing.get_args(source) if a is not type(None))
+        return handler(kept[0] if len(kept) == 1 else typing.Union[kept])  # noqa: UP007 (a runtime union of types)
+
+
+_T = TypeVar("_T")
+
+#: A key that may be left out (its value is then None) but not given as ``null``:
+#: ``growth: Omissible[Growth] = None``. The type checker sees ``Growth | None``; the
+#: validation and the JSON Schema are those of ``Growth`` (an explicit null is refused,
+#: :class:`InputModel` names the key). Keys whose ``null`` means something are ``X | None``
+#: and listed in ``nullable``. Number fields say ``Annotated[float | None, number(...)]``:
+#: :func:`number` validates whatever the annotated type.
+Omissible: TypeAlias = Annotated[_T | None, _NotNull()]
+
+
+def _field(*metadata: Any, description: str | None = None, **kwargs: Any) -> FieldInfo:
+    """A ``Field(description=..., **kwargs)`` carrying ``metadata`` first (validators, schema)."""
+    info: FieldInfo = Field(description=description, **kwargs)
+    info.metadata = [*metadata, *info.metadata]
+    return info
+
+
+def number(*, ge: float | None = None, gt: float | None = None, le: float | None = None,
+           lt: float | None = None, whole: bool = False, unit: str = "", description: str = "") -> FieldInfo:
+    """Metadata of a number field: int or float (numpy scalars accepted), finite, within the bounds.
+
+    Use it as ``Annotated[float, number(gt=0, unit="ms")]`` (``int`` with ``whole=True``;
+    ``float | None`` when the default is None). The annotated type informs the type checker
+    only: the value is checked here and kept as given (an ``int`` stays an ``int``).
     ``whole=True`` accepts integral floats (``3e6``, ``4.0``) and returns an ``int``;
     ``2.5`` is refused. The message names the bounds with the unit, e.g. "a whole number of
     MB from 128 to 10,240".
@@ -141,7 +184,13 @@ def number(*, ge: float | None = None, gt: float | None = None, le: float | None
             schema[key] = v
     if description:
         schema["description"] = description
-    return Annotated[Any, BeforeValidator(check), WithJsonSchema(schema), Field(description=description or None)]
+    return _field(_AnyInput(), BeforeValidator(check), WithJsonSchema(schema), description=description or None)
+
+
+def any_value(json_schema: dict[str, Any]) -> FieldInfo:
+    """Metadata of a field validated elsewhere (by a model validator): any value, described
+    by ``json_schema``; the annotated type informs the type checker only."""
+    return _field(_AnyInput(), WithJsonSchema(json_schema))
 
 
 def _kind_of(value: Any) -> str:
@@ -166,6 +215,9 @@ def _text(value: Any) -> Any:
     return value
 
 
+#: :data:`costmodel.models.pricing.ARCHITECTURES` as a type (a test keeps the two equal).
+Architecture = Literal["x86_64", "arm64"]
+
 #: Free text (at most 2,000 characters).
 Text = Annotated[str, BeforeValidator(_text)]
 
@@ -180,13 +232,9 @@ def _flag(value: Any) -> Any:
 Flag = Annotated[bool, BeforeValidator(_flag)]
 
 
-def choice(*values: str) -> Any:
-    """One of the given strings (an enum in the JSON Schema)."""
-    return Literal[values]  # type: ignore[valid-type]
-
-
-def one_or_many(model: type[BaseModel], *, max_items: int = 1000) -> Any:
-    """One ``model`` block or a non-empty list of them (validated as a list)."""
+def one_or_many(model: type[BaseModel], *, max_items: int = 1000) -> BeforeValidator:
+    """Metadata of a list field taking one ``model`` block or a non-empty list of them:
+    ``Annotated[list[Window], one_or_many(Window)]`` (a single block is wrapped in a list)."""
 
     def wrap(value: Any) -> Any:
         if isinstance(value, Mapping):
@@ -203,11 +251,12 @@ def one_or_many(model: type[BaseModel], *, max_items: int = 1000) -> Any:
         raise PydanticCustomError("mapping_type", "one block or a list of blocks (got {got})",
                                   {"got": _kind_of(value)})
 
-    return Annotated[list[model], BeforeValidator(wrap, json_schema_input_type=model | list[model])]  # type: ignore[valid-type]
+    return BeforeValidator(wrap, json_schema_input_type=model | list[model])  # type: ignore[valid-type]
 
 
-def list_of(item: Any, *, min_items: int = 1, max_items: int = 1000, what: str = "values") -> Any:
-    """A list of ``item`` with a bounded length (a single value is not wrapped)."""
+def list_of(*, min_items: int = 1, max_items: int = 1000, what: str = "values") -> FieldInfo:
+    """Metadata of a list field with a bounded length (a single value is not wrapped):
+    ``Annotated[list[float], list_of(max_items=100, what="durations")]``."""
 
     def check(value: Any) -> Any:
         if not isinstance(value, (list, tuple)):
@@ -218,21 +267,25 @@ def list_of(item: Any, *, min_items: int = 1, max_items: int = 1000, what: str =
                                       {"lo": min_items, "hi": max_items, "what": what, "n": len(value)})
         return list(value)
 
-    return Annotated[list[item], BeforeValidator(check), Field(min_length=min_items, max_length=max_items)]
+    return _field(BeforeValidator(check), min_length=min_items, max_length=max_items)
 
 
-#: Tags of :func:`number_or_block` unions: they appear in pydantic's error locations but
-#: are not keys of the document, so the error path skips them.
+#: Tags of the two sides of a number-or-block union (:func:`number_or_block`): they appear
+#: in pydantic's error locations but are not keys of the document, so the error path skips them.
+A_NUMBER = Tag("a-number")
+A_BLOCK = Tag("a-block")
 _UNION_TAGS = {"a-number", "a-block"}
 
 
-def number_or_block(num: Any, block: type[BaseModel], description: str = "") -> Any:
-    """A number (``num``, from :func:`number`) or a ``block`` mapping, told apart by type."""
-    def which(value: Any) -> str:
-        return "a-block" if isinstance(value, Mapping) else "a-number"
+def _number_or_block_tag(value: Any) -> str:
+    return "a-block" if isinstance(value, Mapping) else "a-number"
 
-    return Annotated[Annotated[num, Tag("a-number")] | Annotated[block, Tag("a-block")],
-                     Discriminator(which), Field(description=description or None)]
+
+def number_or_block(description: str = "") -> FieldInfo:
+    """Metadata of a union of a number and a block mapping, told apart by type:
+    ``Annotated[Annotated[float, number(...), A_NUMBER] | Annotated[Block, A_BLOCK],
+    number_or_block("...")]``."""
+    return _field(Discriminator(_number_or_block_tag), description=description or None)
 
 
 def rule_error(field: str, value: Any, allowed: str, *, known: Sequence[str] | None = None) -> PydanticCustomError:

@@ -23,7 +23,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO, TypeAlias
 
 import costmodel
 from costmodel.analysis.account_limits import account_limit_checks
@@ -42,11 +42,24 @@ from costmodel.scenario.json_schema import SCHEMA_KINDS, schema_text
 from costmodel.scenario.service_level import right_sizing_enabled
 from costmodel.scenario.usage import bill_usage, load_usage
 from costmodel.workbook.parameters import load_report_scenario, parse_cli_parameters
+from costmodel.models.pricing import Prices
+from costmodel.scenario.load import Scenario
 from costmodel.workbook.report import run_report
+
+#: ``parser.add_subparsers()``: where each command declares its parser.
+_Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class _Record(Protocol):
+    """A result record: ``to_dict()`` for JSON, ``to_text()`` for a terminal."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def to_text(self) -> str: ...
 
 
 # --- bill -------------------------------------------------------------------
-def _add_bill(subparsers) -> argparse.ArgumentParser:
+def _add_bill(subparsers: _Subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "bill",
         help="print the itemised monthly bill for a usage file",
@@ -76,7 +89,7 @@ def _dumps(doc: Any) -> str:
     return json.dumps(_clean_json(doc), indent=2)
 
 
-def _print_result(result, as_json: bool) -> int:
+def _print_result(result: _Record, as_json: bool) -> int:
     """Print a result record as JSON (``to_dict``) or as text for a terminal (``to_text``)."""
     print(_dumps(result.to_dict()) if as_json else result.to_text())
     return 0
@@ -90,17 +103,17 @@ def _add_parameter_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _scenario(args: argparse.Namespace):
+def _scenario(args: argparse.Namespace) -> Scenario:
     """The command's scenario file with its ``-p`` overrides, validated."""
     return load_report_scenario(args.file, parse_cli_parameters(args.parameter))
 
 
-def _price_set(prices) -> dict:
+def _price_set(prices: Prices) -> dict[str, str]:
     """The price set's region and date (for JSON output)."""
     return {"region": prices.region, "price_set": prices.price_set}
 
 
-def _warn_if_stale(*price_sets) -> None:
+def _warn_if_stale(*price_sets: Prices) -> None:
     """Print on stderr the staleness warning of each distinct price set that is too old."""
     for warning in dict.fromkeys(filter(None, (price_staleness(p) for p in price_sets))):
         print(warning, file=sys.stderr)
@@ -124,7 +137,7 @@ def _cmd_bill(args: argparse.Namespace) -> int:
 
 
 # --- recommend --------------------------------------------------------------
-def _add_recommend(subparsers) -> argparse.ArgumentParser:
+def _add_recommend(subparsers: _Subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "recommend",
         help="recommend Lambda or containers for a scenario, signal by signal",
@@ -147,7 +160,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
 
 # --- compare ---------------------------------------------------------------
-def _add_compare(subparsers) -> argparse.ArgumentParser:
+def _add_compare(subparsers: _Subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "compare",
         help="compare Lambda, Fargate and EC2 on a scenario's month of traffic",
@@ -192,18 +205,18 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             print(price_set_line(prices))
         _warn_if_stale(prices)
         return 0
-    result = compare(scenario, prices=prices)
+    comparison = compare(scenario, prices=prices)
     if args.json:
-        print(_dumps({**result.to_dict(), "prices": _price_set(prices)}))
+        print(_dumps({**comparison.to_dict(), "prices": _price_set(prices)}))
     else:
-        print(result.to_text())
+        print(comparison.to_text())
         print(price_set_line(prices))
     _warn_if_stale(prices)
     return 0
 
 
 # --- report -----------------------------------------------------------------
-def _add_report(subparsers) -> argparse.ArgumentParser:
+def _add_report(subparsers: _Subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "report",
         help="run the decision report notebook for a scenario and write offline HTML",
@@ -240,7 +253,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 # --- schema ------------------------------------------------------------------------------
-def _add_schema(subparsers) -> argparse.ArgumentParser:
+def _add_schema(subparsers: _Subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "schema",
         help="print the JSON Schema of an input file kind",
@@ -258,7 +271,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 # --- import -----------------------------------------------------------------------------
-def _add_import(subparsers) -> argparse.ArgumentParser:
+def _add_import(subparsers: _Subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "import",
         help="import a running workload from CloudWatch into a scenario and a trace",
@@ -275,7 +288,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 # --- registry ----------------------------------------------------------------------------
-_COMMANDS: list[tuple[Callable, Callable[[argparse.Namespace], int]]] = [
+#: (declare the command's parser: returns it or not, run the command)
+_COMMANDS: list[tuple[Callable[[_Subparsers], object], Callable[[argparse.Namespace], int]]] = [
     (_add_bill, _cmd_bill),
     (_add_compare, _cmd_compare),
     (add_prices, cmd_prices),  # costmodel prices refresh|diff (costmodel.prices.cli)
@@ -319,7 +333,7 @@ class _TerminalSafe:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``costmodel`` script. Returns the process exit status."""
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _TerminalSafe(out), _TerminalSafe(err)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = _TerminalSafe(out), _TerminalSafe(err)
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

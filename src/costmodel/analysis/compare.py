@@ -49,7 +49,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np
@@ -95,7 +94,7 @@ from costmodel.models.traffic import (
     traffic_signals,
 )
 from costmodel.models.workload import Work
-from costmodel.scenario.load import Scenario, load_scenario
+from costmodel.scenario.load import Scenario, ScenarioSource, load_scenario
 from costmodel.scenario.service_level import lambda_work, scaling_schedules
 
 __all__ = ["OPTIONS", "CONTAINER_OPTIONS", "MONTH_DAYS", "HOURS_PER_MONTH", "FRONT_DOOR_KINDS",
@@ -103,9 +102,6 @@ __all__ = ["OPTIONS", "CONTAINER_OPTIONS", "MONTH_DAYS", "HOURS_PER_MONTH", "FRO
            "option_setup", "option_bills", "front_door_bill", "glue_bill", "scaling_policies", "front_door_table",
            "network_bills", "option_usd", "ScenarioSource", "ColdStarts"]
 
-#: What every analysis accepts as a scenario (as :func:`costmodel.scenario.load.load_scenario`):
-#: a YAML path, a mapping, a loaded Scenario, or None for the default scenario.
-ScenarioSource: TypeAlias = "str | Path | Mapping[str, Any] | Scenario | None"
 #: Lambda's cold starts: ``"model"`` (the cold-start model's expectation) or that many [count].
 ColdStarts: TypeAlias = "float | Literal['model']"
 

@@ -22,7 +22,8 @@ from costmodel.analysis.assumptions import Assumption, assumption_costs, assumpt
 from costmodel.analysis.compare import compare
 from costmodel.decision.measure import choose_container_option, considered_options, latency_facts, load
 from costmodel.decision.procedure import evaluate
-from costmodel.decision.records import Facts, Flip
+from costmodel.decision.records import Facts, Flip, Team, Workload
+from costmodel.scenario.load import ScenarioSource
 
 __all__ = ["assumption_flips", "variant_facts"]
 
@@ -59,7 +60,7 @@ def _costs_can_flip(facts: Facts, workload: Any, team: Any, scfg: dict, lcfg: di
     return False
 
 
-def assumption_flips(scenario: Any, facts: Facts, workload: Any, team: Any, scfg: dict, lcfg: dict,
+def assumption_flips(scenario: ScenarioSource, facts: Facts, workload: Workload, team: Team, scfg: dict, lcfg: dict,
                      base_verdict: str, decided_by: str, *, meets: dict[str, bool] | None = None
                      ) -> tuple[list[dict], list[Flip]]:
     """The assumptions whose plausible range holds another verdict.

@@ -11,18 +11,18 @@ from typing import Any
 
 from costmodel.decision.recommend import measure, recommend
 from costmodel.decision.records import Recommendation
-from costmodel.scenario.load import load_scenario
+from costmodel.scenario.load import ScenarioSource, load_scenario
 
 __all__ = ["decide", "decision_evidence", "has_decision_blocks"]
 
 
-def has_decision_blocks(scenario: Any) -> bool:
+def has_decision_blocks(scenario: ScenarioSource) -> bool:
     """True when the scenario declares a ``workload`` or a ``team`` block."""
     raw = load_scenario(scenario).raw
     return raw.get("workload") is not None or raw.get("team") is not None
 
 
-def decide(scenario: Any) -> Recommendation | None:
+def decide(scenario: ScenarioSource) -> Recommendation | None:
     """:func:`costmodel.decision.recommend` for a scenario that declares its workload and
     team facts; None for one that declares neither (a report then shows cost and latency
     only and says what is missing)."""
@@ -31,7 +31,7 @@ def decide(scenario: Any) -> Recommendation | None:
     return recommend(scenario)
 
 
-def decision_evidence(scenario: Any, recommendation: Recommendation | None = None) -> dict[str, Any]:
+def decision_evidence(scenario: ScenarioSource, recommendation: Recommendation | None = None) -> dict[str, Any]:
     """The measured facts behind a decision, as a dict (costs, break-even rates, p99s...).
 
     With a recommendation, its ``evidence``; without one, the same measurements from

@@ -114,7 +114,7 @@ def long_running_decision(source: Any, result: Mapping[str, Any], *, prices: Pri
                           "containers", "hard limit execution_duration applies to the whole run"))
             late = [r for r in table.rows if r.kind == "container" and r.feasible and r.meets_deadline is False
                     and r.monthly_usd < win.monthly_usd]
-            if late:
+            if late and job.deadline_s is not None:   # a run missing its deadline: there is one
                 c = min(late, key=lambda r: r.monthly_usd)
                 flips.append(("batch_job.deadline_s", f"if a run could take {fmt_duration_s(c.wall_clock_s)} "
                               f"(deadline now "

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from costmodel.analysis.breakeven import breakeven_mean_rps, option_costs
-from costmodel.analysis.compare import CONTAINER_OPTIONS, compare
+from costmodel.analysis.compare import CONTAINER_OPTIONS, Comparison, compare
 from costmodel.analysis.rightsizing import (
     compare_at_service_level,
     latency_duration,
@@ -53,7 +53,7 @@ from costmodel.analysis.rightsizing import (
     scheduled_pc_latency,
 )
 from costmodel.decision.procedure import evaluate
-from costmodel.decision.records import Facts
+from costmodel.decision.records import Facts, Team, Workload
 from costmodel.errors import UnknownNameError
 from costmodel.models.coldstart.fast import fast_cold_starts
 from costmodel.models.coldstart.simulator import Duration
@@ -67,7 +67,7 @@ from costmodel.models.latency import (
     provisioned_concurrency_tradeoff,
 )
 from costmodel.models.traffic import label_traffic
-from costmodel.scenario.load import WORK_DEFAULTS, load_scenario
+from costmodel.scenario.load import WORK_DEFAULTS, Scenario, ScenarioSource, load_scenario
 from costmodel.scenario.service_level import (
     lambda_duration_factor,
     lambda_work,
@@ -83,13 +83,13 @@ BE_GRID, BE_REFINE = 13, 10
 CHAIN_SEED = 20261127
 
 
-def load(scenario: Any):
+def load(scenario: ScenarioSource) -> Scenario:
     """The scenario as a :class:`costmodel.scenario.load.Scenario` (the loader)."""
 
     return load_scenario(scenario)
 
 
-def _duration_spec(sc) -> Any:
+def _duration_spec(sc: Scenario) -> Any:
 
     spec = (sc.raw.get("work") or {}).get("duration_ms", WORK_DEFAULTS["duration_ms"])
     if isinstance(spec, dict) and "samples" in spec:
@@ -134,8 +134,8 @@ def choose_container_option(monthly: dict, overload: dict, opts: list[str], *,
         return best, left, notes
     able = [o for o in opts if overload[o] <= 0]
     best = min(able or opts, key=lambda o: monthly[o])
-    notes: list[str] = []
-    left: dict[str, str] = {}
+    notes = []
+    left = {}
     if not able:
         notes.append(f"every considered container option is overloaded for part of the month "
                      f"({best}: {overload[best]:,.0f} min with demand above ready capacity while "
@@ -154,7 +154,8 @@ def choose_container_option(monthly: dict, overload: dict, opts: list[str], *,
     return best, left, notes
 
 
-def latency_facts(sc: Any, cmp: Any, workload: Any, *, containers: bool = True) -> tuple[dict, list[str]]:
+def latency_facts(sc: Scenario, cmp: Comparison, workload: Workload | None, *, containers: bool = True
+                  ) -> tuple[dict, list[str]]:
     """Lambda, container and chain latencies of a scenario (the latency fields of :class:`Facts`).
 
     ``containers=False`` leaves out the container fields (a Lambda-only change such as the
@@ -231,7 +232,7 @@ def latency_facts(sc: Any, cmp: Any, workload: Any, *, containers: bool = True) 
     return out, notes
 
 
-def service_level_meets(scenario: Any, options: Iterable[str]) -> dict[str, bool] | None:
+def service_level_meets(scenario: ScenarioSource, options: Iterable[str]) -> dict[str, bool] | None:
     """Whether each container option, right-sized, meets the scenario's service level (None
     when the options are priced as configured: ``service_level.right_size`` is false). The
     compared option is the cheapest that meets it (:func:`choose_container_option`)."""
@@ -242,7 +243,8 @@ def service_level_meets(scenario: Any, options: Iterable[str]) -> dict[str, bool
     return {o: rs.options[_platform_of(o)].meets for o in options}
 
 
-def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = None):
+def measure_facts(scenario: ScenarioSource, workload: Workload | None, scfg: dict, limits: dict | None = None
+                  ) -> Facts:
     """Measure everything :func:`costmodel.decision.evaluate` needs from a scenario."""
 
     sc0 = load(scenario)
@@ -307,7 +309,7 @@ def measure_facts(scenario: Any, workload, scfg: dict, limits: dict | None = Non
 
 
 # ------------------------------------------------------------------ service level
-def service_level_evidence(scenario: Any) -> dict | None:
+def service_level_evidence(scenario: ScenarioSource) -> dict | None:
     """What each option had to add to meet the service level and what it costs, next to
     the comparison as configured (None when ``service_level.right_size`` is false)."""
     sc = load(scenario)
@@ -344,8 +346,9 @@ def _ratio_crossings(rates: np.ndarray, ratio: np.ndarray, r: float) -> list[tup
     return out
 
 
-def cost_flip_rates(scenario: Any, facts, scfg: dict, lcfg: dict, workload, team, base: str, *, low_rps: float = 0.01,
-                    high_rps: float = 1000.0, n_grid: int = BE_GRID, n_refine: int = BE_REFINE) -> dict:
+def cost_flip_rates(scenario: ScenarioSource, facts: Facts, scfg: dict, lcfg: dict, workload: Workload, team: Team,
+                    base: str, *, low_rps: float = 0.01, high_rps: float = 1000.0, n_grid: int = BE_GRID,
+                    n_refine: int = BE_REFINE) -> dict:
     """Mean rates (same traffic shape) at which the cost ratio crosses a threshold that
     would change the verdict.
 
@@ -372,11 +375,13 @@ def cost_flip_rates(scenario: Any, facts, scfg: dict, lcfg: dict, workload, team
     sht = lcfg["when_not_to_use"].get("sustained_high_throughput")
     if sht:
         thresholds["sustained_high_throughput_ratio"] = float(sht["lambda_to_container_cost_ratio_at_least"])
-    ratio0 = facts.cost_ratio
+    ratio0, container_usd = facts.cost_ratio, facts.container_monthly_usd
+    if ratio0 is None or container_usd is None:   # no cost comparison: no cost flips
+        return {"thresholds": {}, "flips": []}
     candidates = {}
     for name, r in thresholds.items():
         target = r * (0.999 if ratio0 >= r else 1.001)
-        f2 = replace(facts, lambda_monthly_usd=facts.container_monthly_usd * target)
+        f2 = replace(facts, lambda_monthly_usd=container_usd * target)
         nv = evaluate(f2, workload, team, signals=scfg, limits=lcfg)["verdict"]
         if nv != base:
             candidates[name] = (r, nv)
@@ -429,7 +434,7 @@ def cost_flip_rates(scenario: Any, facts, scfg: dict, lcfg: dict, workload, team
         out["flips"].append({
             "_distance": abs(math.log(v / mean_now)) if mean_now > 0 else 0.0,
             "condition": cond, "new_verdict": nv,
-            "lambda_monthly_usd": facts.container_monthly_usd * r * (1.001 if ratio0 < r else 0.999),
+            "lambda_monthly_usd": container_usd * r * (1.001 if ratio0 < r else 0.999),
             "container_monthly_usd": facts.container_monthly_usd,
             "container_option": facts.container_option,
             "how": f"costmodel.analysis.breakeven.option_costs on a log grid of mean rates ({n_grid} points, "
@@ -446,7 +451,7 @@ def cost_flip_rates(scenario: Any, facts, scfg: dict, lcfg: dict, workload, team
 
 
 # ------------------------------------------------------------------ failure modes
-def provisioned_concurrency_fix(sc, slo_p99_ms: float) -> dict | None:
+def provisioned_concurrency_fix(sc: Scenario, slo_p99_ms: float) -> dict | None:
     """Smallest provisioned-concurrency count whose p99 meets the SLO, from the
     trade-off curve (PC on all month; cost = Lambda compute incl. PC, vs PC 0 on the
     same curve)."""
@@ -472,7 +477,8 @@ def provisioned_concurrency_fix(sc, slo_p99_ms: float) -> dict | None:
     return out
 
 
-def failure_mode_evidence(scenario: Any, facts, workload, scfg: dict) -> tuple[dict, list[str]]:
+def failure_mode_evidence(scenario: ScenarioSource, facts: Facts, workload: Workload | None, scfg: dict
+                          ) -> tuple[dict, list[str]]:
     """Fan-out and cold-start-on-path numbers for the recommendation's evidence."""
 
     sc = load(scenario)
@@ -481,7 +487,8 @@ def failure_mode_evidence(scenario: Any, facts, workload, scfg: dict) -> tuple[d
     if workload is None:
         return ev, warnings
     fm_cfg = scfg.get("failure_modes") or {}
-    if facts.lambda_p99_ms is not None and fm_cfg.get("cold_start_user_facing", {}).get("enabled", True):
+    if facts.lambda_p99_ms is not None and facts.lambda_warm_p99_ms is not None and \
+            fm_cfg.get("cold_start_user_facing", {}).get("enabled", True):   # measured together
         chk = cold_start_slo_check(
             facts.chain_p99_ms if facts.chain_p99_ms is not None else facts.lambda_p99_ms,
             facts.chain_warm_p99_ms if facts.chain_warm_p99_ms is not None else facts.lambda_warm_p99_ms,
@@ -490,8 +497,9 @@ def failure_mode_evidence(scenario: Any, facts, workload, scfg: dict) -> tuple[d
         ev["cold_start_on_path"] = chk.to_dict()
         if workload.user_facing and chk.meets_slo is False:
             warnings.append("cold starts on a user-facing path: " + chk.reason)
-            if int(workload.sync_chain_depth) == 1 and chk.warm_p99_ms <= float(workload.latency_slo_p99_ms):
-                fix = provisioned_concurrency_fix(sc, float(workload.latency_slo_p99_ms))
+            slo = workload.latency_slo_p99_ms   # set: the check failed against it
+            if int(workload.sync_chain_depth) == 1 and slo is not None and chk.warm_p99_ms <= float(slo):
+                fix = provisioned_concurrency_fix(sc, float(slo))
                 if fix is not None:
                     ev["provisioned_concurrency_fix"] = fix
                     if fix["provisioned_concurrency"] is not None:

@@ -195,8 +195,8 @@ def evaluate_rules(facts: Facts, workload: Workload, team: Team, limits: Any = N
         k = float(r["lambda_to_container_cost_ratio_at_least"])
         ratio = facts.cost_ratio
         applicable = ratio is not None and facts.traffic_label is not None
-        fired = bool(applicable and facts.traffic_label in labels and ratio >= k)
-        if not applicable:
+        fired = bool(applicable and ratio is not None and facts.traffic_label in labels and ratio >= k)
+        if not applicable or ratio is None:
             reason = "cost comparison or traffic shape not available"
         else:
             sustained = facts.traffic_label in labels
@@ -212,7 +212,7 @@ def evaluate_rules(facts: Facts, workload: Workload, team: Team, limits: Any = N
         slo = workload.latency_slo_p99_ms
         p99 = facts.chain_p99_ms
         applicable = workload.sync_chain_depth >= depth_min and slo is not None and p99 is not None
-        fired = bool(applicable and p99 > slo)
+        fired = bool(applicable and p99 is not None and slo is not None and p99 > slo)
         if workload.sync_chain_depth < depth_min:
             reason = f"sync chain depth {workload.sync_chain_depth} < {depth_min}: no chain"
         elif slo is None:
@@ -325,7 +325,7 @@ def flips(facts: Facts, workload: Workload, team: Team, scfg: dict, lcfg: dict,
     """Re-run the procedure with one fact changed; keep the changes that flip the verdict."""
     out: list[Flip] = []
 
-    def run(f=facts, w=workload, t=team) -> str:
+    def run(f: Facts = facts, w: Workload = workload, t: Team = team) -> str:
         return evaluate(f, w, t, signals=scfg, limits=lcfg)["verdict"]
 
     # cost: mean-rate thresholds found with the comparison (see _cost_flip_rates)
@@ -355,7 +355,8 @@ def flips(facts: Facts, workload: Workload, team: Team, scfg: dict, lcfg: dict,
                                     "procedure re-run with this team fact changed"))
     # workload facts
     hl = lcfg["hard_limits"]
-    changes = []
+    # (workload key or keys, new value or values, condition text); values are of each key's type
+    changes: list[tuple[str | tuple[str, ...], Any, str]] = []
     if "execution_duration" in hl:
         lim = float(hl["execution_duration"]["limit"])
         if workload.max_duration_s > lim:
@@ -383,9 +384,9 @@ def flips(facts: Facts, workload: Workload, team: Team, scfg: dict, lcfg: dict,
         lifted = {c.fact: (float(c.limit) if hl[c.name]["op"] == ">" else (not c.limit)) for c in violated}
         changes.append((tuple(lifted), tuple(lifted.values()),
                         "if every violated hard limit were lifted: " + "; ".join(c.fix for c in violated if c.fix)))
-    for key, value, cond in changes:
-        upd = dict(zip(key, value)) if isinstance(key, tuple) else {key: value}
-        key = "+".join(key) if isinstance(key, tuple) else key
+    for keys, value, cond in changes:
+        upd: dict[str, Any] = dict(zip(keys, value)) if isinstance(keys, tuple) else {keys: value}
+        key = "+".join(keys) if isinstance(keys, tuple) else keys
         w2 = replace(workload, **upd, deployment_preference="either")
         if workload.deployment_preference != "either":
             # a declared preference decides; say what the analysis would do instead

@@ -22,10 +22,10 @@ from costmodel.decision.procedure import evaluate
 from costmodel.decision.recommend import _duration_p99_ms as duration_p99_ms
 from costmodel.decision.records import Facts, Team, Workload
 from costmodel.decision.validate import validate_team, validate_workload
-from costmodel.errors import UnknownNameError
+from costmodel.errors import InvalidParameterError, UnknownNameError
 from costmodel.models.coldstart.fast import fast_cold_starts
-from costmodel.models.traffic import label_traffic, load_label_thresholds
-from costmodel.scenario.load import Scenario, load_scenario
+from costmodel.models.traffic import TrafficSignals, label_traffic, load_label_thresholds
+from costmodel.scenario.load import Scenario, ScenarioSource, load_scenario
 
 __all__ = ["declared_blocks", "quick_decision", "trace_verdicts"]
 
@@ -39,7 +39,15 @@ def declared_blocks(sc: Scenario, scfg: dict) -> tuple[Workload, Team]:
     return workload, validate_team(sc.raw.get("team"), scfg)
 
 
-def quick_decision(scenario: Any, comparison: Comparison, lambda_result: Any = None,
+def _signals_of(comparison: Comparison) -> TrafficSignals:
+    """The comparison's traffic signals (:func:`costmodel.analysis.compare.compare` always sets them)."""
+    if comparison.signals is None:
+        raise InvalidParameterError("comparison.signals", None, "the traffic signals of a comparison made by "
+                                    "costmodel.analysis.compare.compare")
+    return comparison.signals
+
+
+def quick_decision(scenario: ScenarioSource, comparison: Comparison, lambda_result: Any = None,
                    container_result: Any = None) -> dict[str, Any]:
     """The decision procedure on the facts of one comparison (and latency results).
 
@@ -59,8 +67,9 @@ def quick_decision(scenario: Any, comparison: Comparison, lambda_result: Any = N
     workload, team = declared_blocks(sc, scfg)
     monthly = {str(o): float(v) for o, v in comparison.table["monthly_usd"].items()}
     best = min(considered_options(scfg, monthly), key=lambda o: monthly[o])
+    signals = _signals_of(comparison)
     facts = Facts(
-        traffic_label=label_traffic(comparison.signals), traffic=comparison.signals.to_dict(),
+        traffic_label=label_traffic(signals), traffic=signals.to_dict(),
         monthly_usd=monthly, lambda_monthly_usd=monthly["lambda"], container_option=best,
         container_monthly_usd=monthly[best],
         lambda_p99_ms=getattr(lambda_result, "p99_ms", None),
@@ -73,7 +82,7 @@ def quick_decision(scenario: Any, comparison: Comparison, lambda_result: Any = N
     return out
 
 
-def trace_verdicts(traces: Mapping[str, Any], names: Sequence[str], scenario: Any, *,
+def trace_verdicts(traces: Mapping[str, Any], names: Sequence[str], scenario: ScenarioSource, *,
                    keep_alive_s: float | None = None) -> pd.DataFrame:
     """Decision verdicts for a few functions of a trace, each as the scenario's workload.
 
@@ -107,18 +116,19 @@ def trace_verdicts(traces: Mapping[str, Any], names: Sequence[str], scenario: An
         cmp = compare(sc, rate_rps=trace.rate_rps, step_s=trace.step_s)
         monthly = {str(o): float(v) for o, v in cmp.table["monthly_usd"].items()}
         best = min(considered_options(scfg, monthly), key=lambda o: monthly[o])
-        label = label_traffic(cmp.signals, thresholds)
+        signals = _signals_of(cmp)
+        label = label_traffic(signals, thresholds)
         fast = fast_cold_starts(trace.rate_rps, trace.step_s, sc.work.mean_duration_s, keep,
                                 init_mean_s=float(sc.lambda_["init_duration_ms"]) / 1000.0,
                                 arrivals=trace_arrivals(trace))
-        facts = Facts(traffic_label=label, traffic=cmp.signals.to_dict(), monthly_usd=monthly,
+        facts = Facts(traffic_label=label, traffic=signals.to_dict(), monthly_usd=monthly,
                       lambda_monthly_usd=monthly["lambda"], container_option=best,
                       container_monthly_usd=monthly[best], cold_start_fraction=fast.cold_start_fraction)
         result = evaluate(facts, workload, team)
         rows.append({
             "function": name[:10],
             "label": label,
-            "invocations_per_day": cmp.signals.invocations_per_day,
+            "invocations_per_day": signals.invocations_per_day,
             "lambda_monthly_usd": monthly["lambda"],
             "cheapest_container": best,
             "container_monthly_usd": monthly[best],

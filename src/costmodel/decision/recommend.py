@@ -22,11 +22,12 @@ from costmodel.decision.records import Facts, Flip, Recommendation, Workload, js
 from costmodel.decision.validate import validate_team, validate_workload
 from costmodel.analysis.compare import compare
 from costmodel.errors import CostModelError
+from costmodel.scenario.load import ScenarioSource
 
 __all__ = ["measure", "recommend"]
 
 
-def measure(scenario: Any, workload: Workload | None = None, *, signals: Any = None,
+def measure(scenario: ScenarioSource, workload: Workload | None = None, *, signals: Any = None,
             limits: dict | None = None) -> Facts:
     """Measure a scenario's traffic label, costs, break-even rates and latencies.
 
@@ -38,7 +39,7 @@ def measure(scenario: Any, workload: Workload | None = None, *, signals: Any = N
     return measure_facts(scenario, workload, scfg, limits=limits)
 
 
-def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
+def recommend(scenario: ScenarioSource, *, signals: Any = None, limits: Any = None,
               facts: Facts | None = None) -> Recommendation:
     """Recommend serverless, containers or either for a scenario, with reasons and evidence.
 
@@ -62,7 +63,7 @@ def recommend(scenario: Any, *, signals: Any = None, limits: Any = None,
     scfg = signals if isinstance(signals, dict) and "signals" in signals else load_decision_signals(signals)
     lcfg = limits if isinstance(limits, dict) and "hard_limits" in limits else load_hard_limits(limits)
     sc = load(scenario)
-    raw = sc.raw if hasattr(sc, "raw") else sc
+    raw = sc.raw
     work = raw.get("work") or {}
     memory_mb = work.get("memory_mb")
     p99_ms = _duration_p99_ms(work.get("duration_ms"))
@@ -151,7 +152,8 @@ def _compared_against(facts: Facts, sized: dict | None = None) -> dict | None:
         return None
     over = facts.container_overload_minutes or 0.0
     platform = "fargate" if facts.container_option.startswith("fargate") else "ec2"
-    sized_option = (sized or {}).get("options", {}).get(platform)
+    sized = sized or {}
+    sized_option = sized.get("options", {}).get(platform)
     if sized_option is not None and sized_option["meets"]:
         why = f"the cheapest considered container option right-sized to the service level ({sized['text']})"
     elif sized_option is not None:

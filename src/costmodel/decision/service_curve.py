@@ -11,6 +11,7 @@ targets is the service-level flip the report and notebook 09 show.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +24,7 @@ from costmodel.decision.procedure import evaluate
 from costmodel.decision.recommend import _duration_p99_ms
 from costmodel.decision.records import Facts
 from costmodel.decision.validate import validate_team, validate_workload
+from costmodel.scenario.load import ScenarioSource
 
 __all__ = ["VerdictCurve", "verdict_vs_target"]
 
@@ -52,7 +54,8 @@ class VerdictCurve:
         return "\n".join(lines)
 
 
-def verdict_vs_target(scenario: Any = None, targets_ms: Any = None, *, signals: Any = None, limits: Any = None,
+def verdict_vs_target(scenario: ScenarioSource = None, targets_ms: Sequence[float] | None = None, *,
+                      signals: Any = None, limits: Any = None,
                       facts: Facts | None = None) -> VerdictCurve:
     """The verdict at each latency target (costs right-sized to it), and where it flips.
 

@@ -1,7 +1,7 @@
 """Validation of the declared ``workload`` and ``team`` blocks (one place for both)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from costmodel._validate import check_choice, check_int, check_non_negative, check_positive
@@ -24,7 +24,7 @@ from costmodel.errors import InvalidParameterError, ScenarioError
 __all__ = ["validate_workload", "validate_team"]
 
 
-def _unknown_keys(block: Mapping, allowed, where: str) -> None:
+def _unknown_keys(block: Mapping, allowed: Sequence[str], where: str) -> None:
     for key in block:
         if key not in allowed:
             raise ScenarioError(f"unknown key {where}.{key}; allowed keys: {', '.join(allowed)}")
@@ -145,7 +145,7 @@ def _validate_fanout(block: Any) -> dict | None:
     for key in _FANOUT_KEYS[:2]:
         if key not in block:
             raise ScenarioError(f"missing required field workload.fanout.{key}")
-    out = {}
+    out: dict[str, float] = {}
     for key, v in block.items():
         name = f"workload.fanout.{key}"
         _number(name, v)
@@ -166,7 +166,7 @@ def _validate_cache(block: Any) -> dict | None:
     for key in ("n_keys", "ttl_s"):
         if key not in block:
             raise ScenarioError(f"missing required field workload.cache.{key}")
-    out = {}
+    out: dict[str, float] = {}
     for key, v in block.items():
         name = f"workload.cache.{key}"
         _number(name, v)

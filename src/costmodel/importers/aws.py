@@ -38,7 +38,7 @@ _SET_CREDENTIALS = ("set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS
                     "'aws configure' / 'aws sso login'")
 
 
-def make_session(region: str | None = None, profile: str | None = None):
+def make_session(region: str | None = None, profile: str | None = None) -> Any:
     """A boto3 session with a region and credentials, checked before any call.
 
     Parameters
@@ -71,7 +71,7 @@ def make_session(region: str | None = None, profile: str | None = None):
 
 
 def make_client(session: Any, service: str, *, endpoint_url: str | None = None,
-                max_attempts: int = DEFAULT_MAX_ATTEMPTS):
+                max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Any:
     """A client for ``service`` with standard retry mode and ``max_attempts`` tries per call in all
     (botocore's ``total_max_attempts``: the first try included)."""
     config = Config(retries={"mode": "standard", "total_max_attempts": int(max_attempts)},

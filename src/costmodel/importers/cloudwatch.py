@@ -38,7 +38,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -551,19 +551,19 @@ def import_lambda(function_name: str, *, start: Any = None, end: Any = None, day
         notes.append("the endpoint returned no values for the Duration percentiles " + ", ".join(
             q.stat for q in pct))
     use_reports = reports is not None and reports.invocations >= _MIN_REPORT_LINES
-    if use_reports:
+    if reports is not None and use_reports:
         duration_ms: Any = {"samples": _FlowList(float(v) for v in reports.duration_quantiles_ms(1000))}
         mean_ms = float(reports.duration_ms.mean())
         max_ms = float(reports.duration_ms.max())
     else:
         duration_ms = _duration_block(dur_mean_metric, dur_p99_metric, notes, "Duration")
-        mean_ms = float(dur_mean_metric)
+        mean_ms = float(cast(float, dur_mean_metric))   # _duration_block raised without one
         max_ms = float(np.nanmax(data.values["duration_max"])) if np.any(
             ~np.isnan(data.values["duration_max"])) else mean_ms
     metric_max = data.values["duration_max"]
     if np.any(~np.isnan(metric_max)):
         max_ms = max(max_ms, float(np.nanmax(metric_max)))
-    if use_reports and reports.cold_starts:
+    if reports is not None and use_reports and reports.cold_starts:
         init_ms = round(float(reports.init_samples_ms.mean()), 3)
     else:
         init_ms = 250.0

@@ -59,6 +59,20 @@ def demo_now(now: Any = None) -> pd.Timestamp:
     return ts.floor("D")
 
 
+def _counts_per(counts: np.ndarray, seeded_start: pd.Timestamp, period_s: int, start: Any, end: Any) -> np.ndarray:
+    """Per-minute ``counts`` from ``seeded_start`` summed per ``period_s`` over ``[start, end)``
+    (zero outside the seeded span)."""
+    s, e = pd.Timestamp(start), pd.Timestamp(end)
+    minutes = int((e - s) / pd.Timedelta(minutes=1))
+    out = np.zeros(minutes)
+    off = int((s - seeded_start) / pd.Timedelta(minutes=1))
+    lo, hi = max(0, off), min(counts.size, off + minutes)
+    if hi > lo:
+        out[lo - off:hi - off] = counts[lo:hi]
+    k = int(period_s) // 60
+    return out[: minutes // k * k].reshape(-1, k).sum(axis=1)
+
+
 @dataclass(frozen=True, eq=False)
 class SeededFunction:
     """What was seeded for one function (the truth an import is checked against).
@@ -100,15 +114,7 @@ class SeededFunction:
 
     def counts_per(self, period_s: int, start: Any, end: Any) -> np.ndarray:
         """Seeded invocations summed per ``period_s`` over ``[start, end)`` (zero outside the seeded span)."""
-        s, e = pd.Timestamp(start), pd.Timestamp(end)
-        minutes = int((e - s) / pd.Timedelta(minutes=1))
-        out = np.zeros(minutes)
-        off = int((s - self.start) / pd.Timedelta(minutes=1))
-        lo, hi = max(0, off), min(self.counts.size, off + minutes)
-        if hi > lo:
-            out[lo - off:hi - off] = self.counts[lo:hi]
-        k = int(period_s) // 60
-        return out[: minutes // k * k].reshape(-1, k).sum(axis=1)
+        return _counts_per(self.counts, self.start, period_s, start, end)
 
     @property
     def log_cold_fraction(self) -> float:
@@ -231,7 +237,7 @@ def seed_lambda_function(clients: Any, name: str, *, now: Any = None, days: floa
     if total <= _EXACT_DURATIONS or log_hours > 0:
         durations = np.maximum(np.round(rng.lognormal(mu, sigma, size=total), 2), 0.01)
         minute_of = np.repeat(np.arange(n), counts)
-        dsum = np.bincount(minute_of, weights=durations, minlength=n)
+        dsum: np.ndarray = np.bincount(minute_of, weights=durations, minlength=n)   # float64 (weighted)
         step_of = minute_of // k
         s_step = np.bincount(step_of, weights=durations, minlength=m)
         dmin = np.full(m, np.inf)
@@ -297,7 +303,7 @@ def _write_report_lines(logs: Any, name: str, start: pd.Timestamp, counts: np.nd
     del minute
     imu, isig = lognormal_from_mean_p99(init_mean_ms, 2.0 * init_mean_ms)
     init = np.full(n_req, np.nan)
-    env_free = []  # time each environment finishes its current request [s]
+    env_free: list[float] = []  # time each environment finishes its current request [s]
     env_of = np.empty(n_req, dtype=np.int64)
     for i in range(n_req):
         t = arrival_s[i]
@@ -352,7 +358,8 @@ class SeededService:
     extra: dict = field(default_factory=dict)
 
     def counts_per(self, period_s: int, start: Any, end: Any) -> np.ndarray:
-        return SeededFunction.counts_per(self, period_s, start, end)  # same arithmetic
+        """Seeded requests summed per ``period_s`` over ``[start, end)`` (zero outside the seeded span)."""
+        return _counts_per(self.counts, self.start, period_s, start, end)
 
     @property
     def mean_response_ms(self) -> float:

@@ -133,11 +133,11 @@ def analyse_function(payload: dict) -> dict:
         row["scenario"] = str(path)
         if payload.get("analysis", "recommend") == "cost":
             c = compare(path)
-            lam = float(c.table.loc["lambda", "monthly_usd"])
+            lam = float(c.table["monthly_usd"]["lambda"])
             cont = c.table.drop(index="lambda")
             ok = cont[cont["overload_minutes"] <= 0]
-            best = (ok if len(ok) else cont)["monthly_usd"].idxmin()
-            cont_usd = float(cont.loc[best, "monthly_usd"])
+            best = str((ok if len(ok) else cont)["monthly_usd"].idxmin())   # option names label the rows
+            cont_usd = float(cont["monthly_usd"][best])
             verdict, confidence, decided = ("containers" if cont_usd < lam else "serverless"), "cost only", "cost"
         else:
             rec = recommend(path)
@@ -263,8 +263,9 @@ def import_fleet(*, tag: tuple[str, str] | None = None, functions: Sequence[str]
     out = Path(output_dir) if output_dir is not None else Path(tempfile.mkdtemp(prefix="costmodel-fleet-"))
     out.mkdir(parents=True, exist_ok=True)
     payloads = []
+    series = data.values if data is not None else {}   # no functions: no metric data
     for i, c in enumerate(configs):
-        inv = data.values[f"f{i}_inv"]
+        inv = series[f"f{i}_inv"]
         obs = ~np.isnan(inv)
         if obs.any():
             idx = np.flatnonzero(obs)
@@ -272,14 +273,14 @@ def import_fleet(*, tag: tuple[str, str] | None = None, functions: Sequence[str]
         else:
             a = b = 0
         counts = np.nan_to_num(inv, nan=0.0)
-        p99 = data.values.get(f"f{i}_p99")
-        dmax = data.values[f"f{i}_max"]
+        p99 = series.get(f"f{i}_p99")
+        dmax = series[f"f{i}_max"]
         payloads.append({
             "name": c["FunctionName"], "memory_mb": int(c.get("MemorySize", 128)),
             "architecture": (c.get("Architectures") or ["x86_64"])[0], "region": clients.region,
             "start": (rng.start + a * pd.Timedelta(seconds=rng.period_s)).isoformat(), "step_s": rng.period_s,
             "requests": counts[a:b].tolist(), "observed": obs[a:b].astype(int).tolist(),
-            "duration_mean_ms": _weighted(data.values[f"f{i}_avg"], counts),
+            "duration_mean_ms": _weighted(series[f"f{i}_avg"], counts),
             "duration_p99_ms": _weighted(p99, counts) if p99 is not None else None,
             "duration_max_ms": float(np.nanmax(dmax)) if np.any(~np.isnan(dmax)) else None,
             "front_door": front_door, "keep_alive_s": keep_alive_s, "out_dir": str(out), "analysis": analysis,

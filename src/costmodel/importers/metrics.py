@@ -57,7 +57,7 @@ def utc(value: Any, name: str = "time") -> pd.Timestamp:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
         raise InvalidParameterError(name, value, "an ISO 8601 time such as 2026-11-01T00:00Z") from exc
-    if ts is pd.NaT:
+    if pd.isna(ts):  # pd.Timestamp("NaT") is NaT
         raise InvalidParameterError(name, value, "an ISO 8601 time such as 2026-11-01T00:00Z")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
@@ -270,7 +270,7 @@ def fetch_metric_data(client: Any, queries: Sequence[MetricQuery], start: Any, e
         api_queries = [q.to_api(period_s) for q in batch]
         for w0 in range(0, n, per_window):
             w1 = min(n, w0 + per_window)
-            params = {"MetricDataQueries": api_queries, "StartTime": (start_ts + w0 * step).to_pydatetime(),
+            params: dict[str, Any] = {"MetricDataQueries": api_queries, "StartTime": (start_ts + w0 * step).to_pydatetime(),
                       "EndTime": (start_ts + w1 * step).to_pydatetime(), "ScanBy": "TimestampAscending",
                       "MaxDatapoints": max_datapoints_per_call}
             calls += 1

@@ -11,8 +11,8 @@ vCPU / requests) or declared in ``provenance.assumed``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ from .cloudwatch import (
     _weighted,
     aws_clients,
 )
-from .metrics import MAX_DATAPOINTS_PER_CALL, MetricQuery, fetch_metric_data
+from .metrics import MAX_DATAPOINTS_PER_CALL, MetricData, MetricQuery, fetch_metric_data
 
 __all__ = ["import_alb", "import_api_gateway", "import_ecs_service"]
 
@@ -59,12 +59,14 @@ def _request_workload(*, kind: str, name: str, resource_id: str, account_id: str
                       front_door: str, container_front_door: str, cpu_ms_per_request: float | None,
                       lambda_memory_mb: int | None, architecture: str, user_facing: bool,
                       latency_slo_p99_ms: float | None, keep_alive_s: float, glue: dict | None = None,
-                      containers: dict | None = None, measured_extra=None, cpu_from=None,
-                      notes: list | None = None, assumed: list | None = None) -> ImportedWorkload:
+                      containers: dict | None = None,
+                      measured_extra: Callable[[MetricData], dict[str, Any]] | None = None,
+                      cpu_from: Callable[[MetricData, np.ndarray], float | None] | None = None,
+                      notes: list[str] | None = None, assumed: list[str] | None = None) -> ImportedWorkload:
     """Fetch, trim, mark gaps and build the scenario for a request-count resource.
 
     ``dur_ids``: (average id, p99 id, factor to ms) in order of preference.
-    ``cpu_from(data, a, b, requests)`` may return a measured CPU per request [ms].
+    ``cpu_from(data, requests)`` may return a measured CPU per request [ms].
     """
     notes = notes if notes is not None else []
     assumed = assumed if assumed is not None else []
@@ -92,6 +94,7 @@ def _request_workload(*, kind: str, name: str, resource_id: str, account_id: str
             break
     what = next(q.metric_name for q in queries if q.id == (used or dur_ids[0][0]))
     duration = _duration_block(mean_ms, p99_ms, notes, what)
+    mean_ms = cast(float, mean_ms)   # _duration_block raised without one
     cpu_ms = None
     if cpu_ms_per_request is not None:
         cpu_ms = float(cpu_ms_per_request)
@@ -203,9 +206,9 @@ def import_alb(load_balancer: str, *, target_group: str | None = None, start: An
         tg_dim = tg_arn.split(":")[-1]
     qs = _alb_queries(lb_dim, tg_dim, percentiles)
     ids = [("trt_avg", "trt_p99", 1000.0)]
-    req_total = {}
+    req_total: dict[str, float | None] = {}
 
-    def glue_from(data):
+    def glue_from(data: MetricData) -> dict[str, Any]:
         req = np.nansum(data.values["requests"])
         nb = np.nansum(data.values["processed_bytes"])
         req_total["kb"] = nb / req / 1024.0 if req and nb else None
@@ -219,8 +222,9 @@ def import_alb(load_balancer: str, *, target_group: str | None = None, start: An
         cpu_ms_per_request=cpu_ms_per_request, lambda_memory_mb=lambda_memory_mb, architecture=architecture,
         user_facing=user_facing, latency_slo_p99_ms=latency_slo_p99_ms, keep_alive_s=keep_alive_s,
         measured_extra=glue_from)
-    if req_total.get("kb"):
-        imp.scenario["glue"] = {"payload_kb": round(float(req_total["kb"]), 3)}
+    kb = req_total.get("kb")
+    if kb:
+        imp.scenario["glue"] = {"payload_kb": round(float(kb), 3)}
     return imp
 
 
@@ -268,7 +272,7 @@ def import_api_gateway(api: str, *, stage: str | None = None, start: Any = None,
     account = _account(clients)
     arn = f"arn:aws:apigateway:{clients.region}::/{'apis' if kind_door == 'api_gateway_http' else 'restapis'}/{api_id}"
 
-    def extra(data):
+    def extra(data: MetricData) -> dict[str, Any]:
         return {"latency_ms_mean": _r(_weighted(data.values["latency_avg"], np.nan_to_num(data.values["count"])))}
 
     return _request_workload(
@@ -341,13 +345,13 @@ def import_ecs_service(cluster: str, service: str, *, target_group: str | None =
     assumed: list[str] = []
     desired = float(svc.get("desiredCount", 1) or 1)
 
-    def tasks_of(data):
+    def tasks_of(data: MetricData) -> np.ndarray:
         t = data.values["tasks"]
         if np.any(~np.isnan(t)):
             return t
         return np.full_like(t, desired)
 
-    def cpu_from(data, requests):
+    def cpu_from(data: MetricData, requests: np.ndarray) -> float | None:
         t = data.values["tasks"]
         if not np.any(~np.isnan(t)):
             notes.append(f"no ECS/ContainerInsights RunningTaskCount (Container Insights off): the running task "
@@ -361,7 +365,7 @@ def import_ecs_service(cluster: str, service: str, *, target_group: str | None =
         busy_ms = np.sum(cpu[ok] / 100.0 * tasks[ok] * vcpu * data.period_s * 1000.0)
         return float(busy_ms / np.sum(req[ok]))
 
-    def extra(data):
+    def extra(data: MetricData) -> dict[str, Any]:
         tasks = tasks_of(data)
         return {"task": {"vcpu": vcpu, "memory_gb": memory_gb, "architecture": arch,
                          "task_definition": td.get("taskDefinitionArn")},

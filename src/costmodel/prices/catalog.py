@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from costmodel.errors import UnknownNameError
 
@@ -136,7 +137,8 @@ class RateSource:
         return f"{'/'.join(self.service_codes)} " + ", ".join(parts)
 
 
-def _s(key, service, codes, usagetype=None, filters=(), mode="single", **kw) -> RateSource:
+def _s(key: str, service: str, codes: str | Sequence[str], usagetype: str | None = None,
+       filters: Sequence[tuple[str, str]] = (), mode: str = "single", **kw: Any) -> RateSource:
     codes = (codes,) if isinstance(codes, str) else tuple(codes)
     return RateSource(key=key, service=service, service_codes=codes, filters=tuple(filters), usagetype=usagetype,
                       mode=mode, **kw)
@@ -144,7 +146,7 @@ def _s(key, service, codes, usagetype=None, filters=(), mode="single", **kw) -> 
 
 _LAMBDA = (("productFamily", "Serverless"),)
 _ECS = (("productFamily", "Compute"),)
-_HOURLY = {"per": 3600.0, "unit_pattern": r"(?i)^(?:.*-)?(?:hours?|hrs)$"}
+_HOURLY: dict[str, Any] = {"per": 3600.0, "unit_pattern": r"(?i)^(?:.*-)?(?:hours?|hrs)$"}
 
 SOURCES: tuple[RateSource, ...] = (
     # AWS Lambda

@@ -21,7 +21,7 @@ def _services(values: list[str] | None) -> list[str] | None:
     return [s.strip() for v in values for s in v.split(",") if s.strip()]
 
 
-def add_prices(subparsers) -> argparse.ArgumentParser:
+def add_prices(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Declare ``costmodel prices refresh|diff`` and their options."""
     p = subparsers.add_parser(
         "prices",

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from costmodel.analysis.compare import compare
+from costmodel.analysis.compare import Comparison, compare
 from costmodel.decision import recommend
 from costmodel.errors import CostModelError, InvalidParameterError
 from costmodel.models.pricing import PRICING_DIR, Prices, list_price_sets, load_price_file, load_prices
 from costmodel.resources import data_path
-from costmodel.scenario import load_scenario
+from costmodel.scenario import Scenario, load_scenario
 
 __all__ = ["CANONICAL_SCENARIOS_DIR", "PriceDiff", "RateDiff", "ScenarioEffect", "as_prices", "diff_prices"]
 
@@ -109,7 +109,7 @@ class PriceDiff:
                 a = "-" if r.old is None else f"{r.old:.6g}"
                 b = "-" if r.new is None else f"{r.new:.6g}"
                 if r.kind in ("added", "removed"):
-                    status = f"{r.new_status or r.old_status} ({r.kind})"
+                    status: str | None = f"{r.new_status or r.old_status} ({r.kind})"
                 else:
                     status = r.old_status if r.old_status == r.new_status else f"{r.old_status} -> {r.new_status}"
                 lines.append(f"{r.key:<40}{a:>14}{b:>14}{'' if rel is None else format(rel, '+.2%'):>10}  "
@@ -170,7 +170,7 @@ def _specs(prices: Prices) -> dict[str, dict]:
                 "status": r.status, "note": r.note} for k, r in prices.rates.items()}
 
 
-def _with_price_set(sc, prices: Prices):
+def _with_price_set(sc: Scenario, prices: Prices) -> Scenario | None:
     """``sc`` with every rate of ``prices`` as a price override (its own overrides on top), or None
     when the key sets differ from the shipped set of the scenario's region."""
     region = sc.region if sc.region in {r for r, _ in list_price_sets()} else "us-east-1"
@@ -186,7 +186,9 @@ def _with_price_set(sc, prices: Prices):
 def _effect(path: Path, pa: Prices, pb: Prices, verdicts: bool) -> ScenarioEffect:
     sc = load_scenario(path)
     notes: list[str] = []
-    results = {}
+    priced: dict[str, Scenario | None] = {}   # by price set label: the scenario on it, if comparable
+    comparisons: dict[str, Comparison] = {}
+    verdict: dict[str, str | None] = {"A": None, "B": None}
     for label, prices in (("A", pa), ("B", pb)):
         scp = _with_price_set(sc, prices)
         if scp is None:
@@ -195,21 +197,21 @@ def _effect(path: Path, pa: Prices, pb: Prices, verdicts: bool) -> ScenarioEffec
                          "bills computed with it directly, verdict not computed")
         else:
             cmp = compare(scp)
-        results[label] = [scp, cmp, None]
-    if verdicts and all(results[k][0] is not None for k in results):
-        for label in results:
+        priced[label], comparisons[label] = scp, cmp
+    if verdicts and all(scp is not None for scp in priced.values()):
+        for label, scp in priced.items():
             try:
-                rec = recommend(results[label][0])
-                results[label][2] = f"{rec.verdict} ({rec.confidence})"
+                rec = recommend(scp)
+                verdict[label] = f"{rec.verdict} ({rec.confidence})"
             except CostModelError as exc:
                 notes.append(f"verdict under {label} not computed: {exc}")
-    ca, cb = results["A"][1], results["B"][1]
+    ca, cb = comparisons["A"], comparisons["B"]
     return ScenarioEffect(
         scenario=sc.name, path=str(path),
         monthly_usd_a={str(o): float(v) for o, v in ca.table["monthly_usd"].items()},
         monthly_usd_b={str(o): float(v) for o, v in cb.table["monthly_usd"].items()},
         cheapest_a=ca.cheapest, cheapest_b=cb.cheapest,
-        verdict_a=results["A"][2], verdict_b=results["B"][2] if results["A"][2] is not None else None,
+        verdict_a=verdict["A"], verdict_b=verdict["B"] if verdict["A"] is not None else None,
         notes=tuple(notes),
     )
 

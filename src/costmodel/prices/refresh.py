@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 
 from costmodel.errors import InvalidParameterError, MissingCredentialsError, PriceListError, UnknownNameError
-from costmodel.models.pricing import PRICING_DIR, Prices, list_price_sets, load_price_file
+from costmodel.models.pricing import PRICING_DIR, Prices, Rate, list_price_sets, load_price_file
 from costmodel.prices.catalog import (
     NOT_MAPPED,
     PRICING_ENDPOINT_REGIONS,
@@ -159,7 +159,7 @@ class OfferFileFetcher:
         return [p for p in offer.products if all(p.attribute(k) == v for k, v in filters)]
 
 
-def pricing_client(endpoint_region: str = "us-east-1"):
+def pricing_client(endpoint_region: str = "us-east-1") -> Any:
     """A boto3 ``pricing`` client, or :class:`MissingCredentialsError` when no credentials are set."""
     if endpoint_region not in PRICING_ENDPOINT_REGIONS:
         raise InvalidParameterError("--endpoint-region", endpoint_region,
@@ -368,7 +368,7 @@ def _tier_keys(base: str, keys: Iterable[str]) -> list[str]:
     return [k for k in keys if pat.match(k)]
 
 
-def _spec(rate) -> dict[str, Any]:
+def _spec(rate: Rate) -> dict[str, Any]:
     return {"value": rate.value, "unit": rate.unit, "source_url": rate.source_url, "retrieved": rate.retrieved,
             "status": rate.status, "note": rate.note}
 
@@ -426,7 +426,7 @@ def _not_mapped_reason(key: str) -> str:
     return "not in the Price List (an assumption, a billing rule, a free tier or a unit definition)"
 
 
-def _kept_spec(rate, base: Prices, region: str) -> dict[str, Any]:
+def _kept_spec(rate: Rate, base: Prices, region: str) -> dict[str, Any]:
     spec = _spec(rate)
     if base.region != region and rate.unit.startswith("USD"):
         if rate.status != "assumption":

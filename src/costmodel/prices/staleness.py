@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from typing import Any
 
 from costmodel.errors import InvalidParameterError
+from costmodel.models.pricing import Prices
 
 __all__ = [
     "MAX_PRICE_AGE_DAYS",
@@ -44,7 +46,7 @@ def max_price_age_days() -> float:
     return value
 
 
-def _date(value, name: str) -> _dt.date:
+def _date(value: _dt.date | str, name: str) -> _dt.date:
     if isinstance(value, _dt.datetime):
         return value.date()
     if isinstance(value, _dt.date):
@@ -55,7 +57,7 @@ def _date(value, name: str) -> _dt.date:
         raise InvalidParameterError(name, value, "a date YYYY-MM-DD") from None
 
 
-def price_age_days(prices, today=None) -> int | None:
+def price_age_days(prices: Prices, today: _dt.date | str | None = None) -> int | None:
     """Days from the price set's date to ``today`` (default: today, UTC); None if it is not a date."""
     try:
         collected = _dt.date.fromisoformat(str(prices.price_set))
@@ -65,7 +67,7 @@ def price_age_days(prices, today=None) -> int | None:
     return (now - collected).days
 
 
-def price_set_line(prices) -> str:
+def price_set_line(prices: Prices) -> str:
     """One line naming the price set, e.g. ``Prices: us-east-1, price set 2026-11-27 (USD list prices)``.
 
     Counts the rates of status ``unconfirmed`` (carried over from another region) when there are any.
@@ -78,7 +80,8 @@ def price_set_line(prices) -> str:
     return line
 
 
-def price_staleness(prices, *, today=None, max_age_days: float | None = None) -> str | None:
+def price_staleness(prices: Prices, *, today: _dt.date | str | None = None, max_age_days: float | None = None
+                    ) -> str | None:
     """The staleness warning for a price set, or None while it is recent enough.
 
     Parameters
@@ -99,8 +102,9 @@ def price_staleness(prices, *, today=None, max_age_days: float | None = None) ->
             f"set {_ENV} to change); refresh: costmodel prices refresh --region {prices.region}")
 
 
-def price_set_markdown(prices, *, today=None, max_age_days: float | None = None):
-    """The report's price-set paragraph (an :class:`IPython.display.Markdown`).
+def price_set_markdown(prices: Prices, *, today: _dt.date | str | None = None, max_age_days: float | None = None
+                       ) -> Any:
+    """The report's price-set paragraph (an :class:`IPython.display.Markdown`; IPython has no types).
 
     Two lines: :func:`price_set_line`, then ``Price set age: N days ...``, which carries the
     staleness warning and the refresh command when the set is too old. (The age line

@@ -9,11 +9,13 @@ from costmodel.scenario.load import (
     FRONT_DOORS,
     PATTERNS,
     Scenario,
+    ScenarioSource,
     build_traffic,
     load_scenario,
     set_dotted,
 )
 from costmodel.scenario.usage import bill_usage, load_usage
 
-__all__ = ["DEFAULT_SCENARIO_PATH", "PATTERNS", "FRONT_DOORS", "Scenario", "load_scenario", "build_traffic",
+__all__ = ["DEFAULT_SCENARIO_PATH", "PATTERNS", "FRONT_DOORS", "Scenario", "ScenarioSource", "load_scenario",
+           "build_traffic",
            "set_dotted", "load_usage", "bill_usage"]

@@ -36,7 +36,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -76,6 +76,7 @@ __all__ = [
     "NETWORK_DEFAULTS",
     "LOG_FORMATS",
     "Scenario",
+    "ScenarioSource",
     "load_scenario",
     "build_traffic",
     "set_dotted",
@@ -83,7 +84,8 @@ __all__ = [
 
 DEFAULT_SCENARIO_PATH = data_path("scenarios", "default.yaml")
 
-_GENERATORS = {
+#: The generators take different keyword arguments (the pattern's keys).
+_GENERATORS: dict[str, Callable[..., np.ndarray]] = {
     "steady": tr.steady,
     "diurnal": tr.diurnal,
     "weekly": tr.weekly,
@@ -178,9 +180,10 @@ def _load_trace(block: Mapping[str, Any], base_dir: Any, horizon_days: float, st
     if block.get("format", "csv") == "azure":
         fn = block.get("function")
         if fn is None or block.get("aggregate", False):
-            t = tr.load_azure_trace(path, functions=[fn] if fn else None, aggregate=True)
+            # aggregate=True returns one Trace, otherwise a mapping by function
+            t = cast(tr.Trace, tr.load_azure_trace(path, functions=[fn] if fn else None, aggregate=True))
         else:
-            t = tr.load_azure_trace(path, functions=[fn])[fn]
+            t = cast(dict[str, tr.Trace], tr.load_azure_trace(path, functions=[fn]))[fn]
     else:
         t = tr.load_csv_trace(path)
     rate, s = t.rate_rps, t.step_s
@@ -259,7 +262,7 @@ class Scenario:
     account_quotas: dict = field(default_factory=dict)
     #: What has been derived from this (immutable) scenario: see :meth:`cached`. Not an
     #: ``__init__`` field, so ``dataclasses.replace`` gives a variant an empty memo.
-    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _memo: dict[object, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def cached(self, key: object, compute: Callable[[], _T]) -> _T:
         """``compute()``, once per scenario object and ``key``; later calls return the same value.
@@ -274,7 +277,7 @@ class Scenario:
         memo = self._memo
         if key not in memo:
             memo[key] = compute()
-        return memo[key]  # type: ignore[no-any-return]
+        return memo[key]
 
     def traffic_series(self) -> tuple[np.ndarray, float, pd.Timestamp]:
         """The scenario's traffic: (rate per step [req/s], step [s], start), built once.
@@ -298,7 +301,12 @@ class Scenario:
         return load_scenario(apply_overrides(self.raw, overrides), base_dir=self.base_dir)
 
 
-def load_scenario(source: str | Path | Mapping[str, Any] | Scenario | None = None, *,
+#: What :func:`load_scenario` accepts: a YAML file, a mapping, a loaded scenario (returned as
+#: is), or None (the default scenario).
+ScenarioSource: TypeAlias = str | Path | Mapping[str, Any] | Scenario | None
+
+
+def load_scenario(source: ScenarioSource = None, *,
                   overrides: Mapping[str, Any] | None = None, base_dir: str | Path | None = None) -> Scenario:
     """Load and validate a scenario from a YAML file, a dict, or ``None`` (the default scenario).
 

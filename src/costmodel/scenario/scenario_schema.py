@@ -25,29 +25,44 @@ from __future__ import annotations
 import math
 import zoneinfo
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import pandas as pd
 from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
-from costmodel._schema import Flag, InputModel, Text, choice, list_of, number, number_or_block, rule_error
+from costmodel._schema import (
+    A_BLOCK,
+    A_NUMBER,
+    Architecture,
+    Flag,
+    InputModel,
+    Omissible,
+    Text,
+    list_of,
+    number,
+    number_or_block,
+    rule_error,
+)
 from costmodel.models.bills import LAMBDA_EPHEMERAL_MB_RANGE, LAMBDA_MEMORY_MB_RANGE
 from costmodel.models.lambda_traffic import PC_SCHEDULES
-from costmodel.models.pricing import ARCHITECTURES
 from costmodel.models.traffic import DEFAULT_STEP_S, MAX_STEP_S, MIN_STEP_S, MONTH_DAYS, SECONDS_PER_DAY
 
 __all__ = ["ScenarioFile", "Traffic", "WorkSetup", "LambdaSetup", "ContainersSetup", "GlueSetup", "FrontDoorSetup",
            "NetworkSetup", "FRONT_DOORS", "CONTAINER_FRONT_DOORS", "FRONT_DOOR_KINDS", "LOG_FORMATS", "PATTERNS",
            "MAX_HORIZON_DAYS", "MAX_STEPS", "MAX_RPS", "n_steps_of"]
 
+FrontDoor = Literal["api_gateway_rest", "api_gateway_http", "alb", "function_url", "none"]
+ContainerFrontDoor = Literal["alb", "none"]
+FrontDoorKind = Literal["alb", "api_gateway_http", "api_gateway_rest", "function_url", "none", "usual"]
+LogFormat = Literal["text", "json"]
 #: Front doors of the Lambda option and of the container options (each side's usual one).
-FRONT_DOORS = ("api_gateway_rest", "api_gateway_http", "alb", "function_url", "none")
-CONTAINER_FRONT_DOORS = ("alb", "none")
+FRONT_DOORS: tuple[str, ...] = get_args(FrontDoor)
+CONTAINER_FRONT_DOORS: tuple[str, ...] = get_args(ContainerFrontDoor)
 #: ``front_door.kind``: one front door for both sides, or ``usual`` (each side its own).
-FRONT_DOOR_KINDS = ("alb", "api_gateway_http", "api_gateway_rest", "function_url", "none", "usual")
+FRONT_DOOR_KINDS: tuple[str, ...] = get_args(FrontDoorKind)
 #: Lambda's log formats (``lambda.log_format``): its START/END/REPORT lines as text or JSON.
-LOG_FORMATS = ("text", "json")
+LOG_FORMATS: tuple[str, ...] = get_args(LogFormat)
 #: Longest traffic horizon [days].
 MAX_HORIZON_DAYS = 366.0
 #: Most steps in one traffic series (5M float64 = 40 MB per array; a 30-day month at 1 s is 2,592,000).
@@ -59,10 +74,13 @@ MAX_RPS = 1e7
 MAX_WORK_MS = 86_400_000.0
 MAX_TASKS = 100_000
 
-_RPS = number(ge=0, le=MAX_RPS, unit="req/s", description="request rate [req/s]")
-_RPS_POSITIVE = number(gt=0, le=MAX_RPS, unit="req/s", description="request rate [req/s], > 0")
-_NOISE = number(ge=0, le=10, description="coefficient of variation of the per-step gamma noise (0: none)")
-_DAY_S = number(ge=0, le=SECONDS_PER_DAY, unit="s")
+_Rps = Annotated[float, number(ge=0, le=MAX_RPS, unit="req/s", description="request rate [req/s]")]
+_RpsPositive = Annotated[float, number(gt=0, le=MAX_RPS, unit="req/s", description="request rate [req/s], > 0")]
+#: Left out: no noise.
+_Noise = Annotated[float | None, number(ge=0, le=10, description="coefficient of variation of the per-step gamma "
+                                                                 "noise (0: none)")]
+#: A time of day in seconds; left out: the pattern's default.
+_DayS = Annotated[float | None, number(ge=0, le=SECONDS_PER_DAY, unit="s")]
 
 
 def _timezone(value: Any) -> Any:
@@ -82,7 +100,7 @@ def _timestamp(value: Any) -> Any:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError, OverflowError):
         raise PydanticCustomError("timestamp", "an ISO 8601 time such as 2026-01-05T00:00:00Z", {}) from None
-    if stamp is pd.NaT:
+    if pd.isna(stamp):  # pd.Timestamp("NaT") is NaT
         raise PydanticCustomError("timestamp", "an ISO 8601 time such as 2026-01-05T00:00:00Z", {})
     return value
 
@@ -107,8 +125,8 @@ Timestamp = Annotated[str, BeforeValidator(_timestamp), WithJsonSchema({"type": 
 class Growth(InputModel):
     """A trend multiplied onto the series: 1 at the start, ``end_factor`` at the end."""
 
-    end_factor: number(gt=0, le=1e6, description="factor at the end of the horizon")
-    kind: choice("linear", "exponential") = "linear"
+    end_factor: Annotated[float, number(gt=0, le=1e6, description="factor at the end of the horizon")]
+    kind: Literal["linear", "exponential"] = "linear"
 
 
 class _Common(InputModel):
@@ -116,53 +134,54 @@ class _Common(InputModel):
 
     nullable = frozenset({"random_state"})
 
-    random_state: number(ge=0, le=2**63 - 1, whole=True, description="seed (a whole number >= 0; null: random)"
-                         ) | None = None
-    start: Timestamp = Field(None, description="start of the series (default Monday 2026-01-05 00:00 UTC)")
-    scale: number(ge=0, le=1e6, description="factor applied to the whole series") = None
-    growth: Growth = None
-    horizon_days: number(gt=0, le=MAX_HORIZON_DAYS, unit="days",
-                         description="length of the series, at most 366 days (default one 730-h month, "
-                                     "30.4167 days)") = None
-    step_s: number(ge=MIN_STEP_S, le=MAX_STEP_S, unit="s",
-                   description="step of the series, 1 to 3,600 s, dividing the horizon (default 60)") = None
+    random_state: Annotated[int, number(ge=0, le=2**63 - 1, whole=True, description="seed (a whole number >= 0; null: "
+                                                                                    "random)")] | None = None
+    start: Omissible[Timestamp] = Field(None, description="start of the series (default Monday 2026-01-05 00:00 UTC)")
+    scale: Annotated[float | None, number(ge=0, le=1e6, description="factor applied to the whole series")] = None
+    growth: Omissible[Growth] = None
+    horizon_days: Annotated[float | None, number(gt=0, le=MAX_HORIZON_DAYS, unit="days",
+                                                 description="length of the series, at most 366 days (default one "
+                                                             "730-h month, 30.4167 days)")] = None
+    step_s: Annotated[float | None, number(ge=MIN_STEP_S, le=MAX_STEP_S, unit="s",
+                                           description="step of the series, 1 to 3,600 s, dividing the horizon "
+                                                       "(default 60)")] = None
 
 
 class Steady(_Common):
     """Constant rate, optional noise."""
 
     pattern: Literal["steady"]
-    mean_rps: _RPS
-    noise_cv: _NOISE = None
+    mean_rps: _Rps
+    noise_cv: _Noise = None
 
 
 class Diurnal(_Common):
     """A daily cycle in local time."""
 
     pattern: Literal["diurnal"]
-    mean_rps: _RPS
-    peak_to_trough: number(ge=1, le=1e6, description="peak / trough ratio") = None
-    peak_hour: number(ge=0, le=24, unit="h", description="local hour of the peak") = None
-    timezone: TimeZone = None
-    noise_cv: _NOISE = None
+    mean_rps: _Rps
+    peak_to_trough: Annotated[float | None, number(ge=1, le=1e6, description="peak / trough ratio")] = None
+    peak_hour: Annotated[float | None, number(ge=0, le=24, unit="h", description="local hour of the peak")] = None
+    timezone: Omissible[TimeZone] = None
+    noise_cv: _Noise = None
 
 
 class Weekly(Diurnal):
     """A daily cycle with quieter weekends."""
 
     pattern: Literal["weekly"]  # type: ignore[assignment]
-    weekend_factor: number(ge=0, le=100, description="Saturday and Sunday rate factor") = None
+    weekend_factor: Annotated[float | None, number(ge=0, le=100, description="Saturday and Sunday rate factor")] = None
 
 
 class Bursty(_Common):
     """A base rate plus regular bursts."""
 
     pattern: Literal["bursty"]
-    base_rps: _RPS
-    burst_rps: _RPS
-    burst_length_s: number(gt=0, le=SECONDS_PER_DAY, unit="s", description="length of a burst")
-    bursts_per_day: number(gt=0, le=SECONDS_PER_DAY, description="bursts a day")
-    first_burst_s: _DAY_S = None
+    base_rps: _Rps
+    burst_rps: _Rps
+    burst_length_s: Annotated[float, number(gt=0, le=SECONDS_PER_DAY, unit="s", description="length of a burst")]
+    bursts_per_day: Annotated[float, number(gt=0, le=SECONDS_PER_DAY, description="bursts a day")]
+    first_burst_s: _DayS = None
 
     @model_validator(mode="after")
     def _fits(self) -> Bursty:
@@ -177,28 +196,28 @@ class Spikes(_Common):
     """A base rate plus spikes at random times."""
 
     pattern: Literal["spikes"]
-    base_rps: _RPS
-    spike_rps: _RPS
-    spike_length_s: number(gt=0, le=SECONDS_PER_DAY, unit="s", description="length of a spike")
-    spikes_per_day: number(ge=0, le=SECONDS_PER_DAY, description="spikes a day (Poisson)")
+    base_rps: _Rps
+    spike_rps: _Rps
+    spike_length_s: Annotated[float, number(gt=0, le=SECONDS_PER_DAY, unit="s", description="length of a spike")]
+    spikes_per_day: Annotated[float, number(ge=0, le=SECONDS_PER_DAY, description="spikes a day (Poisson)")]
 
 
 class Sparse(_Common):
     """N invocations a day, random or evenly spaced."""
 
     pattern: Literal["sparse"]
-    invocations_per_day: number(gt=0, le=MAX_RPS * SECONDS_PER_DAY, description="invocations a day")
-    timing: choice("random", "fixed") = None
-    first_at_s: _DAY_S = None
+    invocations_per_day: Annotated[float, number(gt=0, le=MAX_RPS * SECONDS_PER_DAY, description="invocations a day")]
+    timing: Omissible[Literal["random", "fixed"]] = None
+    first_at_s: _DayS = None
 
 
 class GrowthPattern(_Common):
     """A trend from ``start_rps`` to ``end_rps``."""
 
     pattern: Literal["growth"]
-    start_rps: _RPS_POSITIVE
-    end_rps: _RPS_POSITIVE
-    kind: choice("linear", "exponential") = None
+    start_rps: _RpsPositive
+    end_rps: _RpsPositive
+    kind: Omissible[Literal["linear", "exponential"]] = None
 
     @model_validator(mode="after")
     def _ratio(self) -> GrowthPattern:
@@ -215,22 +234,24 @@ class Trace(_Common):
 
     pattern: Literal["trace"]
     path: Text = Field(description="trace file, relative to the scenario file")
-    format: choice("csv", "azure") = None
+    format: Omissible[Literal["csv", "azure"]] = None
     function: Text | None = Field(None, description="Azure HashFunction (null: all functions aggregated)")
-    aggregate: Flag = None
-    repeat: Flag = Field(None, description="repeat the trace to fill the horizon (default true)")
+    aggregate: Omissible[Flag] = None
+    repeat: Omissible[Flag] = Field(None, description="repeat the trace to fill the horizon (default true)")
 
 
 _NESTED_ONLY = ("horizon_days", "step_s")
+
+
+_Component = Annotated[Steady | Diurnal | Weekly | Bursty | Spikes | Sparse | GrowthPattern | Trace,
+                       Field(discriminator="pattern")]
 
 
 class Sum(_Common):
     """The sum of component traffic blocks (which inherit the horizon and the step)."""
 
     pattern: Literal["sum"]
-    components: list_of(Annotated[Steady | Diurnal | Weekly | Bursty | Spikes | Sparse | GrowthPattern | Trace,
-                                  Field(discriminator="pattern")], min_items=1, max_items=20,
-                        what="traffic blocks")
+    components: Annotated[list[_Component], list_of(min_items=1, max_items=20, what="traffic blocks")]
 
     @model_validator(mode="after")
     def _traces_fill(self) -> Sum:
@@ -271,13 +292,17 @@ def n_steps_of(traffic: Any) -> tuple[float, float, float]:
 
 
 # ============================================================================== work
+_DurationMs = Annotated[float, number(gt=0, le=MAX_WORK_MS, unit="ms")]
+
+
 class DurationSpec(InputModel):
     """A duration distribution: lognormal from a mean and a p99, or measured samples."""
 
-    mean: number(gt=0, le=MAX_WORK_MS, unit="ms", description="mean duration") = None
-    p99: number(gt=0, le=MAX_WORK_MS, unit="ms", description="99th percentile (default: the mean)") = None
-    samples: list_of(number(gt=0, le=MAX_WORK_MS, unit="ms"), min_items=1, max_items=100_000,
-                     what="durations [ms]") = None
+    mean: Annotated[float | None, number(gt=0, le=MAX_WORK_MS, unit="ms", description="mean duration")] = None
+    p99: Annotated[float | None, number(gt=0, le=MAX_WORK_MS, unit="ms", description="99th percentile (default: the "
+                                                                                     "mean)")] = None
+    samples: Omissible[Annotated[list[_DurationMs], list_of(min_items=1, max_items=100_000,
+                                                            what="durations [ms]")]] = None
 
     @model_validator(mode="after")
     def _one_form(self) -> DurationSpec:
@@ -304,14 +329,14 @@ class WorkSetup(InputModel):
         out["duration_ms"] = spec.model_dump(exclude_none=True) if isinstance(spec, DurationSpec) else spec
         return out
 
-    duration_ms: number_or_block(number(gt=0, le=MAX_WORK_MS, unit="ms"), DurationSpec,
-                                 "duration per request [ms]: a number, {mean, p99} or {samples}") = Field(
+    duration_ms: Annotated[Annotated[_DurationMs, A_NUMBER] | Annotated[DurationSpec, A_BLOCK], number_or_block(
+        "duration per request [ms]: a number, {mean, p99} or {samples}")] = Field(
         default_factory=lambda: DurationSpec(mean=120, p99=400))
-    cpu_ms_per_request: number(gt=0, le=1e9, unit="ms", description="CPU time per request on a container [ms of "
-                                                                    "one vCPU]") = 80
-    memory_mb: number(ge=LAMBDA_MEMORY_MB_RANGE[0], le=LAMBDA_MEMORY_MB_RANGE[1], whole=True, unit="MB",
-                      description="Lambda memory, 128 to 10,240 MB") = 512
-    architecture: choice(*ARCHITECTURES) = "x86_64"
+    cpu_ms_per_request: Annotated[float, number(gt=0, le=1e9, unit="ms", description="CPU time per request on a "
+                                                                                     "container [ms of one vCPU]")] = 80
+    memory_mb: Annotated[int, number(ge=LAMBDA_MEMORY_MB_RANGE[0], le=LAMBDA_MEMORY_MB_RANGE[1], whole=True,
+                                                    unit="MB", description="Lambda memory, 128 to 10,240 MB")] = 512
+    architecture: Architecture = "x86_64"
 
 
 # ============================================================================== daily windows
@@ -331,14 +356,15 @@ class DailyWindow(InputModel):
 class TaskWindow(DailyWindow):
     """A scheduled minimum of Fargate tasks (an ECS scheduled action), daily, UTC."""
 
-    min_tasks: number(ge=0, le=MAX_TASKS, whole=True, unit="tasks", description="minimum tasks in the window")
+    min_tasks: Annotated[int, number(ge=0, le=MAX_TASKS, whole=True, unit="tasks",
+                                     description="minimum tasks in the window")]
 
 
 class InstanceWindow(DailyWindow):
     """A scheduled minimum of EC2 instances (an Auto Scaling scheduled action), daily, UTC."""
 
-    min_instances: number(ge=0, le=MAX_TASKS, whole=True, unit="instances",
-                          description="minimum instances in the window")
+    min_instances: Annotated[int, number(ge=0, le=MAX_TASKS, whole=True, unit="instances",
+                                         description="minimum instances in the window")]
 
 
 def _pc_schedule(value: Any) -> Any:
@@ -377,7 +403,8 @@ PcSchedule = Annotated[Any, BeforeValidator(_pc_schedule), WithJsonSchema({"anyO
 class ProvisionedConcurrency(InputModel):
     """Provisioned concurrency on a schedule."""
 
-    count: number(ge=0, le=MAX_TASKS, whole=True, unit="environments", description="provisioned environments") = 0
+    count: Annotated[int, number(ge=0, le=MAX_TASKS, whole=True, unit="environments",
+                                 description="provisioned environments")] = 0
     schedule: PcSchedule = "business_hours"
     timezone: TimeZone = "UTC"
 
@@ -403,12 +430,14 @@ class PowerTuning(InputModel):
 
     nullable = frozenset({"duration_ms_by_memory_mb"})
 
-    cpu_bound_fraction: number(ge=0, le=1, description="share of the duration at work.memory_mb that is "
-                                                       "CPU-bound (0: I/O-bound, memory does not change it)") = 0.0
+    cpu_bound_fraction: Annotated[float, number(ge=0, le=1, description="share of the duration at work.memory_mb that "
+                                                                        "is CPU-bound (0: I/O-bound, memory does not "
+                                                                        "change it)")] = 0.0
     duration_ms_by_memory_mb: Annotated[dict, BeforeValidator(_memory_curve), WithJsonSchema(
         {"type": "object", "description": "measured mean duration [ms] by memory [MB] (AWS Lambda Power Tuning); "
                                           "keys 128-10,240"})] | None = None
-    threads: number(ge=1, le=6, whole=True, description="threads the work can use (Lambda gives at most 6 vCPU)") = 1
+    threads: Annotated[int, number(ge=1, le=6, whole=True, description="threads the work can use (Lambda gives at most "
+                                                                       "6 vCPU)")] = 1
 
 
 def _pc(value: Any) -> Any:
@@ -420,28 +449,32 @@ class LambdaSetup(InputModel):
 
     nullable = frozenset({"reserved_concurrency", "platform_log_bytes", "memory_mb"})
 
-    front_door: choice(*FRONT_DOORS) = "api_gateway_http"
+    front_door: FrontDoor = "api_gateway_http"
     free_tier: Flag = True
-    keep_alive_s: number(gt=0, le=SECONDS_PER_DAY, unit="s", description="idle time before an environment is "
-                                                                          "reclaimed (undocumented by AWS)") = 600
-    init_duration_ms: number(ge=0, le=10_000, unit="ms", description="INIT per cold start, at most 10,000 ms") = 250
+    keep_alive_s: Annotated[float, number(gt=0, le=SECONDS_PER_DAY, unit="s", description="idle time before an "
+                                                                                          "environment is reclaimed "
+                                                                                          "(undocumented by "
+                                                                                          "AWS)")] = 600
+    init_duration_ms: Annotated[float, number(ge=0, le=10_000, unit="ms", description="INIT per cold start, at most "
+                                                                                      "10,000 ms")] = 250
     provisioned_concurrency: Annotated[ProvisionedConcurrency, BeforeValidator(
-        _pc, json_schema_input_type=int | ProvisionedConcurrency)] = Field(
+                                          _pc, json_schema_input_type=int | ProvisionedConcurrency)] = Field(
         default_factory=ProvisionedConcurrency, description="a count, or {count, schedule, timezone}")
-    concurrency_limit: number(ge=1, le=1_000_000, whole=True, unit="environments",
-                              description="the account's concurrency limit (default 1,000)") = 1000
-    reserved_concurrency: number(ge=0, le=1_000_000, whole=True, unit="environments",
-                                 description="reserved concurrency (null: none)") | None = None
-    ephemeral_storage_mb: number(ge=LAMBDA_EPHEMERAL_MB_RANGE[0], le=LAMBDA_EPHEMERAL_MB_RANGE[1], whole=True,
-                                 unit="MB") = 512
+    concurrency_limit: Annotated[int, number(ge=1, le=1_000_000, whole=True, unit="environments",
+                                             description="the account's concurrency limit (default 1,000)")] = 1000
+    reserved_concurrency: Annotated[int, number(ge=0, le=1_000_000, whole=True, unit="environments",
+                                                description="reserved concurrency (null: none)")] | None = None
+    ephemeral_storage_mb: Annotated[int, number(ge=LAMBDA_EPHEMERAL_MB_RANGE[0], le=LAMBDA_EPHEMERAL_MB_RANGE[1],
+                                                whole=True, unit="MB")] = 512
     api_gateway_free_tier: Flag = False
-    log_format: choice(*LOG_FORMATS) = Field("text", description="Lambda's START/END/REPORT lines as text (263 "
+    log_format: LogFormat = Field("text", description="Lambda's START/END/REPORT lines as text (263 "
                                                                  "bytes an invocation) or JSON (573)")
-    platform_log_bytes: number(ge=0, le=1e6, unit="bytes", description="platform-line bytes per invocation "
-                                                                        "(null: the log format's)") | None = None
-    memory_mb: number(ge=LAMBDA_MEMORY_MB_RANGE[0], le=LAMBDA_MEMORY_MB_RANGE[1], whole=True, unit="MB",
-                      description="Lambda's memory (null: work.memory_mb); its duration from power_tuning"
-                      ) | None = None
+    platform_log_bytes: Annotated[float, number(ge=0, le=1e6, unit="bytes", description="platform-line bytes per "
+                                                                                        "invocation (null: the log "
+                                                                                        "format's)")] | None = None
+    memory_mb: Annotated[int, number(ge=LAMBDA_MEMORY_MB_RANGE[0], le=LAMBDA_MEMORY_MB_RANGE[1], whole=True, unit="MB",
+                                     description="Lambda's memory (null: work.memory_mb); its duration from "
+                                                 "power_tuning")] | None = None
     power_tuning: PowerTuning = Field(default_factory=PowerTuning)
 
     @model_validator(mode="after")
@@ -463,20 +496,20 @@ class FargateSetup(InputModel):
 
     nullable = frozenset({"architecture"})
 
-    vcpu: number(gt=0, le=16, unit="vCPU", description="task vCPU: 0.25, 0.5, 1, 2, 4, 8 or 16") = 0.5
-    memory_gb: number(gt=0, le=120, unit="GB", description="task memory, valid for vcpu") = 1
-    target_utilisation: number(gt=0, le=1, description="target CPU utilisation (0-1]") = 0.6
-    min_tasks: number(ge=0, le=MAX_TASKS, whole=True, unit="tasks") = 2
-    max_tasks: number(ge=1, le=MAX_TASKS, whole=True, unit="tasks") = 50
-    scale_out_cooldown_s: number(ge=0, le=SECONDS_PER_DAY, unit="s") = 60
-    scale_in_cooldown_s: number(ge=0, le=SECONDS_PER_DAY, unit="s") = 300
-    task_start_s: number(ge=0, le=3600, unit="s", description="time from scale-out to serving") = 60
-    metric: choice("cpu", "request_count") = "cpu"
-    metric_period_s: number(ge=1, le=3600, unit="s") = 60
-    evaluation_delay_s: number(ge=0, le=SECONDS_PER_DAY, unit="s") = 0
-    architecture: choice(*ARCHITECTURES) | None = Field(None, description="default: work.architecture")
-    scale_out_evaluation_periods: number(ge=1, le=1440, whole=True) = 3
-    scale_in_evaluation_periods: number(ge=1, le=1440, whole=True) = 15
+    vcpu: Annotated[float, number(gt=0, le=16, unit="vCPU", description="task vCPU: 0.25, 0.5, 1, 2, 4, 8 or 16")] = 0.5
+    memory_gb: Annotated[float, number(gt=0, le=120, unit="GB", description="task memory, valid for vcpu")] = 1
+    target_utilisation: Annotated[float, number(gt=0, le=1, description="target CPU utilisation (0-1]")] = 0.6
+    min_tasks: Annotated[int, number(ge=0, le=MAX_TASKS, whole=True, unit="tasks")] = 2
+    max_tasks: Annotated[int, number(ge=1, le=MAX_TASKS, whole=True, unit="tasks")] = 50
+    scale_out_cooldown_s: Annotated[float, number(ge=0, le=SECONDS_PER_DAY, unit="s")] = 60
+    scale_in_cooldown_s: Annotated[float, number(ge=0, le=SECONDS_PER_DAY, unit="s")] = 300
+    task_start_s: Annotated[float, number(ge=0, le=3600, unit="s", description="time from scale-out to serving")] = 60
+    metric: Literal["cpu", "request_count"] = "cpu"
+    metric_period_s: Annotated[float, number(ge=1, le=3600, unit="s")] = 60
+    evaluation_delay_s: Annotated[float, number(ge=0, le=SECONDS_PER_DAY, unit="s")] = 0
+    architecture: Architecture | None = Field(None, description="default: work.architecture")
+    scale_out_evaluation_periods: Annotated[int, number(ge=1, le=1440, whole=True)] = 3
+    scale_in_evaluation_periods: Annotated[int, number(ge=1, le=1440, whole=True)] = 15
     scheduled_min_tasks: list[TaskWindow] = Field(default_factory=list, description="daily scheduled minimums "
                                                                                    "(UTC) for predictable peaks")
 
@@ -504,15 +537,15 @@ class Ec2Setup(InputModel):
                           "scale_out_evaluation_periods", "scale_in_evaluation_periods"})
 
     instance_type: Text = Field("m7g.large", description="instance type from the price set's catalogue")
-    min_instances: number(ge=0, le=MAX_TASKS, whole=True, unit="instances") = 2
-    max_instances: number(ge=1, le=MAX_TASKS, whole=True, unit="instances") | None = None
-    boot_s: number(ge=0, le=3600, unit="s") = 180
-    tasks_per_instance: number(ge=1, le=1000, whole=True, unit="tasks") = 4
-    target_utilisation: number(gt=0, le=1) | None = None
-    scale_out_cooldown_s: number(ge=0, le=SECONDS_PER_DAY, unit="s") | None = None
-    scale_in_cooldown_s: number(ge=0, le=SECONDS_PER_DAY, unit="s") | None = None
-    scale_out_evaluation_periods: number(ge=1, le=1440, whole=True) | None = None
-    scale_in_evaluation_periods: number(ge=1, le=1440, whole=True) | None = None
+    min_instances: Annotated[int, number(ge=0, le=MAX_TASKS, whole=True, unit="instances")] = 2
+    max_instances: Annotated[int, number(ge=1, le=MAX_TASKS, whole=True, unit="instances")] | None = None
+    boot_s: Annotated[float, number(ge=0, le=3600, unit="s")] = 180
+    tasks_per_instance: Annotated[int, number(ge=1, le=1000, whole=True, unit="tasks")] = 4
+    target_utilisation: Annotated[float, number(gt=0, le=1)] | None = None
+    scale_out_cooldown_s: Annotated[float, number(ge=0, le=SECONDS_PER_DAY, unit="s")] | None = None
+    scale_in_cooldown_s: Annotated[float, number(ge=0, le=SECONDS_PER_DAY, unit="s")] | None = None
+    scale_out_evaluation_periods: Annotated[int, number(ge=1, le=1440, whole=True)] | None = None
+    scale_in_evaluation_periods: Annotated[int, number(ge=1, le=1440, whole=True)] | None = None
     match_architecture: Flag = Field(True, description="price the same-family instance of the workload's "
                                                        "architecture (false: the type as declared)")
     scheduled_min_instances: list[InstanceWindow] = Field(default_factory=list, description="daily scheduled "
@@ -537,10 +570,11 @@ class ContainersSetup(InputModel):
 
     fargate: FargateSetup = Field(default_factory=FargateSetup)
     ec2: Ec2Setup = Field(default_factory=Ec2Setup)
-    front_door: choice(*CONTAINER_FRONT_DOORS) = "alb"
-    request_timeout_s: number(gt=0, le=4000, unit="s", description="the front door's request timeout (ALB idle "
-                                                                   "timeout, default 60, at most 4,000; null: none)"
-                              ) | None = 60.0
+    front_door: ContainerFrontDoor = "alb"
+    request_timeout_s: Annotated[float, number(gt=0, le=4000, unit="s", description="the front door's request timeout "
+                                                                                    "(ALB idle timeout, default 60, at "
+                                                                                    "most 4,000; null: "
+                                                                                    "none)")] | None = 60.0
 
     @model_validator(mode="after")
     def _tasks_fit(self, info: ValidationInfo) -> ContainersSetup:
@@ -558,10 +592,10 @@ class ContainersSetup(InputModel):
 class GlueSetup(InputModel):
     """Per-request and monthly figures of the services around the compute."""
 
-    payload_kb: number(ge=0, le=1e6, unit="KB", description="request payload") = 4
-    log_kb_per_request: number(ge=0, le=1e6, unit="KB") = 1
-    nat_gb_per_month: number(ge=0, le=1e9, unit="GB") = 0
-    data_out_gb_per_month: number(ge=0, le=1e9, unit="GB") = 0
+    payload_kb: Annotated[float, number(ge=0, le=1e6, unit="KB", description="request payload")] = 4
+    log_kb_per_request: Annotated[float, number(ge=0, le=1e6, unit="KB")] = 1
+    nat_gb_per_month: Annotated[float, number(ge=0, le=1e9, unit="GB")] = 0
+    data_out_gb_per_month: Annotated[float, number(ge=0, le=1e9, unit="GB")] = 0
 
 
 class FrontDoorSetup(InputModel):
@@ -569,43 +603,47 @@ class FrontDoorSetup(InputModel):
 
     nullable = frozenset({"kind"})
 
-    kind: choice(*FRONT_DOOR_KINDS) | None = Field(None, description="the same front door for both sides, or "
+    kind: FrontDoorKind | None = Field(None, description="the same front door for both sides, or "
                                                                      "usual (each side its own); null: "
                                                                      "lambda.front_door")
-    scheme: choice("internet_facing", "internal") = "internet_facing"
-    requests_per_connection: number(ge=1, le=1e9, unit="requests", description="requests a client connection "
-                                                                               "to an ALB carries (keep-alive; 1: "
-                                                                               "none)") = 100
-    connection_lifetime_s: number(gt=0, le=SECONDS_PER_DAY, unit="s", description="how long a client "
-                                                                                 "connection stays open") = 60
-    alb_rules: number(ge=0, le=100, whole=True, unit="rules", description="listener rules evaluated per request "
-                                                                          "(the first 10 are free)") = 1
+    scheme: Literal["internet_facing", "internal"] = "internet_facing"
+    requests_per_connection: Annotated[float, number(ge=1, le=1e9, unit="requests",
+                                                     description="requests a client connection to an ALB carries "
+                                                                 "(keep-alive; 1: none)")] = 100
+    connection_lifetime_s: Annotated[float, number(gt=0, le=SECONDS_PER_DAY, unit="s",
+                                                   description="how long a client connection stays open")] = 60
+    alb_rules: Annotated[int, number(ge=0, le=100, whole=True, unit="rules", description="listener rules evaluated per "
+                                                                                         "request (the first 10 are "
+                                                                                         "free)")] = 1
 
 
 class NetworkSetup(InputModel):
     """The VPC around each option (docs/traffic-and-comparison.md, "The network bill")."""
 
-    availability_zones: number(ge=1, le=6, whole=True, unit="AZs") = 2
-    containers_subnets: choice("private", "public") = "private"
-    egress: choice("nat_gateway", "vpc_endpoints") = "nat_gateway"
-    nat_gateways: number(ge=0, le=6, whole=True, unit="gateways",
-                         description="NAT gateways billed (0: an existing shared one)") = 1
+    availability_zones: Annotated[int, number(ge=1, le=6, whole=True, unit="AZs")] = 2
+    containers_subnets: Literal["private", "public"] = "private"
+    egress: Literal["nat_gateway", "vpc_endpoints"] = "nat_gateway"
+    nat_gateways: Annotated[int, number(ge=0, le=6, whole=True, unit="gateways",
+                                        description="NAT gateways billed (0: an existing shared one)")] = 1
     gateway_endpoints: Flag = Field(True, description="S3 and DynamoDB gateway endpoints (free)")
-    interface_endpoints: number(ge=0, le=100, whole=True, unit="endpoints",
-                                description="interface endpoints for the AWS APIs the application calls") = 0
-    image_mb: number(ge=0, le=100_000, unit="MB", description="container image pulled per task start or "
-                                                              "instance boot") = 250
-    aws_api_gb_per_month: number(ge=0, le=1e9, unit="GB") = 0
-    s3_dynamodb_gb_per_month: number(ge=0, le=1e9, unit="GB") = 0
-    ebs_gb_per_instance: number(ge=0, le=64_000, unit="GB", description="EC2 root volume (gp3)") = 30
+    interface_endpoints: Annotated[int, number(ge=0, le=100, whole=True, unit="endpoints",
+                                               description="interface endpoints for the AWS APIs the application "
+                                                           "calls")] = 0
+    image_mb: Annotated[float, number(ge=0, le=100_000, unit="MB", description="container image pulled per task start "
+                                                                               "or instance boot")] = 250
+    aws_api_gb_per_month: Annotated[float, number(ge=0, le=1e9, unit="GB")] = 0
+    s3_dynamodb_gb_per_month: Annotated[float, number(ge=0, le=1e9, unit="GB")] = 0
+    ebs_gb_per_instance: Annotated[float, number(ge=0, le=64_000, unit="GB", description="EC2 root volume (gp3)")] = 30
     lambda_in_vpc: Flag = Field(False, description="Lambda attached to the VPC (it pays its own NAT/endpoints)")
 
 
 class AvailabilitySetup(InputModel):
     """At least ``min_units`` tasks (instances) running at all times, across ``zones`` AZs."""
 
-    min_units: number(ge=1, le=MAX_TASKS, whole=True, unit="units", description="tasks or instances at all times")
-    zones: number(ge=1, le=6, whole=True, unit="AZs", description="Availability Zones they spread across") = 1
+    min_units: Annotated[int, number(ge=1, le=MAX_TASKS, whole=True, unit="units",
+                                     description="tasks or instances at all times")]
+    zones: Annotated[int, number(ge=1, le=6, whole=True, unit="AZs", description="Availability Zones they spread "
+                                                                                 "across")] = 1
 
     @model_validator(mode="after")
     def _one_per_zone(self) -> AvailabilitySetup:
@@ -620,11 +658,15 @@ class ServiceLevelSetup(InputModel):
 
     nullable = frozenset({"availability"})
 
-    kind: choice("api", "queue_worker") = Field(None, description="api: response time; queue_worker: message "
-                                                                  "age (default: queue_worker when no front door)")
-    percentile: number(ge=50, le=99.99, unit="%", description="the latency percentile held to the target") = 99.0
-    latency_target_ms: number(gt=0, le=86_400_000, unit="ms", description="the percentile's target") = None
-    max_failed_fraction: number(ge=0, le=1, description="share timed out or throttled after retries") = 0.001
+    kind: Omissible[Literal["api", "queue_worker"]] = Field(None, description="api: response time; queue_worker: "
+                                                                              "message age (default: queue_worker "
+                                                                              "when no front door)")
+    percentile: Annotated[float, number(ge=50, le=99.99, unit="%", description="the latency percentile held to the "
+                                                                               "target")] = 99.0
+    latency_target_ms: Annotated[float | None, number(gt=0, le=86_400_000, unit="ms",
+                                                      description="the percentile's target")] = None
+    max_failed_fraction: Annotated[float, number(ge=0, le=1, description="share timed out or throttled after "
+                                                                         "retries")] = 0.001
     availability: AvailabilitySetup | None = Field(None, description="{min_units, zones}; null: no rule")
     right_size: Flag = Field(True, description="compare every option right-sized to this level")
     scheduled_scaling: Flag = Field(True, description="right-sizing may use scheduled actions for predictable peaks")
@@ -634,12 +676,12 @@ class AccountQuotas(InputModel):
     """The account's quota values where they differ from the published defaults
     (data/account_quotas.yaml; Lambda's concurrency is lambda.concurrency_limit)."""
 
-    api_gateway_rps: number(gt=0, le=1e9, unit="req/s") = None
-    fargate_on_demand_vcpu: number(gt=0, le=1e9, unit="vCPU") = None
-    fargate_spot_vcpu: number(gt=0, le=1e9, unit="vCPU") = None
-    ecs_tasks_per_service: number(gt=0, le=1e9, unit="tasks") = None
-    fargate_tasks_launched_per_minute: number(gt=0, le=1e9, unit="tasks/min") = None
-    lambda_scaling_envs_per_10_s: number(gt=0, le=1e9, unit="environments") = None
+    api_gateway_rps: Annotated[float | None, number(gt=0, le=1e9, unit="req/s")] = None
+    fargate_on_demand_vcpu: Annotated[float | None, number(gt=0, le=1e9, unit="vCPU")] = None
+    fargate_spot_vcpu: Annotated[float | None, number(gt=0, le=1e9, unit="vCPU")] = None
+    ecs_tasks_per_service: Annotated[float | None, number(gt=0, le=1e9, unit="tasks")] = None
+    fargate_tasks_launched_per_minute: Annotated[float | None, number(gt=0, le=1e9, unit="tasks/min")] = None
+    lambda_scaling_envs_per_10_s: Annotated[float | None, number(gt=0, le=1e9, unit="environments")] = None
 
 
 def _facts(value: Any) -> Any:

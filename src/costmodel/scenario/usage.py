@@ -12,7 +12,7 @@ the key and list the allowed ones, so a typo never silently drops a cost.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -133,7 +133,7 @@ def bill_usage(source: str | os.PathLike | Mapping[str, Any] | Usage, *, prices:
     if fd.get("function_url"):
         bill += _call("front_door.function_url", lambda b, p: B.function_url_bill(prices=p, **b), fd["function_url"], prices)
     glue = raw.get("glue") or {}
-    glue_fns = {
+    glue_fns: dict[str, Callable[..., B.Bill]] = {
         "sqs": B.sqs_bill,
         "dynamodb": B.dynamodb_bill,
         "logs": B.logs_bill,
@@ -143,7 +143,7 @@ def bill_usage(source: str | os.PathLike | Mapping[str, Any] | Usage, *, prices:
     }
     for key, fn in glue_fns.items():
         if glue.get(key):
-            bill += _call(f"glue.{key}", lambda b, p, fn=fn: fn(prices=p, **b), glue[key], prices)
+            bill += _call(f"glue.{key}", _with_block(fn), glue[key], prices)
     return bill
 
 
@@ -233,7 +233,13 @@ def _named(bill: B.Bill, item: Mapping[str, Any]) -> B.Bill:
     return bill.named(f"{item['name']}: ") if item.get("name") else bill
 
 
-def _call(where: str, fn, block: Mapping[str, Any], prices: Prices) -> B.Bill:
+def _with_block(fn: Callable[..., B.Bill]) -> Callable[[Mapping[str, Any], Prices], B.Bill]:
+    """``fn(prices=..., **block)`` as a ``(block, prices)`` bill function for :func:`_call`."""
+    return lambda block, prices: fn(prices=prices, **block)
+
+
+def _call(where: str, fn: Callable[[Mapping[str, Any], Prices], B.Bill], block: Mapping[str, Any], prices: Prices
+          ) -> B.Bill:
     """Run a bill function; re-raise its errors with the block's path in the parameter name."""
     try:
         return fn(block, prices)

@@ -27,25 +27,29 @@ field; ``costmodel schema usage`` prints the JSON Schema):
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, WithJsonSchema, model_validator
+from pydantic import Field, ValidationInfo, model_validator
+from pydantic.fields import FieldInfo
 
-from costmodel._schema import Flag, InputModel, Text, choice, number, one_or_many, rule_error
+from costmodel._schema import (
+    Architecture,
+    Flag,
+    InputModel,
+    Omissible,
+    Text,
+    any_value,
+    number,
+    one_or_many,
+    rule_error,
+)
 from costmodel.models.bills import (
-    EC2_PURCHASES,
-    ESM_SOURCES,
     FARGATE_EPHEMERAL_GB_RANGE,
-    FARGATE_OPERATING_SYSTEMS,
-    FARGATE_PURCHASES,
     FARGATE_WINDOWS_VCPUS,
     LAMBDA_ASYNC_MAX_KB,
     LAMBDA_EPHEMERAL_MB_RANGE,
     LAMBDA_MEMORY_MB_RANGE,
-    LAMBDA_PURCHASES,
-    LMI_PURCHASES,
 )
-from costmodel.models.pricing import ARCHITECTURES
 
 __all__ = [
     "LAMBDA_MAX_DURATION_MS",
@@ -77,21 +81,30 @@ MAX_GB = 1e9
 MAX_COUNT = 100_000
 MAX_GROUPS = 1000
 
-_ARCH = choice(*ARCHITECTURES)
+#: The choices of :mod:`costmodel.models.bills` as types (a test keeps each equal to its tuple).
+LambdaPurchase = Literal["on_demand", "savings_plan"]
+FargatePurchase = Literal["on_demand", "spot", "savings_plan"]
+FargateOperatingSystem = Literal["linux", "windows"]
+Ec2Purchase = Literal["on_demand", "savings_plan", "reserved", "spot"]
+EsmSource = Literal["kafka", "sqs"]
+LmiPurchase = Literal["on_demand", "savings_plan", "reserved"]
 _NAME = Field(None, description="name: prefixes the block's lines ('api: Lambda requests'); unique in the list")
 
 
-def _requests(what: str = "requests in the month") -> Any:
+def _requests(what: str = "requests in the month") -> FieldInfo:
     return number(ge=0, le=MAX_REQUESTS, unit="requests", description=what)
 
 
-def _groups(lo: float, hi: float, description: str) -> Any:
+def _groups(lo: float, hi: float, description: str) -> FieldInfo:
     """JSON Schema of a number or a list of numbers (request groups); checked by
-    :meth:`LambdaFunction._groups`."""
+    :meth:`LambdaFunction._request_groups`."""
     one = {"type": "number", "minimum": lo, "maximum": hi}
-    return Annotated[Any, WithJsonSchema({"anyOf": [one, {"type": "array", "items": one, "minItems": 1,
-                                                          "maxItems": MAX_GROUPS}],
-                                          "description": description})]
+    return any_value({"anyOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": MAX_GROUPS}],
+                      "description": description})
+
+
+#: A number or a list of numbers (request groups).
+_Groups = float | list[float]
 
 
 def _values(value: Any) -> list[float]:
@@ -115,15 +128,15 @@ def _check_instance_type(instance_type: str, info: ValidationInfo) -> None:
 class ProvisionedWindow(InputModel):
     """A provisioned-concurrency window: environments kept warm, and the requests they serve."""
 
-    concurrency: number(ge=1, le=MAX_COUNT, whole=True, unit="execution environments",
-                        description="provisioned execution environments")
-    enabled_s: number(gt=0, le=MONTH_S, unit="s",
-                      description="seconds enabled per occurrence; billed rounded up to 5 minutes")
-    requests: _requests("requests served by the provisioned environments (all occurrences)") = 0
-    duration_ms: number(ge=0, le=LAMBDA_MAX_DURATION_MS, unit="ms",
-                        description="duration of those requests [ms], billed rounded up to 1 ms") = 0
-    occurrences: number(ge=1, le=10_000, whole=True, unit="occurrences",
-                        description="times the window happens in the month (e.g. 22 business days)") = 1
+    concurrency: Annotated[int, number(ge=1, le=MAX_COUNT, whole=True, unit="execution environments",
+                                       description="provisioned execution environments")]
+    enabled_s: Annotated[float, number(gt=0, le=MONTH_S, unit="s",
+                                       description="seconds enabled per occurrence; billed rounded up to 5 minutes")]
+    requests: Annotated[float, _requests("requests served by the provisioned environments (all occurrences)")] = 0
+    duration_ms: Annotated[float, number(ge=0, le=LAMBDA_MAX_DURATION_MS, unit="ms",
+                                         description="duration of those requests [ms], billed rounded up to 1 ms")] = 0
+    occurrences: Annotated[int, number(ge=1, le=10_000, whole=True, unit="occurrences",
+                                       description="times the window happens in the month (e.g. 22 business days)")] = 1
 
     @model_validator(mode="after")
     def _fits(self) -> ProvisionedWindow:
@@ -152,30 +165,36 @@ class SnapStart(InputModel):
 
     nullable = frozenset({"cache_s"})
 
-    versions: number(ge=1, le=1000, whole=True, unit="versions", description="active versions with SnapStart") = 1
-    cache_s: number(ge=0, le=MONTH_S, unit="s",
-                    description="seconds each version's snapshot is cached (at least 3 h billed; default, or "
-                                "null: a 730-hour month)") | None = None
-    restores: _requests("restores from the snapshot (each restores memory_mb/1024 GB)") = 0
+    versions: Annotated[int, number(ge=1, le=1000, whole=True, unit="versions",
+                                    description="active versions with SnapStart")] = 1
+    cache_s: Annotated[float, number(ge=0, le=MONTH_S, unit="s", description="seconds each version's snapshot is "
+                                                                             "cached (at least 3 h billed; default, or "
+                                                                             "null: a 730-hour month)")] | None = None
+    restores: Annotated[float, _requests("restores from the snapshot (each restores memory_mb/1024 GB)")] = 0
 
 
 class TenantIsolation(InputModel):
     """Tenant isolation mode: a charge per new tenant-isolated execution environment."""
 
-    environments: number(ge=0, le=MAX_REQUESTS, unit="environments",
-                         description="tenant-isolated execution environments Lambda creates in the month")
+    environments: Annotated[float, number(ge=0, le=MAX_REQUESTS, unit="environments",
+                                          description="tenant-isolated execution environments Lambda creates in the "
+                                                      "month")]
 
 
 class Durable(InputModel):
     """Durable functions: operations, data written and retained (compute is the function's)."""
 
-    operations: number(ge=0, le=MAX_REQUESTS, unit="operations",
-                       description="durable operations: start execution, each step, each wait, callbacks")
-    data_written_gb: number(ge=0, le=MAX_GB, unit="GB", description="data written by the operations [GB]") = 0
-    running_days: number(ge=0, le=366, unit="days",
-                         description="days the written data is held while executions run (e.g. a 7-day wait)") = 0
-    retention_days: number(ge=1, le=90, unit="days",
-                           description="retention after an execution completes: 1 to 90 days (default 14)") = 14
+    operations: Annotated[float, number(ge=0, le=MAX_REQUESTS, unit="operations",
+                                        description="durable operations: start execution, each step, each wait, "
+                                                    "callbacks")]
+    data_written_gb: Annotated[float, number(ge=0, le=MAX_GB, unit="GB", description="data written by the operations "
+                                                                                     "[GB]")] = 0
+    running_days: Annotated[float, number(ge=0, le=366, unit="days", description="days the written data is held while "
+                                                                                 "executions run (e.g. a 7-day "
+                                                                                 "wait)")] = 0
+    retention_days: Annotated[float, number(ge=1, le=90, unit="days", description="retention after an execution "
+                                                                                  "completes: 1 to 90 days "
+                                                                                  "(default 14)")] = 14
 
 
 class LambdaFunction(InputModel):
@@ -183,35 +202,35 @@ class LambdaFunction(InputModel):
 
     nullable = frozenset({"async_payload_kb"})
 
-    name: Text = _NAME
-    requests: _groups(0, MAX_REQUESTS, "on-demand requests") = Field(
+    name: Omissible[Text] = _NAME
+    requests: Annotated[_Groups, _groups(0, MAX_REQUESTS, "on-demand requests")] = Field(
         description="on-demand invocations in the month (not those served by provisioned concurrency); a list gives "
                     "request groups, aligned with duration_ms and streamed_response_mb lists")
-    duration_ms: _groups(0, LAMBDA_MAX_DURATION_MS, "duration [ms]") = Field(
+    duration_ms: Annotated[_Groups, _groups(0, LAMBDA_MAX_DURATION_MS, "duration [ms]")] = Field(
         description="billed duration per invocation [ms], > 0 and at most 900,000 (the 15-minute timeout); rounded "
                     "up to 1 ms; a list aligns with requests")
-    memory_mb: number(ge=LAMBDA_MEMORY_MB_RANGE[0], le=LAMBDA_MEMORY_MB_RANGE[1], whole=True, unit="MB",
-                      description="configured memory, 128 to 10,240 MB in 1 MB steps")
-    architecture: _ARCH = Field("x86_64", description="x86_64 or arm64")
+    memory_mb: Annotated[int, number(ge=LAMBDA_MEMORY_MB_RANGE[0], le=LAMBDA_MEMORY_MB_RANGE[1], whole=True, unit="MB",
+                                     description="configured memory, 128 to 10,240 MB in 1 MB steps")]
+    architecture: Architecture = Field("x86_64", description="x86_64 or arm64")
     free_tier: Flag = Field(True, description="apply the monthly free tier (per account: one function at most)")
-    ephemeral_storage_mb: number(ge=LAMBDA_EPHEMERAL_MB_RANGE[0], le=LAMBDA_EPHEMERAL_MB_RANGE[1], whole=True,
-                                 unit="MB", description="/tmp, 512 to 10,240 MB; the part above 512 MB is "
-                                                        "billed") = 512
-    async_payload_kb: number(gt=0, le=LAMBDA_ASYNC_MAX_KB, unit="KB",
-                             description="requests are asynchronous events of this size (at most 1,024 KB); "
-                                         "null: synchronous") | None = None
-    streamed_response_mb: _groups(0, 200, "streamed response [MB]") = Field(
+    ephemeral_storage_mb: Annotated[int, number(ge=LAMBDA_EPHEMERAL_MB_RANGE[0], le=LAMBDA_EPHEMERAL_MB_RANGE[1],
+                                                whole=True, unit="MB", description="/tmp, 512 to 10,240 MB; the part "
+                                                                                   "above 512 MB is billed")] = 512
+    async_payload_kb: Annotated[float, number(gt=0, le=LAMBDA_ASYNC_MAX_KB, unit="KB",
+                                              description="requests are asynchronous events of this size (at most "
+                                                          "1,024 KB); null: synchronous")] | None = None
+    streamed_response_mb: Annotated[_Groups, _groups(0, 200, "streamed response [MB]")] = Field(
         0, description="streamed response per request [MB], at most 200; the part above 6 MB is billed; a list "
                        "aligns with requests")
-    cold_starts: _requests("on-demand cold starts whose INIT is billed (at most one per request)") = 0
-    init_duration_ms: number(ge=0, le=LAMBDA_MAX_INIT_MS, unit="ms",
-                             description="INIT duration per cold start, at most 10,000 ms") = 0
-    snapstart: SnapStart = Field(None, description="SnapStart cache and restores")
-    provisioned: one_or_many(ProvisionedWindow, max_items=100) = Field(
+    cold_starts: Annotated[float, _requests("on-demand cold starts whose INIT is billed (at most one per request)")] = 0
+    init_duration_ms: Annotated[float, number(ge=0, le=LAMBDA_MAX_INIT_MS, unit="ms",
+                                              description="INIT duration per cold start, at most 10,000 ms")] = 0
+    snapstart: Omissible[SnapStart] = Field(None, description="SnapStart cache and restores")
+    provisioned: Omissible[Annotated[list[ProvisionedWindow], one_or_many(ProvisionedWindow, max_items=100)]] = Field(
         None, description="provisioned-concurrency windows")
-    purchase: choice(*LAMBDA_PURCHASES) = Field("on_demand", description="on_demand or savings_plan")
-    tenant_isolation: TenantIsolation = Field(None, description="tenant isolation mode")
-    durable: Durable = Field(None, description="durable functions")
+    purchase: LambdaPurchase = Field("on_demand", description="on_demand or savings_plan")
+    tenant_isolation: Omissible[TenantIsolation] = Field(None, description="tenant isolation mode")
+    durable: Omissible[Durable] = Field(None, description="durable functions")
 
     @model_validator(mode="before")
     @classmethod
@@ -305,18 +324,18 @@ class ManagedInstances(InputModel):
     """Lambda Managed Instances: requests, the EC2 instances of the capacity provider, the
     management fee (15 % of their on-demand price). No per-request duration charge."""
 
-    name: Text = _NAME
-    requests: _requests()
+    name: Omissible[Text] = _NAME
+    requests: Annotated[float, _requests()]
     instance_type: Text = Field(description="EC2 instance type of the capacity provider (from the price set's "
                                             "catalogue)")
-    count: number(ge=1, le=MAX_COUNT, whole=True, unit="instances", description="instances (with hours)"
-                  ) = None
-    hours: number(ge=0, le=MONTH_H, unit="h", description="hours per instance in the month, at most 744 "
-                                                          "(default 730)") = None
-    instance_hours: number(ge=0, le=MAX_COUNT * MONTH_H, unit="h",
-                           description="instance-hours in the month, summed over instances (instead of count "
-                                       "and hours)") = None
-    purchase: choice(*LMI_PURCHASES) = Field("on_demand", description="EC2 pricing of the instances")
+    count: Annotated[int | None, number(ge=1, le=MAX_COUNT, whole=True, unit="instances",
+                                        description="instances (with hours)")] = None
+    hours: Annotated[float | None, number(ge=0, le=MONTH_H, unit="h", description="hours per instance in the month, at "
+                                                                                  "most 744 (default 730)")] = None
+    instance_hours: Annotated[float | None, number(ge=0, le=MAX_COUNT * MONTH_H, unit="h",
+                                                   description="instance-hours in the month, summed over instances "
+                                                               "(instead of count and hours)")] = None
+    purchase: LmiPurchase = Field("on_demand", description="EC2 pricing of the instances")
 
     @model_validator(mode="after")
     def _one_form(self, info: ValidationInfo) -> ManagedInstances:
@@ -333,14 +352,16 @@ class ManagedInstances(InputModel):
 class EventSourceMapping(InputModel):
     """A provisioned-mode event source mapping (or a Kafka poller group): Event Poller Units."""
 
-    name: Text = _NAME
-    source: choice(*ESM_SOURCES) = Field(description="kafka (Amazon MSK or self-managed) or sqs")
-    epu_hours: number(ge=0, le=1e8, unit="EPU-h", description="EPU-hours consumed in the month (instead of "
-                                                              "event_pollers and hours)") = None
-    event_pollers: number(ge=1, le=MAX_COUNT, whole=True, unit="event pollers",
-                          description="event pollers provisioned (Kafka: 10 per EPU, shared in a poller group; "
-                                      "SQS: 1 per EPU, at least 2)") = None
-    hours: number(gt=0, le=MONTH_H, unit="h", description="hours the pollers run, at most 744") = None
+    name: Omissible[Text] = _NAME
+    source: EsmSource = Field(description="kafka (Amazon MSK or self-managed) or sqs")
+    epu_hours: Annotated[float | None, number(ge=0, le=1e8, unit="EPU-h", description="EPU-hours consumed in the month "
+                                                                                      "(instead of event_pollers and "
+                                                                                      "hours)")] = None
+    event_pollers: Annotated[int | None, number(ge=1, le=MAX_COUNT, whole=True, unit="event pollers",
+                                                description="event pollers provisioned (Kafka: 10 per EPU, shared in a "
+                                                            "poller group; SQS: 1 per EPU, at least 2)")] = None
+    hours: Annotated[float | None, number(gt=0, le=MONTH_H, unit="h", description="hours the pollers run, at "
+                                                                                  "most 744")] = None
 
     @model_validator(mode="after")
     def _one_form(self) -> EventSourceMapping:
@@ -359,24 +380,27 @@ class EventSourceMapping(InputModel):
 class FargateService(InputModel):
     """Fargate tasks of one size for a month."""
 
-    name: Text = _NAME
-    vcpu: number(gt=0, le=32, unit="vCPU", description="task vCPU: 0.25, 0.5, 1, 2, 4, 8, 16 or 32 (Windows: "
-                                                       "1, 2 or 4)")
-    memory_gb: number(gt=0, le=244, unit="GB", description="task memory, valid for vcpu")
-    architecture: _ARCH = Field("x86_64", description="x86_64 or arm64")
-    ephemeral_storage_gb: number(ge=FARGATE_EPHEMERAL_GB_RANGE[0], le=FARGATE_EPHEMERAL_GB_RANGE[1], whole=True,
-                                 unit="GB", description="20 to 200 GB; the part above 20 GB is billed") = 20
-    purchase: choice(*FARGATE_PURCHASES) = Field("on_demand", description="on_demand, spot (Linux x86_64 only) "
+    name: Omissible[Text] = _NAME
+    vcpu: Annotated[float, number(gt=0, le=32, unit="vCPU", description="task vCPU: 0.25, 0.5, 1, 2, 4, 8, 16 or 32 "
+                                                                        "(Windows: 1, 2 or 4)")]
+    memory_gb: Annotated[float, number(gt=0, le=244, unit="GB", description="task memory, valid for vcpu")]
+    architecture: Architecture = Field("x86_64", description="x86_64 or arm64")
+    ephemeral_storage_gb: Annotated[int, number(ge=FARGATE_EPHEMERAL_GB_RANGE[0], le=FARGATE_EPHEMERAL_GB_RANGE[1],
+                                                whole=True, unit="GB", description="20 to 200 GB; the part above 20 GB "
+                                                                                   "is billed")] = 20
+    purchase: FargatePurchase = Field("on_demand", description="on_demand, spot (Linux x86_64 only) "
                                                                           "or savings_plan")
-    operating_system: choice(*FARGATE_OPERATING_SYSTEMS) = Field("linux", description="linux or windows")
-    task_seconds: number(ge=0, le=MAX_COUNT * MONTH_S, unit="task-s",
-                         description="billable task-seconds in the month (instead of tasks, run_s, runs)"
-                         ) = None
-    tasks: number(ge=0, le=MAX_COUNT, whole=True, unit="tasks", description="tasks (with run_s and runs)"
-                  ) = None
-    run_s: number(gt=0, le=MONTH_S, unit="s", description="duration of one run; rounded up to the second, at "
-                                                          "least 60 s (Windows 300 s)") = None
-    runs: number(ge=1, le=10_000_000, whole=True, unit="runs", description="runs per task in the month") = 1
+    operating_system: FargateOperatingSystem = Field("linux", description="linux or windows")
+    task_seconds: Annotated[float | None, number(ge=0, le=MAX_COUNT * MONTH_S, unit="task-s",
+                                                 description="billable task-seconds in the month (instead of tasks, "
+                                                             "run_s, runs)")] = None
+    tasks: Annotated[int | None, number(ge=0, le=MAX_COUNT, whole=True, unit="tasks",
+                                        description="tasks (with run_s and runs)")] = None
+    run_s: Annotated[float | None, number(gt=0, le=MONTH_S, unit="s", description="duration of one run; rounded up to "
+                                                                                  "the second, at least 60 s (Windows "
+                                                                                  "300 s)")] = None
+    runs: Annotated[int, number(ge=1, le=10_000_000, whole=True, unit="runs", description="runs per task in the "
+                                                                                          "month")] = 1
 
     @model_validator(mode="after")
     def _rules(self, info: ValidationInfo) -> FargateService:
@@ -416,12 +440,12 @@ class Ec2Fleet(InputModel):
 
     nullable = frozenset({"hours"})
 
-    name: Text = _NAME
+    name: Omissible[Text] = _NAME
     instance_type: Text = Field(description="instance type from the price set's catalogue")
-    count: number(ge=0, le=MAX_COUNT, whole=True, unit="instances", description="instances") = 1
-    hours: number(ge=0, le=MONTH_H, unit="h", description="hours per instance, at most 744 (default, or null: "
-                                                          "730)") | None = None
-    purchase: choice(*EC2_PURCHASES) = Field("on_demand", description="on_demand, savings_plan, reserved or spot")
+    count: Annotated[int, number(ge=0, le=MAX_COUNT, whole=True, unit="instances", description="instances")] = 1
+    hours: Annotated[float, number(ge=0, le=MONTH_H, unit="h", description="hours per instance, at most 744 (default, "
+                                                                           "or null: 730)")] | None = None
+    purchase: Ec2Purchase = Field("on_demand", description="on_demand, savings_plan, reserved or spot")
 
     @model_validator(mode="after")
     def _catalogue(self, info: ValidationInfo) -> Ec2Fleet:
@@ -433,36 +457,40 @@ class Ec2Fleet(InputModel):
 class ApiGateway(InputModel):
     """API Gateway calls."""
 
-    api: choice("http", "rest") = Field("http", description="http or rest")
-    requests: _requests("API calls in the month")
-    payload_kb: number(ge=0, le=10_240, unit="KB", description="size of each call (HTTP APIs meter per 512 KB; "
-                                                               "at most 10 MB)") = 0
+    api: Literal["http", "rest"] = Field("http", description="http or rest")
+    requests: Annotated[float, _requests("API calls in the month")]
+    payload_kb: Annotated[float, number(ge=0, le=10_240, unit="KB", description="size of each call (HTTP APIs meter "
+                                                                                "per 512 KB; at most 10 MB)")] = 0
     free_tier: Flag = Field(False, description="1M calls a month for the first 12 months of new accounts")
 
 
 class Alb(InputModel):
     """An Application Load Balancer."""
 
-    hours: number(ge=0, le=MONTH_H, unit="h", description="ALB-hours, at most 744") = 730
-    new_connections_per_s: number(ge=0, le=1e8, unit="connections/s", description="25 per LCU") = 0
-    active_connections_per_min: number(ge=0, le=1e10, unit="connections/min", description="3,000 per LCU") = 0
-    processed_gb_per_h: number(ge=0, le=1e7, unit="GB/h", description="1 GB per LCU (0.4 for Lambda targets)") = 0
-    rule_evaluations_per_s: number(ge=0, le=1e9, unit="evaluations/s", description="1,000 per LCU") = 0
+    hours: Annotated[float, number(ge=0, le=MONTH_H, unit="h", description="ALB-hours, at most 744")] = 730
+    new_connections_per_s: Annotated[float, number(ge=0, le=1e8, unit="connections/s", description="25 per LCU")] = 0
+    active_connections_per_min: Annotated[float, number(ge=0, le=1e10, unit="connections/min",
+                                                        description="3,000 per LCU")] = 0
+    processed_gb_per_h: Annotated[float, number(ge=0, le=1e7, unit="GB/h", description="1 GB per LCU (0.4 for Lambda "
+                                                                                       "targets)")] = 0
+    rule_evaluations_per_s: Annotated[float, number(ge=0, le=1e9, unit="evaluations/s",
+                                                    description="1,000 per LCU")] = 0
     lambda_targets: Flag = Field(False, description="the targets are Lambda functions")
 
 
 class FunctionUrl(InputModel):
     """Lambda function URL calls (no charge beyond the function's own)."""
 
-    requests: _requests("calls in the month")
+    requests: Annotated[float, _requests("calls in the month")]
 
 
 class FrontDoor(InputModel):
     """Front doors."""
 
-    api_gateway: ApiGateway = Field(None, description="API Gateway calls: api, requests, payload_kb, free_tier")
-    alb: Alb = Field(None, description="an Application Load Balancer: hours and the four LCU dimensions")
-    function_url: FunctionUrl = Field(None, description="function URL calls: requests")
+    api_gateway: Omissible[ApiGateway] = Field(None, description="API Gateway calls: api, requests, payload_kb, "
+                                                                 "free_tier")
+    alb: Omissible[Alb] = Field(None, description="an Application Load Balancer: hours and the four LCU dimensions")
+    function_url: Omissible[FunctionUrl] = Field(None, description="function URL calls: requests")
 
     @model_validator(mode="after")
     def _something(self) -> FrontDoor:
@@ -472,9 +500,9 @@ class FrontDoor(InputModel):
 class Sqs(InputModel):
     """SQS API requests."""
 
-    requests: _requests("API requests in the month (send + receive + delete per message)")
-    payload_kb: number(ge=0, le=1024, unit="KB", description="payload per request, billed per 64 KB chunk; at "
-                                                             "most 1 MiB") = 0
+    requests: Annotated[float, _requests("API requests in the month (send + receive + delete per message)")]
+    payload_kb: Annotated[float, number(ge=0, le=1024, unit="KB", description="payload per request, billed per 64 KB "
+                                                                              "chunk; at most 1 MiB")] = 0
     fifo: Flag = Field(False, description="FIFO queue")
     free_tier: Flag = Field(True, description="first 1M requests a month")
 
@@ -482,8 +510,10 @@ class Sqs(InputModel):
 class DynamoDb(InputModel):
     """DynamoDB on-demand request units."""
 
-    write_request_units: number(ge=0, le=MAX_REQUESTS, unit="WRU", description="write request units") = 0
-    read_request_units: number(ge=0, le=MAX_REQUESTS, unit="RRU", description="read request units") = 0
+    write_request_units: Annotated[float, number(ge=0, le=MAX_REQUESTS, unit="WRU",
+                                                 description="write request units")] = 0
+    read_request_units: Annotated[float, number(ge=0, le=MAX_REQUESTS, unit="RRU",
+                                                description="read request units")] = 0
 
     @model_validator(mode="after")
     def _something(self) -> DynamoDb:
@@ -493,41 +523,42 @@ class DynamoDb(InputModel):
 class Logs(InputModel):
     """CloudWatch Logs."""
 
-    ingested_gb: number(ge=0, le=MAX_GB, unit="GB", description="log data ingested")
-    stored_gb: number(ge=0, le=MAX_GB, unit="GB-month", description="log data stored") = 0
+    ingested_gb: Annotated[float, number(ge=0, le=MAX_GB, unit="GB", description="log data ingested")]
+    stored_gb: Annotated[float, number(ge=0, le=MAX_GB, unit="GB-month", description="log data stored")] = 0
     lambda_tiers: Flag = Field(False, description="Lambda log volume tiers (UNCONFIRMED table)")
 
 
 class Nat(InputModel):
     """NAT gateways."""
 
-    gateway_hours: number(ge=0, le=MAX_COUNT * MONTH_H, unit="h", description="gateway-hours (730 per gateway)"
-                          ) = 730
-    processed_gb: number(ge=0, le=MAX_GB, unit="GB", description="data processed") = 0
+    gateway_hours: Annotated[float, number(ge=0, le=MAX_COUNT * MONTH_H, unit="h",
+                                           description="gateway-hours (730 per gateway)")] = 730
+    processed_gb: Annotated[float, number(ge=0, le=MAX_GB, unit="GB", description="data processed")] = 0
 
 
 class PublicIpv4(InputModel):
     """Public IPv4 addresses."""
 
-    address_hours: number(ge=0, le=MAX_COUNT * 100 * MONTH_H, unit="h", description="address-hours")
+    address_hours: Annotated[float, number(ge=0, le=MAX_COUNT * 100 * MONTH_H, unit="h", description="address-hours")]
 
 
 class DataTransfer(InputModel):
     """Data transfer out to the internet."""
 
-    out_gb: number(ge=0, le=MAX_GB, unit="GB", description="data out")
+    out_gb: Annotated[float, number(ge=0, le=MAX_GB, unit="GB", description="data out")]
     free_tier: Flag = Field(True, description="the first 100 GB a month")
 
 
 class Glue(InputModel):
     """Services around the compute."""
 
-    sqs: Sqs = Field(None, description="SQS API requests: requests, payload_kb, fifo, free_tier")
-    dynamodb: DynamoDb = Field(None, description="DynamoDB on-demand: write_request_units, read_request_units")
-    logs: Logs = Field(None, description="CloudWatch Logs: ingested_gb, stored_gb, lambda_tiers")
-    nat: Nat = Field(None, description="NAT gateways: gateway_hours, processed_gb")
-    public_ipv4: PublicIpv4 = Field(None, description="public IPv4 addresses: address_hours")
-    data_transfer: DataTransfer = Field(None, description="data transfer out: out_gb, free_tier")
+    sqs: Omissible[Sqs] = Field(None, description="SQS API requests: requests, payload_kb, fifo, free_tier")
+    dynamodb: Omissible[DynamoDb] = Field(None, description="DynamoDB on-demand: write_request_units, "
+                                                            "read_request_units")
+    logs: Omissible[Logs] = Field(None, description="CloudWatch Logs: ingested_gb, stored_gb, lambda_tiers")
+    nat: Omissible[Nat] = Field(None, description="NAT gateways: gateway_hours, processed_gb")
+    public_ipv4: Omissible[PublicIpv4] = Field(None, description="public IPv4 addresses: address_hours")
+    data_transfer: Omissible[DataTransfer] = Field(None, description="data transfer out: out_gb, free_tier")
 
     @model_validator(mode="after")
     def _something(self) -> Glue:
@@ -548,21 +579,23 @@ _PRICED = ("lambda", "lambda_managed_instances", "event_source_mappings", "farga
 class UsageFile(InputModel):
     """A usage file: one month of AWS usage, priced line by line by ``costmodel bill``."""
 
-    name: Text = Field(None, description="for the reader; not printed")
-    description: Text = Field(None, description="for the reader; not printed")
+    name: Omissible[Text] = Field(None, description="for the reader; not printed")
+    description: Omissible[Text] = Field(None, description="for the reader; not printed")
     region: Text = Field("us-east-1", description="price region")
-    price_set: Text = Field(None, description="date-named price set, e.g. '2026-11-27' (default: latest)")
+    price_set: Omissible[Text] = Field(None, description="date-named price set, e.g. '2026-11-27' (default: latest)")
     price_overrides: Any = Field(None, description="{rate key: value}, or the path of a YAML file with a 'rates:' "
                                                    "block (see docs/pricing.md); checked against the price set")
-    lambda_: one_or_many(LambdaFunction) = Field(None, alias="lambda", description="Lambda functions")
-    lambda_managed_instances: one_or_many(ManagedInstances) = Field(
+    lambda_: Omissible[Annotated[list[LambdaFunction], one_or_many(LambdaFunction)]] = Field(
+        None, alias="lambda", description="Lambda functions")
+    lambda_managed_instances: Omissible[Annotated[list[ManagedInstances], one_or_many(ManagedInstances)]] = Field(
         None, description="Lambda Managed Instances capacity providers")
-    event_source_mappings: one_or_many(EventSourceMapping) = Field(
+    event_source_mappings: Omissible[Annotated[list[EventSourceMapping], one_or_many(EventSourceMapping)]] = Field(
         None, description="provisioned-mode event source mappings")
-    fargate: one_or_many(FargateService) = Field(None, description="Fargate services")
-    ec2: one_or_many(Ec2Fleet) = Field(None, description="EC2 instances")
-    front_door: FrontDoor = Field(None, description="api_gateway, alb, function_url")
-    glue: Glue = Field(None, description="sqs, dynamodb, logs, nat, public_ipv4, data_transfer")
+    fargate: Omissible[Annotated[list[FargateService], one_or_many(FargateService)]] = Field(
+        None, description="Fargate services")
+    ec2: Omissible[Annotated[list[Ec2Fleet], one_or_many(Ec2Fleet)]] = Field(None, description="EC2 instances")
+    front_door: Omissible[FrontDoor] = Field(None, description="api_gateway, alb, function_url")
+    glue: Omissible[Glue] = Field(None, description="sqs, dynamodb, logs, nat, public_ipv4, data_transfer")
 
     @model_validator(mode="after")
     def _rules(self) -> UsageFile:

@@ -242,7 +242,7 @@ def latency_bars(bars: Mapping[str, tuple[float | None, str]], *, slo_ms: float 
     left_out : mapping of name -> reason, optional
         Named under the title.
     """
-    shown = {k: v for k, v in bars.items() if v[0] is not None and np.isfinite(v[0])}
+    shown = {k: (ms, platform) for k, (ms, platform) in bars.items() if ms is not None and np.isfinite(ms)}
     labels = list(shown)
     values = [float(shown[k][0]) for k in labels]
     # jobs that run for minutes read better in seconds

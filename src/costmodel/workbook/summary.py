@@ -184,7 +184,7 @@ def option_summary(data: ReportData) -> pd.DataFrame:
     [min/month], ``feasible`` (bool) and ``status`` (text).
     """
     t = data.comparison.table
-    cheapest_usd = float(t.loc[data.cheapest, "monthly_usd"])
+    cheapest_usd = float(t["monthly_usd"][data.cheapest])
     rows = {}
     for option in t.index:
         usd = float(t.loc[option, "monthly_usd"])
@@ -312,10 +312,10 @@ def baseline_changes(before: ReportData, after: ReportData) -> pd.DataFrame:
         change = format_value(a - b, "signed_usd") + (f" ({format_value((a - b) / b, 'signed_share')})" if b else "")
         rows[f"{option_name(str(option))} (USD/month)"] = (format_value(b, "usd"), format_value(a, "usd"), change)
     for label, option in (("Lambda", "lambda"), ("Fargate", "fargate_on_demand"), ("EC2", "ec2_on_demand")):
-        b, a = sb.loc[option, "p99_ms"], sa.loc[option, "p99_ms"]
-        d = round(float(a - b)) if np.isfinite(a) and np.isfinite(b) else None
+        b_ms, a_ms = float(sb["p99_ms"][option]), float(sa["p99_ms"][option])
+        d = round(a_ms - b_ms) if np.isfinite(a_ms) and np.isfinite(b_ms) else None
         change = "–" if d is None else f"{d:+,}" if d else "0"
-        rows[f"{label} p99 (ms)"] = (format_value(b, "ms"), format_value(a, "ms"), change)
+        rows[f"{label} p99 (ms)"] = (format_value(b_ms, "ms"), format_value(a_ms, "ms"), change)
     rows["Lambda cold starts (% of requests)"] = (format_value(sb.loc["lambda", "cold_start_share"], "share"),
                                                   format_value(sa.loc["lambda", "cold_start_share"], "share"), "")
     rows["cheapest option"] = (option_name(before.cheapest), option_name(after.cheapest),

@@ -198,7 +198,8 @@ def basis_markdown(data: ReportData) -> Markdown:
     if not against:
         return markdown("No cost comparison entered the verdict.")
     ev = data.evidence
-    record = ev.get("compared_against") if isinstance(ev.get("compared_against"), Mapping) else {}
+    found = ev.get("compared_against")
+    record = found if isinstance(found, Mapping) else {}
     considered = record.get("considered") or [o for o in data.considered if o in data.comparison.table.index]
     why = record.get("why") or "the cheapest considered container option"
     lines = [f"**Compared against {option_name(against)}**: {_md(why)} (considered: "
@@ -241,7 +242,7 @@ def flips_markdown(data: ReportData) -> Markdown:
     flip_points = [(ratios[name], rates) for name, rates in crossings.items() if rates and name in ratios]
     if be is not None or flip_points:
         lines += ["", "**Break-even and flip point are different numbers.**"]
-        if be is not None:
+        if be is not None and against:   # a break-even rate is looked up for the option compared against
             lines.append(f"The break-even rate is where Lambda costs exactly as much as one option, with the same "
                          f"traffic shape scaled: {format_value(be, 'rps')} req/s against {option_name(against)}.")
         lo = ratios["serverless_if_ratio_at_most"][0]
