@@ -131,3 +131,19 @@ def test_thresholds_from_the_command_line(tmp_path, capsys):
     assert not d["decided_by"].startswith("hard_limit")
     assert main(["recommend", str(NIGHTLY), "--signals", str(tmp_path / "missing.yaml")]) == 2
     assert "decision signals file not found" in capsys.readouterr().err
+
+
+def test_a_signals_file_is_read_as_strictly_as_a_scenario(tmp_path, capsys):
+    # --signals / --limits are user files: duplicate keys and alias bombs are refused in one line
+    dup = tmp_path / "signals.yaml"
+    dup.write_text("signals: {}\nsignals: {}\n")
+    assert main(["recommend", str(NIGHTLY), "--signals", str(dup)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "duplicate" in err.lower() and "signals" in err and len(err.splitlines()) == 1
+    bomb = tmp_path / "limits.yaml"
+    bomb.write_text("a: &a [1,1,1,1,1,1,1,1,1,1]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
+        f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n"
+        for i in range(6)))
+    assert main(["recommend", str(NIGHTLY), "--limits", str(bomb)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from costmodel._validate import check_choice, check_int, check_positive
+from costmodel.strict_yaml import load_yaml_file
 from costmodel.errors import InvalidParameterError, ScenarioError, UnknownNameError
 from costmodel.resources import data_path
 
@@ -42,8 +42,9 @@ def _read_yaml(path_or_dict: Any, default: Path, what: str) -> dict:
     path = Path(path_or_dict)
     if not path.exists():
         raise ScenarioError(f"{what} file not found: {path}")
-    with path.open() as fh:
-        data = yaml.safe_load(fh)
+    # the strict reader, as for scenarios: duplicate keys, alias bombs, binary and oversized
+    # files refused in one line (--signals / --limits are user files)
+    data = load_yaml_file(path, what=f"{what} file")
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping at the top level of the {what} file")
     return data
