@@ -10,7 +10,7 @@ Prices and bills
 Traffic and work
     steady, diurnal, weekly, bursty, spikes, sparse, growth, combine, scale,
     load_csv_trace, load_azure_trace, traffic_signals, label_traffic,
-    DurationDistribution, Work
+    Duration, Work
 Containers, comparison, break-even
     ScalingPolicy, simulate_scaling, lambda_on_traffic, load_scenario, Comparison
     (the function is ``costmodel.analysis.compare.compare``: the submodule shares its name),
@@ -52,7 +52,8 @@ for _module, _names in {
     "scenario.usage": ["load_usage", "bill_usage"],
     "models.traffic": ["steady", "diurnal", "weekly", "bursty", "spikes", "sparse", "growth", "combine",
                 "scale", "load_csv_trace", "load_azure_trace", "traffic_signals", "label_traffic"],
-    "models.workload": ["DurationDistribution", "Work"],
+    "models.duration": ["Duration"],
+    "models.workload": ["Work"],
     "models.autoscaling": ["ScalingPolicy", "simulate_scaling"],
     "models.lambda_traffic": ["lambda_on_traffic"],
     "analysis.compare": ["Comparison"],  # the function: costmodel.analysis.compare.compare (a submodule shares its name)

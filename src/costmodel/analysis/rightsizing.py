@@ -51,7 +51,7 @@ from costmodel.errors import ScenarioError
 from costmodel.models.autoscaling import ScalingPolicy, schedule_min_units, simulate_scaling, simulate_scaling_batch
 from costmodel.models.bills import ec2_bill, ec2_usd_per_hour, fargate_bill, fargate_usd_per_task_s
 from costmodel.models.coldstart.fast import fast_cold_starts
-from costmodel.models.coldstart.simulator import Duration
+from costmodel.models.duration import Duration
 from costmodel.models.lambda_traffic import lambda_on_traffic, provisioned_schedule
 from costmodel.models.pricing import Prices
 from costmodel.models.service_level import (
@@ -67,7 +67,7 @@ from costmodel.models.service_level import (
     timed_out_lower_bound,
 )
 from costmodel.models.traffic import resample
-from costmodel.models.workload import DurationDistribution, Work
+from costmodel.models.workload import Work
 from costmodel.scenario.load import Scenario, load_scenario
 from costmodel.scenario.service_level import (
     format_hhmm,
@@ -107,13 +107,9 @@ _CHUNK = 24                      # candidates per exceedance evaluation (memory:
 _TIE_USD = 0.005                 # monthly costs this close are a tie: keep what is configured
 
 
-def latency_duration(dist: DurationDistribution, factor: float = 1.0) -> Duration:
-    """A work duration [ms] as the latency models' :class:`Duration` [s], scaled by ``factor``."""
-    if dist.kind == "fixed":
-        return Duration.fixed(dist.mean_ms * factor / 1000.0)
-    if dist.kind == "empirical":
-        return Duration.empirical(np.asarray(dist.samples_ms) * factor / 1000.0)
-    return Duration.lognormal(dist.mean_ms * factor / 1000.0, dist.p99_ms * factor / 1000.0)
+def latency_duration(dist: Duration, factor: float = 1.0) -> Duration:
+    """A work duration scaled by ``factor`` (the same distribution when ``factor`` is 1)."""
+    return dist if factor == 1.0 else dist.scaled(factor)
 
 
 def container_timeout_s(sc: Scenario, sl: ServiceLevel) -> float | None:

@@ -28,7 +28,7 @@ from moto import mock_aws
 from scipy import stats
 
 from costmodel.models import traffic as tr
-from costmodel.models.workload import lognormal_from_mean_p99
+from costmodel.models.duration import lognormal_from_mean_p99
 
 from .cloudwatch import aws_clients
 

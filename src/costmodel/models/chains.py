@@ -25,7 +25,7 @@ import numpy as np
 from costmodel._validate import check_int, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
 from costmodel.models.coldstart.arrivals import check_arrivals, counts_arrival_times_s, poisson_arrival_times_s
-from costmodel.models.coldstart.simulator import Duration, as_duration
+from costmodel.models.duration import Duration, as_duration
 
 __all__ = ["ChainSimulation", "simulate_chain"]
 

@@ -20,7 +20,8 @@ in :func:`chain_latency`, which takes a ``random_state``.
 
 Numbers given for ``duration_ms`` / ``init_duration_ms`` here are **fixed** values
 [ms]; a dict ``{"mean": ms, "p99": ms}`` (the scenario's ``work.duration_ms``) is a
-lognormal; a :class:`costmodel.models.coldstart.simulator.Duration` (seconds) is used as given.
+lognormal; a :class:`costmodel.models.duration.Duration` is used as given
+(:func:`costmodel.models.duration.duration_from_ms`).
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ from costmodel.models.bills import ProvisionedWindow, lambda_bill, lambda_gb_s
 from costmodel.models.chains import simulate_chain
 from costmodel.models.coldstart.fast import counts_concurrency, fast_cold_starts
 from costmodel.models.coldstart.method import EXACT_MAX_REQUESTS, check_method, cold_start_model
-from costmodel.models.coldstart.simulator import Duration, check_arrivals, erlang_b
+from costmodel.models.coldstart.simulator import check_arrivals, erlang_b
+from costmodel.models.duration import Duration, duration_from_ms  # duration_from_ms re-exported: defined here before
 from costmodel.models.numerics import erlang_c_array, require_finite
 from costmodel.models.queueing import wait_plus_service_cdf
 
@@ -61,29 +63,6 @@ _GRID_POINTS = 3000
 _BATCH_ROWS = 256  # CDF rows built at a time (memory: rows x grid points)
 _QUAD_NODES = 400
 _LOGIT_SPAN = 16.0
-
-
-def duration_from_ms(name: str, value: Any) -> Duration:
-    """A :class:`Duration` from a number [ms] (fixed), ``{"mean": ms, "p99": ms}``
-    (lognormal; fixed when p99 == mean) or a ``Duration`` (seconds, passed through)."""
-    if isinstance(value, Duration):
-        return value
-    if isinstance(value, dict):
-        unknown = set(value) - {"mean", "p99"}
-        if unknown or "mean" not in value:
-            raise InvalidParameterError(name, value, "a dict with 'mean' [ms] and optionally 'p99' [ms]")
-        mean_ms = float(check_positive(f"{name}.mean", value["mean"]))
-        p99_ms = float(check_positive(f"{name}.p99", value.get("p99", mean_ms)))
-        if p99_ms == mean_ms:
-            return Duration.fixed(mean_ms / 1000.0)
-        try:
-            return Duration.lognormal(mean_ms / 1000.0, p99_ms / 1000.0)
-        except InvalidParameterError as exc:
-            raise InvalidParameterError(f"{name}.p99", p99_ms, exc.allowed.replace("mean_s", "mean")) from exc
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        check_non_negative(name, value)
-        return Duration.fixed(float(value) / 1000.0)
-    raise InvalidParameterError(name, value, "a number [ms], {'mean': ms, 'p99': ms} or a Duration")
 
 
 def percentiles_ms(samples_s: Any, levels: Sequence[float] = PERCENTILES) -> dict:
@@ -707,14 +686,7 @@ def container_latency(
 
 def _scv(d: Duration) -> float:
     """Squared coefficient of variation of a duration distribution."""
-    if d.kind == "exponential":
-        return 1.0
-    if d.kind == "fixed":
-        return 0.0
-    if d.kind == "lognormal":
-        return math.expm1(d.sigma**2)
-    v = np.asarray(d.values_s)
-    return float(v.var() / v.mean() ** 2) if v.mean() > 0 else 0.0
+    return d.scv()
 
 
 # ---------------------------------------------------------------------------------

@@ -45,7 +45,8 @@ from costmodel.models.service_level import (
     default_service_level,
     duration_factor_for_memory,
 )
-from costmodel.models.workload import DurationDistribution, Work
+from costmodel.models.duration import Duration
+from costmodel.models.workload import Work
 from costmodel.resources import data_path
 
 if TYPE_CHECKING:  # load imports this module at run time; the type is for readers and mypy
@@ -176,7 +177,7 @@ def lambda_work(sc: Scenario) -> Work:
     factor = lambda_duration_factor(sc, m)
     if m == w.memory_mb and factor == 1.0:
         return w
-    dur: DurationDistribution = w.duration.scaled(factor) if factor != 1.0 else w.duration
+    dur: Duration = w.duration.scaled(factor) if factor != 1.0 else w.duration
     return Work(duration=dur, cpu_ms_per_request=w.cpu_ms_per_request, memory_mb=m, architecture=w.architecture)
 
 

@@ -27,7 +27,6 @@ The result's ``method`` is ``"fast"`` or ``"exact"`` and ``method_reason`` says 
 """
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Any
 
@@ -37,7 +36,8 @@ from costmodel._validate import as_float_array, check_choice, check_int, check_n
 from costmodel.errors import InvalidParameterError
 from costmodel.models.coldstart.arrivals import check_arrivals, counts_concurrency
 from costmodel.models.coldstart.fast import FastColdStarts, fast_cold_starts
-from costmodel.models.coldstart.simulator import Duration, as_duration, simulate
+from costmodel.models.coldstart.simulator import simulate
+from costmodel.models.duration import Duration, as_duration
 
 __all__ = ["METHODS", "EXACT_MAX_REQUESTS", "choose_method", "cold_start_model", "exact_cold_starts"]
 
@@ -58,15 +58,8 @@ def check_method(method: Any) -> str:
 
 
 def service_cv2(d: Duration) -> float:
-    """Squared coefficient of variation of a duration distribution."""
-    if d.kind == "exponential":
-        return 1.0
-    if d.kind == "fixed":
-        return 0.0
-    if d.kind == "lognormal":
-        return math.expm1(d.sigma ** 2)
-    v = np.asarray(d.values_s)
-    return float(v.var() / v.mean() ** 2) if v.mean() > 0 else 0.0
+    """Squared coefficient of variation of a duration distribution (:meth:`Duration.scv`)."""
+    return d.scv()
 
 
 def choose_method(arrival_rps: Any, step_s: float, warm_duration: Any, keep_alive_s: float, *,

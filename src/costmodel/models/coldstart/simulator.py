@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 from scipy.stats import t as student_t
 
 from costmodel._validate import as_float_array, check_finite, check_int, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
+from costmodel.models.duration import Duration, as_duration  # re-exported: defined here before models.duration
 from costmodel.models.numerics import erlang_b_array, erlang_c_array
 from costmodel.models.coldstart.arrivals import (  # re-exported: part of this module's API before the split
     ARRIVALS,
@@ -81,147 +81,6 @@ __all__ = [
 
 #: Request status codes in :attr:`SimulationResult.status`.
 WARM, COLD, THROTTLED = 0, 1, 2
-
-#: How a per-step series is expanded into arrivals: ``"poisson"`` (the rate is the mean
-#: of a Poisson process within the step) or ``"counts"`` (``rate x step_s`` is the exact
-#: number of arrivals in the step, spread evenly inside it).
-
-_Z99 = 2.3263478740408408  # standard normal 99th percentile
-
-
-
-
-# ---------------------------------------------------------------------------------
-# Service-time distributions
-# ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Duration:
-    """A service-time (or init-time) distribution, in seconds.
-
-    Build one with the class methods :meth:`exponential`, :meth:`fixed`,
-    :meth:`lognormal` or :meth:`empirical`; a plain number given where a ``Duration`` is
-    expected means an exponential distribution with that mean (the SimFaaS convention).
-
-    Attributes
-    ----------
-    kind : str
-        ``"exponential"``, ``"fixed"``, ``"lognormal"`` or ``"empirical"``.
-    mean_s : float
-        Mean [s].
-    sigma : float
-        Lognormal shape (standard deviation of ``log(duration)``); 0 otherwise.
-    values_s : tuple of float
-        Sample values [s] of an empirical distribution; empty otherwise.
-    """
-
-    kind: str
-    mean_s: float
-    sigma: float = 0.0
-    values_s: tuple = field(default=(), repr=False)
-
-    @classmethod
-    def exponential(cls, mean_s: float) -> "Duration":
-        """Exponential distribution with mean ``mean_s`` [s] (SimFaaS's default)."""
-        check_non_negative("mean_s", mean_s)
-        return cls("exponential", float(mean_s))
-
-    @classmethod
-    def fixed(cls, value_s: float) -> "Duration":
-        """A constant ``value_s`` [s]."""
-        check_non_negative("value_s", value_s)
-        return cls("fixed", float(value_s))
-
-    @classmethod
-    def lognormal(cls, mean_s: float, p99_s: float) -> "Duration":
-        """Lognormal with the given mean [s] and 99th percentile [s].
-
-        Solves ``mean = exp(mu + sigma^2/2)`` and ``p99 = exp(mu + z99 sigma)`` for the
-        smaller root ``sigma = z99 - sqrt(z99^2 - 2 ln(p99/mean))``; requires
-        ``mean_s <= p99_s <= mean_s * exp(z99^2/2)`` (about 15 x the mean).
-        """
-        check_positive("mean_s", mean_s)
-        check_positive("p99_s", p99_s)
-        ratio = p99_s / mean_s
-        high = math.exp(_Z99**2 / 2)
-        if ratio < 1.0 or ratio > high:
-            raise InvalidParameterError(
-                "p99_s", p99_s, f"between mean_s={mean_s:g} and {high:.2f} x mean_s for a lognormal"
-            )
-        sigma = _Z99 - math.sqrt(_Z99**2 - 2.0 * math.log(ratio))
-        return cls("lognormal", float(mean_s), sigma=sigma)
-
-    @classmethod
-    def empirical(cls, values_s: Any) -> "Duration":
-        """Resample (with replacement) from observed durations ``values_s`` [s]."""
-        arr = as_float_array("values_s", values_s).ravel()
-        if arr.size == 0:
-            raise InvalidParameterError("values_s", values_s, "at least one duration")
-        check_non_negative("values_s", arr)
-        return cls("empirical", float(arr.mean()), values_s=tuple(arr.tolist()))
-
-    def sample(self, size: int, random_state: Any = None) -> np.ndarray:
-        """Draw ``size`` durations [s]."""
-        rng = as_rng(random_state)
-        if self.kind == "exponential":
-            return rng.exponential(self.mean_s, size) if self.mean_s > 0 else np.zeros(size)
-        if self.kind == "fixed":
-            return np.full(size, self.mean_s)
-        if self.kind == "lognormal":
-            mu = math.log(self.mean_s) - self.sigma**2 / 2
-            return rng.lognormal(mu, self.sigma, size)
-        values = np.asarray(self.values_s)
-        return values[rng.integers(0, values.size, size)]
-
-    def quantile(self, q: Any) -> np.ndarray:
-        """Quantile function [s] at probabilities ``q`` (0 <= q < 1)."""
-        q = np.asarray(q, dtype=float)
-        if self.kind == "exponential":
-            return -self.mean_s * np.log1p(-q)
-        if self.kind == "fixed":
-            return np.full(q.shape, self.mean_s)
-        if self.kind == "lognormal":
-
-            mu = math.log(self.mean_s) - self.sigma**2 / 2
-            return np.exp(mu + self.sigma * ndtri(q))
-        return np.quantile(np.asarray(self.values_s), q)
-
-    def cdf(self, x_s: Any) -> np.ndarray:
-        """Cumulative distribution function at durations ``x_s`` [s]."""
-        x = np.asarray(x_s, dtype=float)
-        if self.kind == "exponential":
-            if self.mean_s == 0:
-                return (x >= 0).astype(float)
-            return np.where(x > 0, -np.expm1(-np.maximum(x, 0) / self.mean_s), 0.0)
-        if self.kind == "fixed":
-            return (x >= self.mean_s).astype(float)
-        if self.kind == "lognormal":
-
-            mu = math.log(self.mean_s) - self.sigma**2 / 2
-            with np.errstate(divide="ignore"):
-                return np.where(x > 0, ndtr((np.log(np.maximum(x, 1e-300)) - mu) / self.sigma), 0.0)
-        values = np.sort(np.asarray(self.values_s))
-        return np.searchsorted(values, x, side="right") / values.size
-
-
-def as_duration(name: str, value: Any) -> Duration:
-    """Coerce ``value`` to a :class:`Duration`: a ``Duration`` passes through, a number
-    [s] becomes an exponential distribution with that mean."""
-    if isinstance(value, Duration):
-        return value
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        check_non_negative(name, value)
-        return Duration.exponential(float(value))
-    raise InvalidParameterError(name, value, "a Duration or a mean duration in seconds")
-
-
-
-
-
-
-
-
-
-
 
 
 # ---------------------------------------------------------------------------------
