@@ -636,7 +636,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
     out_ep = np.ceil(out_cd / period_s - _EPS).astype(ft)
     in_ep = np.ceil(in_cd / period_s - _EPS).astype(ft)
     shapes_t = np.ascontiguousarray(shapes.T)  # (K, G)
-    lo0 = lo if sidx is None else np.minimum(np.maximum(lo, sched_t[0][sidx]), hi)
+    lo0 = lo if sidx is None or sched_t is None else np.minimum(np.maximum(lo, sched_t[0][sidx]), hi)
     n = np.clip(np.ceil(shapes_t[0][gi] * m * A), lo0, hi).astype(ft)
     # first epoch at which scale-out (row 0) / scale-in (row 1) is allowed again
     nxt = np.full((2, S), -1.0, dtype=ft)
@@ -685,7 +685,7 @@ def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any =
         k1 = min(K, k0 + block)
         nb = k1 - k0
         # minimum units at each epoch of the block: the scenarios' own, raised by their schedules
-        if lo_buf is not None:
+        if lo_buf is not None and sched_t is not None:  # both present when the scenarios have schedules
             lo_rows = lo_buf[:nb]
             np.maximum(sched_t[k0:k1][:, sidx], lo_f, out=lo_rows, casting="unsafe")
             np.minimum(lo_rows, hi_f, out=lo_rows)
@@ -853,7 +853,7 @@ def _run_lengths(flags: np.ndarray, run0: np.ndarray) -> np.ndarray:
     return np.where(last_false < 0, run0 + idx + 1, idx - last_false)
 
 
-def _runs(values: np.ndarray):
+def _runs(values: np.ndarray) -> list[tuple[Any, int, int]]:
     """(value, start, end) of runs of equal values in a sorted array."""
     edges = np.flatnonzero(np.diff(values)) + 1
     starts = np.concatenate([[0], edges])

@@ -38,15 +38,17 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from costmodel._validate import check_choice, check_int, check_non_negative, check_positive, check_range
 from costmodel.errors import InvalidParameterError, UnknownNameError
+from costmodel.models._typing import FloatArray, FloatOrArray, Seed
 from costmodel.models import stepfunctions as sfn
 from costmodel.models.bills import (
     LAMBDA_MEMORY_MB_RANGE,
@@ -93,7 +95,7 @@ __all__ = [
 #: A month of runs is 730 h / 24 = 30.4167 days (AWS's month, as in :mod:`costmodel.analysis.compare`).
 DAYS_PER_MONTH = MONTH_DAYS
 #: Runs per day of the named schedules (``on_upload`` takes ``uploads_per_day``).
-SCHEDULES = {"nightly": 1.0, "daily": 1.0, "hourly": 24.0, "every_15_min": 96.0, "on_upload": None}
+SCHEDULES: dict[str, float | None] = {"nightly": 1.0, "daily": 1.0, "hourly": 24.0, "every_15_min": 96.0, "on_upload": None}
 #: Lambda's maximum timeout [s].
 LAMBDA_MAX_TIMEOUT_S = 900.0
 #: The ways of running a job, in table order.
@@ -116,17 +118,17 @@ _S_PER_H = 3600.0
 # ==========================================================================================
 # The restart model (vectorised)
 # ==========================================================================================
-def _rate_per_s(failures_per_hour):
+def _rate_per_s(failures_per_hour: npt.ArrayLike) -> FloatArray:
     check_non_negative("failures_per_hour", failures_per_hour)
     return np.asarray(failures_per_hour, dtype=float) / _S_PER_H
 
 
-def _out(x):
-    x = np.asarray(x, dtype=float)
-    return x.item() if x.ndim == 0 else x
+def _out(x: npt.ArrayLike) -> FloatOrArray:
+    a = np.asarray(x, dtype=float)
+    return a.item() if a.ndim == 0 else a
 
 
-def expected_failures(segment_s, failures_per_hour):
+def expected_failures(segment_s: npt.ArrayLike, failures_per_hour: npt.ArrayLike) -> FloatOrArray:
     """Expected failures before a segment of ``segment_s`` seconds completes: ``exp(lam s) - 1``.
 
     Parameters
@@ -141,7 +143,7 @@ def expected_failures(segment_s, failures_per_hour):
     return _out(np.expm1(lam * np.asarray(segment_s, dtype=float)))
 
 
-def expected_lost_s(segment_s, failures_per_hour):
+def expected_lost_s(segment_s: npt.ArrayLike, failures_per_hour: npt.ArrayLike) -> FloatOrArray:
     """Expected work lost by one failure of a segment [s]: ``1/lam - s/(exp(lam s) - 1)``.
 
     The mean time into the segment at which a failure strikes, given that one does
@@ -157,7 +159,8 @@ def expected_lost_s(segment_s, failures_per_hour):
     return _out(np.where(x > 1e-6, exact, series))
 
 
-def expected_segment_s(segment_s, failures_per_hour, restart_s=0.0):
+def expected_segment_s(segment_s: npt.ArrayLike, failures_per_hour: npt.ArrayLike,
+                       restart_s: npt.ArrayLike = 0.0) -> FloatOrArray:
     """Expected time to complete a segment that restarts from its start on failure [s].
 
     ``(exp(lam s) - 1) (1/lam + r)``, which is ``s`` when ``lam = 0``.
@@ -183,7 +186,7 @@ def expected_segment_s(segment_s, failures_per_hour, restart_s=0.0):
 
 
 def simulate_segment_s(segment_s: float, failures_per_hour: float, restart_s: float = 0.0, *,
-                       n: int = 10_000, random_state=None) -> np.ndarray:
+                       n: int = 10_000, random_state: Seed = None) -> FloatArray:
     """Draw the completion time of ``n`` segments under the restart model (seeded).
 
     The exact twin of :func:`expected_segment_s`: attempt after attempt, a failure time is
@@ -230,7 +233,7 @@ def runs_per_month(schedule: Any, uploads_per_day: float | None = None) -> float
                                         "for schedule 'on_upload'")
         check_non_negative("uploads_per_day", uploads_per_day)
         return float(uploads_per_day) * DAYS_PER_MONTH
-    return SCHEDULES[schedule] * DAYS_PER_MONTH
+    return cast(float, SCHEDULES[schedule]) * DAYS_PER_MONTH  # every schedule but on_upload has a rate
 
 
 # ==========================================================================================
@@ -294,7 +297,7 @@ class BatchJob:
     architecture: str = "x86_64"
     free_tier: bool = True
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check_positive("batch_job.work_s", self.work_s)
         check_range("batch_job.memory_mb", self.memory_mb, 128, 10 * 1024 * 1024, "MB")
         check_non_negative("batch_job.runs_per_month", self.runs_per_month)
@@ -318,7 +321,7 @@ class BatchJob:
         """Time to read the whole input once [s]."""
         return self.input_gb * 1024.0 / self.read_mb_per_s
 
-    def with_(self, **changes) -> BatchJob:
+    def with_(self, **changes: Any) -> BatchJob:
         """A copy with some fields changed."""
         return replace(self, **changes)
 
@@ -379,7 +382,7 @@ class Platforms:
     ec2_start_s: float = 180.0
     container_speed: float = 1.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("lambda_init_s", "retry_interval_s", "states_per_chunk", "states_per_run",
                      "transition_latency_s", "express_definition_kb", "chunk_payload_kb",
                      "fargate_start_s", "ec2_start_s"):
@@ -505,7 +508,7 @@ class AlternativesTable:
         """The cheapest candidate of one kind (``orchestrated`` or ``container``)."""
         return _best([r for r in self.rows if r.kind == kind])
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per alternative (pandas DataFrame)."""
         cols = ["label", "kind", "feasible", "meets_deadline", "monthly_usd", "per_run_usd", "wall_clock_s",
                 "failure_cost_usd", "failures_per_run", "overhead_usd_per_run", "overhead_s", "chunks",
@@ -545,7 +548,7 @@ def _deadline(job: BatchJob, wall_s: float) -> bool | None:
     return None if job.deadline_s is None else bool(wall_s <= job.deadline_s + 1e-9)
 
 
-def _chunking(job: BatchJob, plat: Platforms):
+def _chunking(job: BatchJob, plat: Platforms) -> tuple[float, int, float]:
     """(chunk work c, chunks n, one chunk's invocation duration d) of the orchestrated versions."""
     c = min(float(job.chunk_s), float(job.work_s))
     n = int(math.ceil(job.work_s / c - 1e-9))
@@ -660,7 +663,7 @@ def _orchestrated(name: str, job: BatchJob, plat: Platforms, prices: Prices) -> 
     )
 
 
-def _container_run(job: BatchJob, speed: float, start_s: float, lam_h: float):
+def _container_run(job: BatchJob, speed: float, start_s: float, lam_h: float) -> tuple[float, float, float, int]:
     """(expected run seconds from start to finish, failures, mean lost seconds per failure,
     checkpoints) of one container run with checkpoints and restarts."""
     work = job.work_s / speed
@@ -789,7 +792,8 @@ def _why_not(r: Alternative, job: BatchJob) -> str:
     if r.infeasible_reason:
         return r.infeasible_reason
     if r.meets_deadline is False:
-        return f"{fmt_duration_s(r.wall_clock_s)} > the {fmt_duration_s(job.deadline_s)} deadline"
+        # meets_deadline is False only when the job has a deadline
+        return f"{fmt_duration_s(r.wall_clock_s)} > the {fmt_duration_s(cast(float, job.deadline_s))} deadline"
     return ""
 
 
@@ -817,8 +821,8 @@ def _cost(name: str, job: BatchJob, plat: Platforms, prices: Prices) -> float:
     return price_alternative(name, job, plat, prices=prices).bill.unrounded_total_usd
 
 
-def _crossings(xs: np.ndarray, diff: np.ndarray, f) -> list[float]:
-    out = []
+def _crossings(xs: FloatArray, diff: FloatArray, f: Callable[[float], float]) -> list[float]:
+    out: list[float] = []
     for i in range(len(xs) - 1):
         a, b = diff[i], diff[i + 1]
         if a == 0:
@@ -866,7 +870,7 @@ def breakeven_chunk_s(job: BatchJob, platforms: Platforms | None = None, *, orch
     target = _cost(container, job, plat, prices)
     xs = np.unique(np.geomspace(1.0, top, n_grid))
 
-    def f(c):
+    def f(c: float) -> float:
         return _cost(orchestrated, job.with_(chunk_s=float(c)), plat, prices) - target
 
     diff = np.array([f(x) for x in xs])
@@ -910,7 +914,7 @@ def breakeven_work_s(job: BatchJob, platforms: Platforms | None = None, *, orche
         raise InvalidParameterError("high_s", high_s, f"greater than low_s ({low_s:g})")
     xs = np.geomspace(low_s, high_s, n_grid)
 
-    def f(w):
+    def f(w: float) -> float:
         j = job.with_(work_s=float(w))
         return _cost(orchestrated, j, plat, prices) - _cost(container, j, plat, prices)
 
@@ -929,7 +933,7 @@ def breakeven_work_s(job: BatchJob, platforms: Platforms | None = None, *, orche
 
 
 def alternatives_sweep(job: BatchJob, platforms: Platforms | None = None, *, parameter: str, values: Sequence[float],
-                       alternatives: Iterable[str] = ALTERNATIVES, prices: Prices | None = None):
+                       alternatives: Iterable[str] = ALTERNATIVES, prices: Prices | None = None) -> pd.DataFrame:
     """Each alternative's month and run time as one job field varies (a long DataFrame).
 
     Parameters
@@ -993,7 +997,7 @@ class Stage:
     memory_mb: int = 512
     fanout: float = 1.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check_non_negative(f"stages[{self.name}].duration_ms", self.duration_ms)
         check_range(f"stages[{self.name}].memory_mb", self.memory_mb, *LAMBDA_MEMORY_MB_RANGE, "MB")
         check_positive(f"stages[{self.name}].fanout", self.fanout)
@@ -1057,7 +1061,7 @@ def pipeline_alternatives(stages: Sequence[Stage], items_per_month: float, *, fr
                         for s, r in zip(stages, runs))
     # the account's free tier goes to the stage with the most GB-s (one function may carry it)
     biggest = max(range(len(stages)), key=lambda i: runs[i] * stages[i].duration_ms * stages[i].memory_mb)
-    lambda_fns = [dict(name=s.name, requests=m * r, duration_ms=s.duration_ms, memory_mb=s.memory_mb,
+    lambda_fns: list[dict[str, Any]] = [dict(name=s.name, requests=m * r, duration_ms=s.duration_ms, memory_mb=s.memory_mb,
                        architecture=architecture, free_tier=(i == biggest and free_tier))
                   for i, (s, r) in enumerate(zip(stages, runs))]
     lam = lambda_account_bill(lambda_fns, prices=prices)
@@ -1104,17 +1108,18 @@ def pipeline_alternatives(stages: Sequence[Stage], items_per_month: float, *, fr
                               fg.named("Fargate: "), m, latency_work_s / container_speed, 0.0,
                               [f"{task_hours / hours:,.2f} tasks on average ({min_tasks} always on, "
                                f"{target_utilisation:.0%} target utilisation)"], kind="container"))
-    rows = tuple(rows)
-    table = AlternativesTable("pipeline", rows, None, "", {},
+    done = tuple(rows)
+    table = AlternativesTable("pipeline", done, None, "", {},
                               {"stages": [asdict(s) for s in stages], "items_per_month": m})
-    win = _best(rows)
+    win = _best(done)
     reason = "no alternative is feasible" if win is None else (
         f"{win.label}: ${win.monthly_usd:,.2f}/month, {win.wall_clock_s:,.2f} s per item; "
-        + "; ".join(f"{r.label} ${r.monthly_usd:,.2f}" for r in rows if r.name != win.name))
+        + "; ".join(f"{r.label} ${r.monthly_usd:,.2f}" for r in done if r.name != win.name))
     return replace(table, winner=win.name if win else None, reason=reason)
 
 
-def _pipeline_row(name, label, bill, items, latency_s, overhead_item_usd, notes, infeasible="", kind="orchestrated"):
+def _pipeline_row(name: str, label: str, bill: Bill, items: float, latency_s: float, overhead_item_usd: float,
+                  notes: Sequence[str], infeasible: str = "", kind: str = "orchestrated") -> Alternative:
     return Alternative(
         name=name, label=label, kind=kind, feasible=not infeasible, infeasible_reason=infeasible,
         meets_deadline=None, monthly_usd=bill.total_usd,

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from costmodel._validate import (
@@ -43,6 +44,7 @@ from costmodel._validate import (
     check_range,
 )
 from costmodel.errors import InvalidParameterError, UnknownNameError
+from costmodel.models._typing import FloatArray, FloatOrArray
 from costmodel.models.pricing import ARCHITECTURES, Prices, load_prices
 
 __all__ = [
@@ -196,7 +198,7 @@ class Bill:
 
     items: tuple[LineItem, ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "items", tuple(self.items))
 
     @property
@@ -219,7 +221,7 @@ class Bill:
             return self
         return NotImplemented
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[LineItem]:
         return iter(self.items)
 
     def __len__(self) -> int:
@@ -252,7 +254,7 @@ class Bill:
             "currency": "USD",
         }
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """The items as a pandas DataFrame (one row per item)."""
 
         cols = ["name", "quantity", "unit", "usd_per_unit", "usd", "unrounded_usd", "note"]
@@ -336,7 +338,7 @@ class ProvisionedWindow:
     duration_ms: float = 0.0
     occurrences: int = 1
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check_int("provisioned.concurrency", self.concurrency, minimum=0)
         check_non_negative("provisioned.enabled_s", self.enabled_s)
         check_non_negative("provisioned.requests", self.requests)
@@ -370,7 +372,8 @@ class LambdaUsage:
 # ==========================================================================================
 # Vectorised building blocks (unrounded)
 # ==========================================================================================
-def lambda_gb_s(requests, duration_ms, memory_mb, *, minimum_ms: float = 1.0):
+def lambda_gb_s(requests: npt.ArrayLike, duration_ms: npt.ArrayLike, memory_mb: npt.ArrayLike, *,
+                minimum_ms: float = 1.0) -> FloatOrArray:
     """Billed Lambda compute [GB-s] of ``requests`` each lasting ``duration_ms``.
 
     ``requests * max(ceil(duration_ms), minimum_ms) / 1000 * memory_mb / 1024`` element-wise:
@@ -410,7 +413,7 @@ def lambda_gb_s(requests, duration_ms, memory_mb, *, minimum_ms: float = 1.0):
     return out.item() if out.ndim == 0 else out
 
 
-def tier_quantities(quantity, tiers: Sequence[tuple[float, float]]):
+def tier_quantities(quantity: npt.ArrayLike, tiers: Sequence[tuple[float, float]]) -> FloatArray:
     """Split cumulative monthly ``quantity`` into the tiers of ``tiers``.
 
     Parameters
@@ -432,7 +435,7 @@ def tier_quantities(quantity, tiers: Sequence[tuple[float, float]]):
     return np.clip(q[..., None] - lowers, 0.0, uppers - lowers)
 
 
-def tiered_usd(quantity, tiers: Sequence[tuple[float, float]]):
+def tiered_usd(quantity: npt.ArrayLike, tiers: Sequence[tuple[float, float]]) -> FloatOrArray:
     """Unrounded cost [USD] of a cumulative monthly ``quantity`` priced on ``tiers``.
 
     ``sum_k clip(q - lower_k, 0, upper_k - lower_k) * usd_per_unit_k``, element-wise.
@@ -447,14 +450,16 @@ def tiered_usd(quantity, tiers: Sequence[tuple[float, float]]):
     return out.item() if out.ndim == 0 else out
 
 
-def lambda_duration_tiers(architecture: str = "x86_64", prices: Prices | None = None):
+def lambda_duration_tiers(architecture: str = "x86_64",
+                          prices: Prices | None = None) -> tuple[tuple[float, float], ...]:
     """On-demand duration tiers of ``architecture`` as ``((limit_gb_s, usd_per_gb_s), ...)``."""
     prices = _prices(prices)
     _check_arch(architecture)
     return prices.tiers(f"lambda.duration_{architecture}")
 
 
-def lambda_async_requests(events, payload_kb, prices: Prices | None = None):
+def lambda_async_requests(events: npt.ArrayLike, payload_kb: npt.ArrayLike,
+                          prices: Prices | None = None) -> FloatOrArray:
     """Billed requests of asynchronous invocations [count].
 
     One request per event for the first 256 KB of payload, plus one per further 64 KB
@@ -477,7 +482,7 @@ def lambda_async_requests(events, payload_kb, prices: Prices | None = None):
     return out.item() if out.ndim == 0 else out
 
 
-def fargate_billable_seconds(run_durations_s, *, minimum_s: float = 60.0):
+def fargate_billable_seconds(run_durations_s: npt.ArrayLike, *, minimum_s: float = 60.0) -> FloatOrArray:
     """Billable seconds of Fargate task runs: each rounded up to the second, >= 60 s.
 
     Parameters
@@ -547,14 +552,14 @@ def ec2_usd_per_hour(instance_type: str, purchase: str = "on_demand", prices: Pr
 
 
 def alb_lcu(
-    new_connections_per_s=0.0,
-    active_connections_per_min=0.0,
-    processed_gb_per_h=0.0,
-    rule_evaluations_per_s=0.0,
+    new_connections_per_s: npt.ArrayLike = 0.0,
+    active_connections_per_min: npt.ArrayLike = 0.0,
+    processed_gb_per_h: npt.ArrayLike = 0.0,
+    rule_evaluations_per_s: npt.ArrayLike = 0.0,
     *,
     lambda_targets: bool = False,
     prices: Prices | None = None,
-):
+) -> FloatOrArray:
     """Load-balancer capacity units used in an hour: the largest of the four dimensions.
 
     Parameters
@@ -600,8 +605,8 @@ def alb_lcu(
 # Lambda
 # ==========================================================================================
 def lambda_usage(
-    requests,
-    duration_ms,
+    requests: npt.ArrayLike,
+    duration_ms: npt.ArrayLike,
     memory_mb: float,
     architecture: str = "x86_64",
     *,
@@ -614,7 +619,7 @@ def lambda_usage(
     cold_starts: float = 0,
     init_duration_ms: float = 0.0,
     async_payload_kb: float | None = None,
-    streamed_response_mb=0.0,
+    streamed_response_mb: float = 0.0,
     prices: Prices | None = None,
 ) -> LambdaUsage:
     """The intermediate figures of :func:`lambda_bill` (same parameters), before prices."""
@@ -711,8 +716,8 @@ def lambda_usage(
 
 
 def lambda_bill(
-    requests,
-    duration_ms,
+    requests: npt.ArrayLike,
+    duration_ms: npt.ArrayLike,
     memory_mb: float,
     architecture: str = "x86_64",
     *,
@@ -725,7 +730,7 @@ def lambda_bill(
     cold_starts: float = 0,
     init_duration_ms: float = 0.0,
     async_payload_kb: float | None = None,
-    streamed_response_mb=0.0,
+    streamed_response_mb: float = 0.0,
     purchase: str = "on_demand",
     prices: Prices | None = None,
 ) -> Bill:
@@ -886,7 +891,8 @@ def lambda_account_bill(functions: Iterable[Mapping[str, Any]], *, prices: Price
     return bill
 
 
-def _lambda_duration_lines(arch, on_demand_gb_s, init_gb_s, free_gb_s, prices, purchase, note_prefix=""):
+def _lambda_duration_lines(arch: str, on_demand_gb_s: float, init_gb_s: float, free_gb_s: float, prices: Prices,
+                           purchase: str, note_prefix: str = "") -> list[LineItem]:
     """On-demand duration lines: one per tier used; free GB-s come off the bottom."""
     keep, suffix = _lambda_purchase(prices, purchase)
     tiers = lambda_duration_tiers(arch, prices)
@@ -894,7 +900,7 @@ def _lambda_duration_lines(arch, on_demand_gb_s, init_gb_s, free_gb_s, prices, p
     if gross == 0:  # no on-demand duration at all: no duration line
         return []
     per_tier = tier_quantities(gross, tiers) - tier_quantities(free_gb_s, tiers)
-    items = []
+    items: list[LineItem] = []
     for k, ((_limit, rate), q) in enumerate(zip(tiers, per_tier), start=1):
         if k > 1 and q <= 0:
             continue
@@ -920,8 +926,8 @@ def _lambda_purchase(prices: Prices, purchase: str) -> tuple[float, str]:
     return keep, ("" if purchase == "on_demand" else f" ({purchase.replace('_', ' ')})")
 
 
-def _lambda_lines(u: LambdaUsage, prices: Prices, *, purchase, free_tier, ephemeral_storage_mb,
-                  snapstart_versions, duration=True) -> list[LineItem]:
+def _lambda_lines(u: LambdaUsage, prices: Prices, *, purchase: str, free_tier: bool, ephemeral_storage_mb: float,
+                  snapstart_versions: int, duration: bool = True) -> list[LineItem]:
     """The lines of :func:`lambda_bill` from its usage figures (without on-demand duration
     when ``duration`` is false: :func:`lambda_account_bill` prices it for the account)."""
     arch = u.architecture
@@ -968,7 +974,8 @@ def _lambda_lines(u: LambdaUsage, prices: Prices, *, purchase, free_tier, epheme
 # ==========================================================================================
 # Containers
 # ==========================================================================================
-def _fargate_rates(vcpu, memory_gb, architecture, ephemeral_storage_gb, purchase, prices, operating_system="linux"):
+def _fargate_rates(vcpu: float, memory_gb: float, architecture: str, ephemeral_storage_gb: float, purchase: str,
+                   prices: Prices, operating_system: str = "linux") -> tuple[float, float, float, float, float]:
     """(vCPU rate, OS licence rate per vCPU-s, memory rate, ephemeral rate, billed ephemeral GB)."""
     _check_arch(architecture)
     check_choice("operating_system", operating_system, FARGATE_OPERATING_SYSTEMS)
@@ -1000,7 +1007,7 @@ def _fargate_rates(vcpu, memory_gb, architecture, ephemeral_storage_gb, purchase
 def fargate_bill(
     vcpu: float,
     memory_gb: float,
-    task_seconds,
+    task_seconds: npt.ArrayLike,
     *,
     architecture: str = "x86_64",
     ephemeral_storage_gb: float = 20,
@@ -1059,7 +1066,7 @@ def fargate_bill(
 
 def ec2_bill(
     instance_type: str,
-    instance_hours,
+    instance_hours: npt.ArrayLike,
     *,
     purchase: str = "on_demand",
     prices: Prices | None = None,
@@ -1086,7 +1093,7 @@ def ec2_bill(
 # Front doors and glue
 # ==========================================================================================
 def api_gateway_bill(
-    requests,
+    requests: npt.ArrayLike,
     *,
     api: str = "http",
     payload_kb: float = 0.0,
@@ -1119,17 +1126,17 @@ def api_gateway_bill(
         if per_call > 1:
             note = f"{per_call:g} metered requests per call (512 KB increments)"
     free = min(metered, prices.value("api_gateway.free_requests")) if free_tier else 0.0
-    return Bill(_tiered_lines(f"API Gateway {api.upper()} requests", metered, free, "requests",
-                              prices.tiers(f"api_gateway.{api}"), note))
+    return Bill(tuple(_tiered_lines(f"API Gateway {api.upper()} requests", metered, free, "requests",
+                                    prices.tiers(f"api_gateway.{api}"), note)))
 
 
 def alb_bill(
     alb_hours: float = 730.0,
     *,
-    new_connections_per_s=0.0,
-    active_connections_per_min=0.0,
-    processed_gb_per_h=0.0,
-    rule_evaluations_per_s=0.0,
+    new_connections_per_s: npt.ArrayLike = 0.0,
+    active_connections_per_min: npt.ArrayLike = 0.0,
+    processed_gb_per_h: npt.ArrayLike = 0.0,
+    rule_evaluations_per_s: npt.ArrayLike = 0.0,
     lambda_targets: bool = False,
     prices: Prices | None = None,
 ) -> Bill:
@@ -1159,7 +1166,7 @@ def alb_bill(
     ))
 
 
-def function_url_bill(requests, *, prices: Prices | None = None) -> Bill:
+def function_url_bill(requests: npt.ArrayLike, *, prices: Prices | None = None) -> Bill:
     """Lambda function URL: no charge beyond the function's own requests and duration."""
     prices = _prices(prices)
     check_non_negative("requests", requests)
@@ -1168,7 +1175,7 @@ def function_url_bill(requests, *, prices: Prices | None = None) -> Bill:
 
 
 def sqs_bill(
-    requests,
+    requests: npt.ArrayLike,
     *,
     payload_kb: float = 0.0,
     fifo: bool = False,
@@ -1201,7 +1208,7 @@ def sqs_bill(
     return Bill((line_item(f"SQS {kind} requests", billed - free, "requests", prices.usd(f"sqs.{kind}_request"), note),))
 
 
-def dynamodb_bill(write_request_units=0.0, read_request_units=0.0, *, prices: Prices | None = None) -> Bill:
+def dynamodb_bill(write_request_units: npt.ArrayLike = 0.0, read_request_units: npt.ArrayLike = 0.0, *, prices: Prices | None = None) -> Bill:
     """DynamoDB on-demand request units for a month [WRU, RRU]."""
     prices = _prices(prices)
     check_non_negative("write_request_units", write_request_units)
@@ -1214,7 +1221,7 @@ def dynamodb_bill(write_request_units=0.0, read_request_units=0.0, *, prices: Pr
     ))
 
 
-def logs_bill(ingested_gb, *, stored_gb: float = 0.0, lambda_tiers: bool = False,
+def logs_bill(ingested_gb: npt.ArrayLike, *, stored_gb: float = 0.0, lambda_tiers: bool = False,
               prices: Prices | None = None) -> Bill:
     """CloudWatch Logs for a month.
 
@@ -1241,7 +1248,7 @@ def logs_bill(ingested_gb, *, stored_gb: float = 0.0, lambda_tiers: bool = False
     return Bill(tuple(items))
 
 
-def nat_bill(gateway_hours: float = 730.0, processed_gb=0.0, *, prices: Prices | None = None) -> Bill:
+def nat_bill(gateway_hours: float = 730.0, processed_gb: npt.ArrayLike = 0.0, *, prices: Prices | None = None) -> Bill:
     """NAT gateway for a month: gateway-hours [h] and data processed [GB]."""
     prices = _prices(prices)
     check_non_negative("gateway_hours", gateway_hours)
@@ -1252,7 +1259,7 @@ def nat_bill(gateway_hours: float = 730.0, processed_gb=0.0, *, prices: Prices |
     ))
 
 
-def interface_endpoint_bill(endpoint_az_hours, processed_gb=0.0, *, prices: Prices | None = None) -> Bill:
+def interface_endpoint_bill(endpoint_az_hours: npt.ArrayLike, processed_gb: npt.ArrayLike = 0.0, *, prices: Prices | None = None) -> Bill:
     """Interface VPC endpoints (AWS PrivateLink) for a month.
 
     Parameters
@@ -1274,7 +1281,7 @@ def interface_endpoint_bill(endpoint_az_hours, processed_gb=0.0, *, prices: Pric
     ))
 
 
-def ebs_bill(gb_months, *, volume_type: str = "gp3", prices: Prices | None = None) -> Bill:
+def ebs_bill(gb_months: npt.ArrayLike, *, volume_type: str = "gp3", prices: Prices | None = None) -> Bill:
     """EBS volumes for a month [GB-month] (e.g. EC2 root volumes: GB x instance-hours / 730)."""
     prices = _prices(prices)
     check_choice("volume_type", volume_type, ("gp3",))
@@ -1283,7 +1290,7 @@ def ebs_bill(gb_months, *, volume_type: str = "gp3", prices: Prices | None = Non
                            prices.usd(f"ebs.{volume_type}_gb_month")),))
 
 
-def public_ipv4_bill(address_hours, *, prices: Prices | None = None) -> Bill:
+def public_ipv4_bill(address_hours: npt.ArrayLike, *, prices: Prices | None = None) -> Bill:
     """Public IPv4 addresses for a month [address-hours] (e.g. Fargate tasks with public IPs)."""
     prices = _prices(prices)
     check_non_negative("address_hours", address_hours)
@@ -1291,13 +1298,13 @@ def public_ipv4_bill(address_hours, *, prices: Prices | None = None) -> Bill:
                            prices.usd("vpc.public_ipv4_hour")),))
 
 
-def data_transfer_bill(out_gb, *, free_tier: bool = True, prices: Prices | None = None) -> Bill:
+def data_transfer_bill(out_gb: npt.ArrayLike, *, free_tier: bool = True, prices: Prices | None = None) -> Bill:
     """Data transfer out to the internet for a month [GB] (first 100 GB free, then tiers)."""
     prices = _prices(prices)
     check_non_negative("out_gb", out_gb)
     gb = float(np.sum(out_gb))
     free = min(gb, prices.value("data_transfer.free_gb")) if free_tier else 0.0
-    return Bill(_tiered_lines("Data transfer out", gb, free, "GB", prices.tiers("data_transfer.out")))
+    return Bill(tuple(_tiered_lines("Data transfer out", gb, free, "GB", prices.tiers("data_transfer.out"))))
 
 
 # ==========================================================================================
@@ -1332,7 +1339,8 @@ def lambda_tenant_isolation_bill(environments: float, memory_mb: float, architec
                            rate * memory_gb, f"{_fmt_rate(rate)} USD per GB x {memory_gb:g} GB"),))
 
 
-def durable_retained_gb_months(data_written_gb, running_days, retention_days, *, prices: Prices | None = None):
+def durable_retained_gb_months(data_written_gb: npt.ArrayLike, running_days: npt.ArrayLike, retention_days: npt.ArrayLike,
+                               *, prices: Prices | None = None) -> FloatOrArray:
     """Durable-function data retained [GB-month]: the data written, kept while executions run
     and for the retention period after they complete, prorated over a 30-day month.
 
@@ -1449,10 +1457,11 @@ def lambda_managed_instances_bill(requests: float, instance_type: str, instance_
 # ==========================================================================================
 # helpers
 # ==========================================================================================
-def _tiered_lines(name, quantity, free, unit, tiers, note=""):
+def _tiered_lines(name: str, quantity: float, free: float, unit: str, tiers: Sequence[tuple[float, float]],
+                  note: str = "") -> list[LineItem]:
     """One line per tier used; ``free`` units come off the bottom of the ladder."""
     per_tier = tier_quantities(quantity, tiers) - tier_quantities(free, tiers)
-    items = []
+    items: list[LineItem] = []
     multi = len(tiers) > 1
     for k, ((_limit, rate), q) in enumerate(zip(tiers, per_tier), start=1):
         if k > 1 and q <= 0:
@@ -1477,7 +1486,7 @@ def _check_arch(architecture: str) -> None:
     check_known("architecture", architecture, ARCHITECTURES)
 
 
-def _check_memory_mb(memory_mb) -> None:
+def _check_memory_mb(memory_mb: npt.ArrayLike) -> None:
     check_range("memory_mb", memory_mb, *LAMBDA_MEMORY_MB_RANGE, "MB")
     arr = np.asarray(memory_mb, dtype=float)
     if np.any(arr != np.round(arr)):

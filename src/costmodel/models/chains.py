@@ -137,7 +137,8 @@ def simulate_chain(depth: int, arrival_rps: Any = None, step_s: float | None = N
                            cold_starts_per_hop=cold_a.sum(axis=0).astype(float))
 
 
-def _chain_loop(t_arr: list, w_s: list, i_s: list, depth: int, keep: float, ov: float, cap: int):
+def _chain_loop(t_arr: list[float], w_s: list[list[float]], i_s: list[list[float]], depth: int, keep: float, ov: float,
+                cap: int) -> tuple[list[bool], list[bool], list[float]]:
     heappush, heappop = heapq.heappush, heapq.heappop
     n = len(t_arr)
     cold = [False] * (n * depth)

@@ -36,6 +36,7 @@ from scipy.special import ndtr, ndtri
 
 from costmodel._validate import as_float_array, check_non_negative, check_positive, check_range
 from costmodel.errors import InvalidParameterError
+from costmodel.models._typing import FloatArray
 
 __all__ = [
     "Z_P99",
@@ -53,8 +54,6 @@ Z_P99 = float(stats.norm.ppf(0.99))
 LAMBDA_MAX_DURATION_MS = 900_000.0
 #: The distribution families of :class:`Duration`.
 KINDS = ("exponential", "fixed", "lognormal", "empirical")
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def lognormal_from_mean_p99(mean: float, p99: float, *, mean_name: str = "mean_ms",

@@ -35,6 +35,7 @@ above it the queue grows at ``arrival - capacity`` and drains afterwards at
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -49,8 +50,8 @@ from costmodel._validate import (
     check_range,
 )
 from costmodel.errors import InvalidParameterError
-from costmodel.models.bills import lambda_bill, sqs_bill
-from costmodel.models.pricing import load_prices
+from costmodel.models.bills import Bill, lambda_bill, sqs_bill
+from costmodel.models.pricing import Prices, load_prices
 from costmodel.models.traffic import MONTH_DAYS
 
 __all__ = [
@@ -357,7 +358,7 @@ def fanout(uploads_per_day: float, fanout_factor: float, batch_size: int = 1, *,
 
 
 def _lambda_month(month_uploads: int, splitter_ms: float, splitter_mb: int, month_workers: int,
-                  worker_ms: float, worker_mb: int, architecture: str, free_tier: bool, prices: Any):
+                  worker_ms: float, worker_mb: int, architecture: str, free_tier: bool, prices: Prices) -> Bill:
     """Both functions' Lambda bill for the month (priced by :func:`costmodel.models.bills.lambda_bill`).
 
     Lambda's free tier is per account, so it must be applied once for both functions.
@@ -379,7 +380,7 @@ def _lambda_month(month_uploads: int, splitter_ms: float, splitter_mb: int, mont
 
 
 def _sqs_month(month_uploads: int, fanout_factor: float, month_messages: int, batch_size: int,
-               message_kb: float, free_tier: bool, prices: Any):
+               message_kb: float, free_tier: bool, prices: Prices) -> tuple[float, Bill]:
     """SQS billed requests for a month and their bill (priced by :func:`costmodel.models.bills.sqs_bill`).
 
     Counted API calls: the splitter sends each upload's messages with SendMessageBatch
@@ -405,7 +406,8 @@ def _sqs_month(month_uploads: int, fanout_factor: float, month_messages: int, ba
     return float(billed), sqs_bill(billed, payload_kb=0.0, free_tier=free_tier, prices=prices)
 
 
-def compare_batch_sizes(batch_sizes, uploads_per_day: float, fanout_factor: float, **kwargs):
+def compare_batch_sizes(batch_sizes: Iterable[int], uploads_per_day: float, fanout_factor: float,
+                        **kwargs: Any) -> pd.DataFrame:
     """One row per batch size: invocations, monthly cost, peak concurrency, backlog.
 
     Parameters

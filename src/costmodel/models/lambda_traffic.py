@@ -6,7 +6,7 @@ Given per-step rates (see :mod:`costmodel.models.traffic`) and the per-request w
 
 * requests per step ``= rate_rps * step_s``;
 * billed duration per request: the expected duration rounded up to 1 ms,
-  ``E[ceil(D)]`` (:meth:`DurationDistribution.billed_mean_ms`). It is passed to the bill
+  ``E[ceil(D)]`` (:meth:`costmodel.models.duration.Duration.billed_mean_ms`). It is passed to the bill
   as two groups of requests at ``floor`` and ``ceil`` of that value so that the bill's own
   1-ms round-up does not round it a second time;
 * concurrency per step by Little's law, ``rate_rps * mean duration [s]``, against the
@@ -147,7 +147,7 @@ class LambdaTrafficResult:
         Requests above the limit (fluid approximation); still billed here.
     scaling_limited_steps : int
         Steps where concurrency grows faster than 1,000 environments per 10 s.
-    provisioned_mask : numpy.ndarray
+    provisioned_mask : numpy.ndarray or None
         Steps with PC enabled.
     step_s : float
     """
@@ -165,7 +165,7 @@ class LambdaTrafficResult:
     throttled_steps: int = 0
     throttled_requests: float = 0.0
     scaling_limited_steps: int = 0
-    provisioned_mask: np.ndarray = field(default=None, repr=False)
+    provisioned_mask: np.ndarray | None = field(default=None, repr=False)
     step_s: float = 60.0
 
     @property

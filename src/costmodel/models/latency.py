@@ -30,13 +30,14 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from costmodel._validate import as_float_array, check_int, check_non_negative, check_positive, check_range
 from costmodel.errors import InvalidParameterError
 from costmodel.models.bills import ProvisionedWindow, lambda_bill, lambda_gb_s
 from costmodel.models.chains import simulate_chain
-from costmodel.models.coldstart.fast import counts_concurrency, fast_cold_starts
+from costmodel.models.coldstart.fast import FastColdStarts, counts_concurrency, fast_cold_starts
 from costmodel.models.coldstart.method import EXACT_MAX_REQUESTS, check_method, cold_start_model
 from costmodel.models.coldstart.simulator import check_arrivals, erlang_b
 from costmodel.models.duration import Duration, duration_from_ms  # duration_from_ms re-exported: defined here before
@@ -171,7 +172,7 @@ def _checked(res: LatencyResult, where: str, allow_inf: bool = False, **inputs: 
     """``res`` unchanged, or :class:`costmodel.errors.NumericalError` naming the inputs
     when a figure is not finite (NaN where there are no requests is allowed; infinity only
     with ``allow_inf``: a queue without capacity and without a timeout never answers)."""
-    def check(name, value):
+    def check(name: str, value: Any) -> None:
         v = np.asarray(value, dtype=float)
         if allow_inf:
             v = np.where(np.isposinf(v), 0.0, v)
@@ -345,7 +346,7 @@ def lambda_latency(
                     concurrency_limit=concurrency_limit, method=fast.method)
 
 
-def _lambda_latency_from(fast, step_s: float, warm: Duration, init: Duration, *, overhead_ms: float = 0.0,
+def _lambda_latency_from(fast: FastColdStarts, step_s: float, warm: Duration, init: Duration, *, overhead_ms: float = 0.0,
                          retry_backoff_ms: float = 100.0, max_retries: int = 2) -> LatencyResult:
     """:func:`lambda_latency`'s percentiles from per-step cold starts and throttles."""
     p_thr = fast.throttle_fraction_per_step
@@ -361,7 +362,8 @@ def _lambda_latency_from(fast, step_s: float, warm: Duration, init: Duration, *,
 
     throttled = bool(p_thr.max() > 0) if p_thr.size else False
 
-    def mix(pc: np.ndarray, pt: np.ndarray, weights_req: np.ndarray | None = None, wf=None) -> np.ndarray:
+    def mix(pc: np.ndarray, pt: np.ndarray, weights_req: np.ndarray | None = None,
+            wf: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         w, fail = wf if wf is not None else _retry_weights(pt, max_retries)
         ok = np.maximum(1.0 - fail, 1e-300)
         if weights_req is None:        # one CDF row per element
@@ -370,11 +372,11 @@ def _lambda_latency_from(fast, step_s: float, warm: Duration, init: Duration, *,
                 wr = (w[r] / ok)[:, None]
                 out += wr * ((1.0 - pc)[:, None] * fw + pc[:, None] * fc)
             return out
-        out = np.zeros(x.size)         # request-weighted aggregate row
+        row = np.zeros(x.size)         # request-weighted aggregate row
         for r, (fw, fc) in enumerate(shifted):
             wr = weights_req * w[r] / ok
-            out += wr.sum() * fw + (wr * pc).sum() * (fc - fw)
-        return out / max(weights_req.sum(), 1e-300)
+            row += wr.sum() * fw + (wr * pc).sum() * (fc - fw)
+        return row / max(weights_req.sum(), 1e-300)
 
     # per step: group steps with (nearly) equal mixture weights
     key_c, inv_c = _group(p_cold)
@@ -609,7 +611,7 @@ def container_latency(
     below = x < t_cut
     m = int(np.count_nonzero(below)) - 1          # last grid point before the deadline
     f_svc = svc.cdf(x)
-    def cdf_rows(pw, th, dl):
+    def cdf_rows(pw: npt.ArrayLike, th: npt.ArrayLike, dl: npt.ArrayLike) -> np.ndarray:
         """CDF of overhead-free latency for arrays of (P(wait), theta, fixed delay)."""
         pw, th, dl = (np.asarray(v, dtype=float) for v in (pw, th, dl))
         base = np.interp(x[None, :] - dl[:, None], x, f_svc, left=0.0)
@@ -624,8 +626,8 @@ def container_latency(
     # E[(S - a)^+] = E[S] - int_0^a (1 - F_S) ds; 0 beyond the service's 0.99999 quantile
     int_surv = np.concatenate([[0.0], np.cumsum(0.5 * ((1 - f_svc[1:]) + (1 - f_svc[:-1])) * np.diff(x))])
 
-    def svc_excess(a):
-        a = np.asarray(a, dtype=float)
+    def svc_excess(a_in: npt.ArrayLike) -> np.ndarray:
+        a = np.asarray(a_in, dtype=float)
         inside = np.where(a < 0, w - a, np.maximum(w - np.interp(np.maximum(a, 0.0), x, int_surv), 0.0))
         return np.where(a >= _hi(svc), 0.0, inside)
 
@@ -762,7 +764,7 @@ def chain_latency(
     check_arrivals(arrivals)
     method = check_method(method)
 
-    def per_hop(name, value):
+    def per_hop(name: str, value: Any) -> list[Duration]:
         vals = list(value) if isinstance(value, (list, tuple)) else [value] * depth
         if len(vals) != depth:
             raise InvalidParameterError(name, value, f"one value or {depth} values (one per hop)")
@@ -827,8 +829,9 @@ def chain_latency(
         init_duration_ms=init_duration_ms, keep_alive_s=keep_alive_s)
 
 
-def _chain_exact(depth, rates, step_s, own, init, keep_alive_s, cap, overhead_ms, random_state, arrivals,
-                 reason) -> LatencyResult:
+def _chain_exact(depth: int, rates: np.ndarray, step_s: float, own: list[Duration], init: list[Duration],
+                 keep_alive_s: float, cap: int, overhead_ms: float, random_state: Any, arrivals: str,
+                 reason: str) -> LatencyResult:
     """:func:`chain_latency` from :func:`costmodel.models.chains.simulate_chain`."""
     sim = simulate_chain(depth, rates, step_s, work=own, init=init, keep_alive_s=keep_alive_s,
                          overhead_s=overhead_ms / 1000.0, concurrency_limit=cap, arrivals=arrivals,

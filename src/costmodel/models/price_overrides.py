@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, create_model
@@ -66,7 +66,7 @@ def value_rule(key: str, unit: str) -> tuple[dict[str, float], str]:
     return {"ge": 0.0, "le": 1e15}, f"a number of {unit} from 0 to 1e15"
 
 
-def _checker(key: str, unit: str):
+def _checker(key: str, unit: str) -> tuple[Callable[[Any], Any], dict[str, Any]]:
     bounds, allowed = value_rule(key, unit)
 
     def in_range(v: Any) -> bool:
@@ -138,7 +138,7 @@ def _model_for(signature: tuple[tuple[str, str], ...]) -> type[InputModel]:
         check, schema = _checker(key, unit)
         fields[f"rate_{i}"] = (Annotated[Any, BeforeValidator(check), WithJsonSchema(schema)],
                                Field(None, alias=key))
-    model = create_model("PriceOverrides", __base__=InputModel, **fields)  # type: ignore[call-overload]
+    model = create_model("PriceOverrides", __base__=InputModel, **fields)
     model.__doc__ = ("Rates to replace: {rate key: number} or {rate key: {value, unit, source_url, retrieved, "
                      "status, note}}; keys are those of the price set.")
     return model

@@ -192,7 +192,7 @@ class Prices:
         check_tier_limits(rates, checked, source=source, prefix="overrides")
         return replace(self, rates=MappingProxyType(rates))
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """All rates as a pandas DataFrame (one row per key) for display."""
 
         return pd.DataFrame([r.__dict__ for r in self.rates.values()]).set_index("key").sort_index()

@@ -36,10 +36,14 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from costmodel._validate import as_float_array, check_choice, check_int, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
+from costmodel.models._typing import FloatOrArray
 from costmodel.models.bills import Bill, _fmt_qty, _prices, line_item, tier_quantities
 from costmodel.models.pricing import Prices
 
@@ -81,15 +85,16 @@ _S_PER_H = 3600.0
 _KB_PER_MB_AWS_ESTIMATE = 1000.0
 
 
-def _out(x):
-    x = np.asarray(x, dtype=float)
-    return x.item() if x.ndim == 0 else x
+def _out(x: npt.ArrayLike) -> FloatOrArray:
+    a = np.asarray(x, dtype=float)
+    return a.item() if a.ndim == 0 else a
 
 
 # ==========================================================================================
 # Standard workflows
 # ==========================================================================================
-def standard_transitions(executions, states_per_execution, retries_per_execution=0.0):
+def standard_transitions(executions: npt.ArrayLike, states_per_execution: npt.ArrayLike,
+                         retries_per_execution: npt.ArrayLike = 0.0) -> FloatOrArray:
     """State transitions of Standard executions [count].
 
     ``executions * (states_per_execution + retries_per_execution)``, element-wise.
@@ -111,7 +116,7 @@ def standard_transitions(executions, states_per_execution, retries_per_execution
                                                  + np.asarray(retries_per_execution, float)))
 
 
-def standard_bill(state_transitions, *, free_tier: bool = True, prices: Prices | None = None) -> Bill:
+def standard_bill(state_transitions: npt.ArrayLike, *, free_tier: bool = True, prices: Prices | None = None) -> Bill:
     """One month of Standard workflows: state transitions beyond the free 4,000.
 
     Parameters
@@ -140,7 +145,8 @@ def standard_bill(state_transitions, *, free_tier: bool = True, prices: Prices |
 # ==========================================================================================
 # Express workflows
 # ==========================================================================================
-def express_memory_mb(definition_kb=0.0, payload_kb=0.0, map_or_parallel_steps=1, *, prices: Prices | None = None):
+def express_memory_mb(definition_kb: npt.ArrayLike = 0.0, payload_kb: npt.ArrayLike = 0.0,
+                      map_or_parallel_steps: npt.ArrayLike = 1, *, prices: Prices | None = None) -> FloatOrArray:
     """AWS's estimate of an Express execution's memory [MB].
 
     ``50 MB + definition_kb / 1000 + payload_kb * map_or_parallel_steps / 1000`` (the
@@ -166,7 +172,7 @@ def express_memory_mb(definition_kb=0.0, payload_kb=0.0, map_or_parallel_steps=1
                 / _KB_PER_MB_AWS_ESTIMATE)
 
 
-def express_billed_memory_mb(memory_mb, *, prices: Prices | None = None):
+def express_billed_memory_mb(memory_mb: npt.ArrayLike, *, prices: Prices | None = None) -> FloatOrArray:
     """Memory billed for an Express execution [MB]: ``memory_mb`` rounded up to 64 MB chunks.
 
     At least one chunk (every execution uses the 50 MB base).
@@ -178,7 +184,7 @@ def express_billed_memory_mb(memory_mb, *, prices: Prices | None = None):
     return _out(np.maximum(np.ceil(m / chunk - 1e-9), 1.0) * chunk)
 
 
-def express_billed_duration_ms(duration_ms, *, prices: Prices | None = None):
+def express_billed_duration_ms(duration_ms: npt.ArrayLike, *, prices: Prices | None = None) -> FloatOrArray:
     """Duration billed for an Express execution [ms]: rounded up to the next 100 ms."""
     prices = _prices(prices)
     check_non_negative("duration_ms", duration_ms)
@@ -187,7 +193,8 @@ def express_billed_duration_ms(duration_ms, *, prices: Prices | None = None):
     return _out(np.ceil(d / step - 1e-9) * step)
 
 
-def express_gb_hours(requests, duration_ms, billed_memory_mb=64.0, *, prices: Prices | None = None):
+def express_gb_hours(requests: npt.ArrayLike, duration_ms: npt.ArrayLike, billed_memory_mb: npt.ArrayLike = 64.0, *,
+                     prices: Prices | None = None) -> FloatOrArray:
     """Billed Express duration [GB-hours].
 
     ``requests * billed_duration_ms / 1000 * billed_memory_mb / 1024 / 3600`` element-wise,
@@ -208,7 +215,8 @@ def express_gb_hours(requests, duration_ms, billed_memory_mb=64.0, *, prices: Pr
     return _out(r * d / _MS_PER_S * m / _MB_PER_GB / _S_PER_H)
 
 
-def express_bill(requests, duration_ms, *, memory_mb=None, prices: Prices | None = None) -> Bill:
+def express_bill(requests: npt.ArrayLike, duration_ms: npt.ArrayLike, *, memory_mb: npt.ArrayLike | None = None,
+                 prices: Prices | None = None) -> Bill:
     """One month of Express workflows: requests plus tiered duration.
 
     Parameters
@@ -379,7 +387,7 @@ def distributed_map_usage(
     express_requests = 0.0
     memory = 0.0
     if child_type == "standard":
-        transitions += standard_transitions(children, child_states, child_retries)
+        transitions += float(standard_transitions(children, child_states, child_retries))
     else:
         if child_duration_ms > EXPRESS_MAX_DURATION_S * _MS_PER_S:
             raise InvalidParameterError("child_duration_ms", child_duration_ms,
@@ -387,7 +395,7 @@ def distributed_map_usage(
                                         "(5-minute maximum): use Standard children or smaller batches")
         express_requests = children
         memory = (float(child_memory_mb) if child_memory_mb is not None
-                  else express_memory_mb(0.0, item_kb * items_per_child, 1, prices=prices))
+                  else float(express_memory_mb(0.0, item_kb * items_per_child, 1, prices=prices)))
     gets = lists = 0.0
     if item_reader == "s3_file":
         gets = float(map_runs) * reader_files
@@ -403,7 +411,7 @@ def distributed_map_usage(
 
 
 def distributed_map_bill(map_runs: float, items: float, *, free_tier: bool = True,
-                         prices: Prices | None = None, **usage_kwargs) -> Bill:
+                         prices: Prices | None = None, **usage_kwargs: Any) -> Bill:
     """One month of Distributed Map runs: transitions, Express children and S3 requests.
 
     Takes the parameters of :func:`distributed_map_usage`, plus ``free_tier`` (the 4,000

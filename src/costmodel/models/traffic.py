@@ -583,7 +583,7 @@ def _parse_time(text: str) -> pd.Timestamp:
     except ValueError:
         pass
     ts = pd.Timestamp(text)
-    if ts is pd.NaT:
+    if pd.isna(ts):  # pd.Timestamp("NaT") is NaT, which the stubs do not say
         raise ValueError("empty timestamp")
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
@@ -869,6 +869,7 @@ def traffic_signals(rate_rps: Any, step_s: float, *, keep_alive_s: float = 600.0
     # hour-of-day variance share (needs 2 whole days to mean anything)
     if horizon_days >= 2 and std > 0:
         per_h = 3600.0 / step_s
+        counts: np.ndarray
         if per_h.is_integer() and arr.size % int(per_h) == 0:  # hourly sums by reshaping (fast)
             hourly = arr.reshape(-1, int(per_h)).sum(axis=1)
             hour = np.arange(hourly.size) % 24

@@ -65,7 +65,7 @@ def work_from_dict(block: Mapping[str, Any]) -> Work:
         if "samples" in d:
             dist = Duration.empirical_ms(d["samples"])
         else:
-            mean = d.get("mean")
+            mean: Any = d.get("mean")  # unvalidated input: lognormal_ms names what is wrong
             p99 = d.get("p99", mean)
             dist = Duration.lognormal_ms(mean, p99)
     else:

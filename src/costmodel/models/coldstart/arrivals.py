@@ -14,6 +14,7 @@ import numpy as np
 
 from costmodel._validate import as_float_array, check_choice, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
+from costmodel.models._typing import FloatArray
 
 __all__ = ["ARRIVALS", "as_rng", "poisson_arrival_times_s", "check_arrivals", "arrival_counts", "counts_arrival_times_s",
            "arrivals_for_traffic", "time_average_counts", "counts_concurrency"]
@@ -215,7 +216,7 @@ def time_average_counts(starts_s: np.ndarray, ends_s: np.ndarray, edges_s: np.nd
     b = np.sort(np.asarray(ends_s, dtype=float))
     e = np.asarray(edges_s, dtype=float)
 
-    def integral(sorted_pts):
+    def integral(sorted_pts: FloatArray) -> FloatArray:
         # sum over points p < e of (e - p)
         idx = np.searchsorted(sorted_pts, e, side="left")
         csum = np.concatenate([[0.0], np.cumsum(sorted_pts)])

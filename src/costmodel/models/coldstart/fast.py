@@ -34,9 +34,11 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from costmodel._validate import as_float_array, check_int, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
+from costmodel.models._typing import FloatArray
 from costmodel.models.coldstart.arrivals import (  # counts_concurrency re-exported: part of this module's API
     arrival_counts,
     check_arrivals,
@@ -156,7 +158,8 @@ class FastColdStarts:
         return float((self.instances.sum() - self.busy_instances.sum()) * self.step_s)
 
 
-def _check(arrival_rps, step_s, warm_mean_s, keep_alive_s, concurrency_limit, provisioned_concurrency, init_mean_s):
+def _check(arrival_rps: npt.ArrayLike, step_s: float, warm_mean_s: float, keep_alive_s: float, concurrency_limit: int,
+           provisioned_concurrency: int, init_mean_s: float) -> tuple[FloatArray, float, float, float, int, int, float]:
     rates = np.atleast_1d(as_float_array("arrival_rps", arrival_rps)).ravel()
     check_non_negative("arrival_rps", rates)
     check_positive("step_s", step_s)
@@ -293,7 +296,8 @@ def limit_to_arrivals(cold: np.ndarray, arrivals: np.ndarray) -> np.ndarray:
     return np.clip(cold + q_prev - q, 0.0, None)
 
 
-def _counts_core(counts: np.ndarray, step_s: float, w: float, T: float, pc: int, cap: int, init_s: float):
+def _counts_core(counts: np.ndarray, step_s: float, w: float, T: float, pc: int, cap: int,
+                 init_s: float) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Deterministic model for ``arrivals="counts"`` (derivation in docs/coldstart-model.md).
 
     Step ``k`` holds ``n_k`` arrivals at the midpoints ``k s + (i - 1/2) g_k``,

@@ -47,6 +47,7 @@ import math
 import numpy as np
 from scipy.special import gammaln, pdtr
 
+from costmodel.models._typing import FloatArray, IntArray
 from costmodel.models.numerics import erlang_b_array, poisson_level_above, poisson_level_below
 
 __all__ = ["level_model"]
@@ -91,7 +92,7 @@ def _band(a_lo: float, a_hi: float, cap: int) -> tuple[int, int]:
     return lo, max(hi, lo + 1)
 
 
-def _start_values(lo: int, a: np.ndarray):
+def _start_values(lo: int, a: np.ndarray) -> tuple[FloatArray, FloatArray]:
     """Erlang B ``B_lo`` and ``R_{lo+1}`` at the band's lowest level for every step.
 
     ``lo = 0``: ``B_0 = 1`` and ``R_1 = 1`` exactly. ``lo > 0`` (only when the load in
@@ -149,8 +150,8 @@ def _box_mean(lam: np.ndarray, s: float, w: float) -> np.ndarray:
     lam_b = np.concatenate([[0.0], np.cumsum(lam * s)])                   # Lambda at boundaries
     j_b = np.concatenate([[0.0], np.cumsum(lam_b[:-1] * s + lam * (s * s / 2.0))])
 
-    def J(t):
-        t = np.asarray(t, dtype=float)
+    def J(t_in: np.ndarray) -> FloatArray:
+        t = np.asarray(t_in, dtype=float)
         k = np.clip(np.floor(t / s).astype(np.int64), 0, n - 1)
         u = np.clip(t - k * s, 0.0, s)
         val = j_b[k] + lam_b[k] * u + lam[k] * u * u / 2.0
@@ -249,7 +250,7 @@ def _level_table(grid: np.ndarray, lo: int, top: int) -> tuple[np.ndarray, np.nd
 
 def level_model(lam: np.ndarray, step_s: float, w: float, T: float, pc: int, cap: int,
                 block: int | None = None, transient: tuple[np.ndarray, np.ndarray] | None = None,
-                busy: np.ndarray | None = None):
+                busy: np.ndarray | None = None) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """Per-step expected cold starts (births of on-demand levels), alive instances
     (time-averaged, provisioned included) and the throttled share ``B(cap, a)``.
 
@@ -404,7 +405,8 @@ class _Tables:
             grid = self.amin * np.exp(self.delta * np.arange(self.k))
             self.shared = (0,) + _level_table(grid, 0, top_all)
 
-    def block_sums(self, a: np.ndarray, req: np.ndarray, lo: int, top: int, G: int, levs: np.ndarray | None = None):
+    def block_sums(self, a: np.ndarray, req: np.ndarray, lo: int, top: int, G: int,
+                   levs: np.ndarray | None = None) -> tuple[FloatArray, FloatArray]:
         """Window increments (sum over each block's steps of ``theta_m x step``) and mean
         ``P(B < m)`` per level ``lo+1..top`` and block: arrays ``(levels, blocks)``."""
         pos = a > 0
@@ -470,7 +472,8 @@ class _LargeTables:
         return log_th, p
 
 
-def _large_block_sums(tabs: "_LargeTables", a: np.ndarray, req: np.ndarray, levs: np.ndarray, G: int):
+def _large_block_sums(tabs: "_LargeTables", a: np.ndarray, req: np.ndarray, levs: np.ndarray,
+                      G: int) -> tuple[FloatArray, FloatArray]:
     """:meth:`_Tables.block_sums` for bands wider than ``_LARGE_BAND`` levels (pools of
     thousands of instances), on tables in the normalised level ``x = (m - a) / sqrt(a)``.
 
@@ -555,7 +558,9 @@ def _bulk_births(lo: int, top: int, prev_lo: int, b0: int, d: int, f: float, his
     return born + max(unknown, 0)
 
 
-def _window_levels(x_lv, p_lv, levs, wts, pc, d, f, b0, prev_lo, hist_x, hist_p, b_sum, b1_sum, al_sum):
+def _window_levels(x_lv: FloatArray, p_lv: FloatArray, levs: IntArray, wts: FloatArray, pc: int, d: int, f: float,
+                   b0: int, prev_lo: int, hist_x: dict[int, np.ndarray], hist_p: dict[int, np.ndarray],
+                   b_sum: FloatArray, b1_sum: FloatArray, al_sum: FloatArray) -> None:
     """Add each level's births and alive probability over the chunk's blocks (in place)."""
     m = x_lv.shape[1]
     ext_x = np.empty(d + 1 + m)
@@ -679,14 +684,14 @@ def level_model_loop(lam: np.ndarray, step_s: float, w: float, T: float, pc: int
 
     csum: dict[int, list[float]] = {}
 
-    def window(lev, k):            # A at the start of step k: x summed over the last T
+    def window(lev: int, k: int) -> float:  # A at the start of step k: x summed over the last T
         c = csum[lev]
         tot = c[k] - c[max(0, k - d)]
         if f > 0 and k - d - 1 >= 0:
             tot += f * xs[lev][k - d - 1]
         return tot
 
-    def mean_exp(u, v):
+    def mean_exp(u: float, v: float) -> float:
         return math.exp(-u) * (1.0 - 0.5 * (v - u)) if abs(v - u) < 1e-6 else (math.exp(-u) - math.exp(-v)) / (v - u)
 
     for lev in range(pc + 1, top + 1):

@@ -103,7 +103,7 @@ def choose_method(arrival_rps: Any, step_s: float, warm_duration: Any, keep_aliv
 
 def exact_cold_starts(arrival_rps: Any, step_s: float, warm_duration: Any, keep_alive_s: float = 600.0, *,
                       init_duration: Any = None, concurrency_limit: int = 1000, provisioned_concurrency: int = 0,
-                      arrivals: str = "poisson", random_state: Any = 0):
+                      arrivals: str = "poisson", random_state: Any = 0) -> FastColdStarts:
     """The exact simulator's per-step figures in the fast model's result type.
 
     The result describes the simulated realisation: its ``arrival_rps`` is the simulated
@@ -139,7 +139,7 @@ def exact_cold_starts(arrival_rps: Any, step_s: float, warm_duration: Any, keep_
 def cold_start_model(arrival_rps: Any, step_s: float, warm_duration: Any, keep_alive_s: float = 600.0, *,
                      init_duration: Any = None, concurrency_limit: int = 1000, provisioned_concurrency: int = 0,
                      arrivals: str = "poisson", method: str = "auto", random_state: Any = 0,
-                     max_exact_requests: float = EXACT_MAX_REQUESTS):
+                     max_exact_requests: float = EXACT_MAX_REQUESTS) -> FastColdStarts:
     """Per-step cold starts, throttles and instances by the fast model or the simulator.
 
     Parameters

@@ -33,7 +33,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from scipy.stats import t as student_t
@@ -168,7 +168,7 @@ class SimulationResult:
         }
 
 
-def _check_common(keep_alive_s, concurrency_limit, provisioned_concurrency):
+def _check_common(keep_alive_s: float, concurrency_limit: int, provisioned_concurrency: int) -> tuple[float, int, int]:
     check_positive("keep_alive_s", keep_alive_s)
     cap = check_int("concurrency_limit", concurrency_limit, minimum=1)
     pc = check_int("provisioned_concurrency", provisioned_concurrency, minimum=0)
@@ -179,7 +179,7 @@ def _check_common(keep_alive_s, concurrency_limit, provisioned_concurrency):
     return float(keep_alive_s), cap, pc
 
 
-def _cold_service(warm: Duration, init_duration: Any, cold_duration: Any):
+def _cold_service(warm: Duration, init_duration: Any, cold_duration: Any) -> tuple[Duration | None, Duration | None]:
     """Return (init Duration or None, cold Duration or None) after validation."""
     if init_duration is not None and cold_duration is not None:
         raise InvalidParameterError(
@@ -197,7 +197,8 @@ def _cold_service(warm: Duration, init_duration: Any, cold_duration: Any):
     return init, None
 
 
-def _event_loop(arrivals, warm_s, cold_s, keep_alive_s, cap, pc):
+def _event_loop(arrivals: list[float], warm_s: list[float], cold_s: list[float], keep_alive_s: float, cap: int,
+                pc: int) -> tuple[bytearray, list[int], list[float], list[float]]:
     """The per-request loop. Returns status bytes, instance id per request (-1 when
     throttled), creation times and final last-departure times of instances."""
     heappush, heappop = heapq.heappush, heapq.heappop
@@ -207,8 +208,8 @@ def _event_loop(arrivals, warm_s, cold_s, keep_alive_s, cap, pc):
     creation = [0.0] * pc          # instance id -> creation time
     last_dep = [math.inf] * pc     # instance id -> last departure (inf: never expires / busy)
     pc_idle = list(range(pc))      # provisioned instances are interchangeable
-    idle = []                      # max-heap (negated ids) of idle on-demand instances
-    busy = []                      # min-heap of (departure time, id)
+    idle: list[int] = []           # max-heap (negated ids) of idle on-demand instances
+    busy: list[tuple[float, int]] = []  # min-heap of (departure time, id)
     n_busy = 0
     for i in range(n):
         t = arrivals[i]
@@ -325,14 +326,14 @@ def simulate(
     rng = as_rng(random_state)
 
     if arrival_times_s is not None:
-        arrivals = as_float_array("arrival_times_s", arrival_times_s).ravel()
-        check_non_negative("arrival_times_s", arrivals)
-        if arrivals.size and np.any(np.diff(arrivals) < 0):
+        times = as_float_array("arrival_times_s", arrival_times_s).ravel()
+        check_non_negative("arrival_times_s", times)
+        if times.size and np.any(np.diff(times) < 0):
             raise InvalidParameterError("arrival_times_s", "unsorted", "times in increasing order")
         if horizon_s is None:   # just past the last arrival, so that it is included
-            horizon_s = float(np.nextafter(arrivals[-1], np.inf)) if arrivals.size else 1.0
+            horizon_s = float(np.nextafter(times[-1], np.inf)) if times.size else 1.0
         check_positive("horizon_s", horizon_s)
-        arrivals = arrivals[arrivals < horizon_s]
+        times = times[times < horizon_s]
         default_bin = 60.0
     elif arrival_rps is None:
         raise InvalidParameterError("arrival_rps", None, "a rate [requests/s] or arrival_times_s")
@@ -342,9 +343,9 @@ def simulate(
             raise InvalidParameterError("horizon_s", None, "a simulated time [s] > 0 for a scalar arrival_rps")
         check_positive("horizon_s", horizon_s)
         if mode == "counts":
-            arrivals = counts_arrival_times_s(arrival_rps, horizon_s)
+            times = counts_arrival_times_s(arrival_rps, horizon_s)
         else:
-            arrivals = poisson_arrival_times_s(arrival_rps, horizon_s, rng)
+            times = poisson_arrival_times_s(arrival_rps, horizon_s, rng)
         default_bin = min(60.0, float(horizon_s))
     else:
         if step_s is None:
@@ -354,22 +355,22 @@ def simulate(
         check_positive("step_s", step_s)
         horizon_s = rates.size * float(step_s)
         if mode == "counts":
-            arrivals = counts_arrival_times_s(rates, step_s)
+            times = counts_arrival_times_s(rates, step_s)
         else:
-            arrivals = poisson_arrival_times_s(rates, step_s, rng)
+            times = poisson_arrival_times_s(rates, step_s, rng)
         default_bin = float(step_s)
     horizon_s = float(horizon_s)
     count_step_s = default_bin if count_step_s is None else float(check_positive("count_step_s", count_step_s))
 
-    n = arrivals.size
+    n = times.size
     warm_s = warm.sample(n, rng)
     if cold is not None:
         cold_s = cold.sample(n, rng)
     else:
-        cold_s = warm_s + init.sample(n, rng)
+        cold_s = warm_s + cast(Duration, init).sample(n, rng)  # init is given when cold is not
 
     status_b, inst_of, creation, last_dep = _event_loop(
-        arrivals.tolist(), warm_s.tolist(), cold_s.tolist(), keep_alive_s, cap, pc
+        times.tolist(), warm_s.tolist(), cold_s.tolist(), keep_alive_s, cap, pc
     )
     status = np.frombuffer(bytes(status_b), dtype=np.int8).copy()
     served = status != THROTTLED
@@ -382,7 +383,7 @@ def simulate(
     edges = np.arange(0.0, horizon_s, count_step_s)
     edges = np.append(edges, horizon_s)
     inst = time_average_counts(creation_a, np.minimum(death_a, horizon_s), edges) + pc
-    busy = time_average_counts(arrivals[served], np.minimum(arrivals[served] + response_s[served], horizon_s), edges)
+    busy = time_average_counts(times[served], np.minimum(times[served] + response_s[served], horizon_s), edges)
     widths = np.diff(edges)
     mean_inst = float((inst * widths).sum() / horizon_s)
     mean_busy = float((busy * widths).sum() / horizon_s)
@@ -400,7 +401,7 @@ def simulate(
         mean_idle_instances=mean_inst - mean_busy,
         instances_created=len(creation) - pc,
         horizon_s=horizon_s,
-        arrival_s=arrivals,
+        arrival_s=times,
         status=status,
         response_s=response_s,
         count_time_s=edges[:-1],
@@ -659,19 +660,19 @@ def steady_state_model(
     cap = check_int("concurrency_limit", concurrency_limit, minimum=1)
     lam, rho = float(arrival_rps), float(arrival_rps) * float(warm_mean_s)
 
-    births, deaths, colds = [lam], [0.0], [1.0]
+    births_l, deaths_l, colds_l = [lam], [0.0], [1.0]
     b_prev, death_rate, n, n_last_growing = 1.0, 0.0, 0, 0
     while n - n_last_growing < 5 and n < cap:
         n += 1
         b = rho * b_prev / (n + rho * b_prev)
         death_rate += 1.0 / _expected_lifetime_s(lam * (b_prev - b), warm_mean_s, keep_alive_s)
         b_prev = b
-        births.append(lam * b if n < cap else 0.0)
-        deaths.append(death_rate)
-        colds.append(b)
+        births_l.append(lam * b if n < cap else 0.0)
+        deaths_l.append(death_rate)
+        colds_l.append(b)
         if lam * b > death_rate:
             n_last_growing = n
-    births, deaths, colds = np.array(births), np.array(deaths), np.array(colds)
+    births, deaths, colds = np.array(births_l), np.array(deaths_l), np.array(colds_l)
     # detailed balance of the birth-death chain: pi_{n+1} = pi_n b_n / d_{n+1}
     with np.errstate(divide="ignore", over="ignore"):
         log_ratio = np.log(births[:-1]) - np.log(np.maximum(deaths[1:], 1e-300))
