@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from tqdm.auto import tqdm
 
 from costmodel._validate import check_choice, check_int, check_non_negative, check_positive, check_range
@@ -286,7 +287,7 @@ def _epoch_lengths(K: int, p_steps: int, T: int) -> np.ndarray:
     return out
 
 
-def simulate_scaling(demand_rps: Any, step_s: float, policy: ScalingPolicy, *,
+def simulate_scaling(demand_rps: npt.ArrayLike, step_s: float, policy: ScalingPolicy, *,
                      min_units_schedule: Any = None) -> ScalingResult:
     """Simulate target tracking on one demand series.
 
@@ -533,7 +534,7 @@ def _bcast(name: str, value: Any, n: int) -> np.ndarray:
     return arr
 
 
-def simulate_scaling_batch(shapes_rps: Any, step_s: float, *, shape_index: Any = None, scale: Any = 1.0,
+def simulate_scaling_batch(shapes_rps: npt.ArrayLike, step_s: float, *, shape_index: Any = None, scale: Any = 1.0,
                            capacity_rps: Any, target_utilisation: Any = 0.6, min_units: Any = 1,
                            max_units: Any = 100, scale_out_cooldown_s: Any = 60.0, scale_in_cooldown_s: Any = 300.0,
                            start_s: Any = 60.0, metric_period_s: float = 60.0, evaluation_delay_s: float = 0.0,

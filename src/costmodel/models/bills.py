@@ -29,7 +29,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -1339,8 +1339,14 @@ def lambda_tenant_isolation_bill(environments: float, memory_mb: float, architec
                            rate * memory_gb, f"{_fmt_rate(rate)} USD per GB x {memory_gb:g} GB"),))
 
 
-def durable_retained_gb_months(data_written_gb: npt.ArrayLike, running_days: npt.ArrayLike, retention_days: npt.ArrayLike,
-                               *, prices: Prices | None = None) -> FloatOrArray:
+@overload
+def durable_retained_gb_months(data_written_gb: float, running_days: float, retention_days: float,
+                               *, prices: Prices | None = None) -> float: ...
+@overload
+def durable_retained_gb_months(data_written_gb: npt.ArrayLike, running_days: npt.ArrayLike,
+                               retention_days: npt.ArrayLike, *, prices: Prices | None = None) -> FloatOrArray: ...
+def durable_retained_gb_months(data_written_gb: npt.ArrayLike, running_days: npt.ArrayLike,
+                               retention_days: npt.ArrayLike, *, prices: Prices | None = None) -> FloatOrArray:
     """Durable-function data retained [GB-month]: the data written, kept while executions run
     and for the retention period after they complete, prorated over a 30-day month.
 

@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from costmodel._validate import check_int, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
 from costmodel.models.coldstart.arrivals import check_arrivals, counts_arrival_times_s, poisson_arrival_times_s
 from costmodel.models.duration import Duration, as_duration
+from costmodel.models._typing import Seed
 
 __all__ = ["ChainSimulation", "simulate_chain"]
 
@@ -69,6 +72,10 @@ class ChainSimulation:
         return self.latency_s[~self.throttled]
 
 
+#: One duration for every hop or one per hop (a number is an exponential mean [s]).
+HopDurations: TypeAlias = Duration | float | Sequence[Duration | float]
+
+
 def _per_hop(name: str, value: Any, depth: int) -> list[Duration]:
     vals = list(value) if isinstance(value, (list, tuple)) else [value] * depth
     if len(vals) != depth:
@@ -76,10 +83,11 @@ def _per_hop(name: str, value: Any, depth: int) -> list[Duration]:
     return [as_duration(name, v) for v in vals]
 
 
-def simulate_chain(depth: int, arrival_rps: Any = None, step_s: float | None = None, *,
-                   arrival_times_s: Any = None, work: Any, init: Any, keep_alive_s: float = 600.0,
+def simulate_chain(depth: int, arrival_rps: npt.ArrayLike | None = None, step_s: float | None = None, *,
+                   arrival_times_s: npt.ArrayLike | None = None, work: HopDurations, init: HopDurations,
+                   keep_alive_s: float = 600.0,
                    overhead_s: float = 0.0, concurrency_limit: int = 1000, arrivals: str = "poisson",
-                   random_state: Any = None) -> ChainSimulation:
+                   random_state: Seed = None) -> ChainSimulation:
     """Simulate every request through every hop of a synchronous chain (exact).
 
     Parameters

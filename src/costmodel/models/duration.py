@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +36,7 @@ from scipy.special import ndtr, ndtri
 
 from costmodel._validate import as_float_array, check_non_negative, check_positive, check_range
 from costmodel.errors import InvalidParameterError
-from costmodel.models._typing import FloatArray
+from costmodel.models._typing import FloatArray, Seed
 
 __all__ = [
     "Z_P99",
@@ -45,6 +45,7 @@ __all__ = [
     "Duration",
     "as_duration",
     "duration_from_ms",
+    "DurationMs",
     "lognormal_from_mean_p99",
 ]
 
@@ -210,7 +211,7 @@ class Duration:
     def _mu_ms(self) -> float:
         return math.log(self.mean_ms) - self.sigma**2 / 2
 
-    def sample(self, size: int, random_state: Any = None) -> FloatArray:
+    def sample(self, size: int, random_state: Seed = None) -> FloatArray:
         """Draw ``size`` durations [s] (seeded by ``random_state``: a seed or a Generator)."""
         rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
         if self.kind == "exponential":
@@ -279,7 +280,7 @@ class Duration:
         """99th percentile [ms]."""
         return float(self.quantile_ms(0.99))
 
-    def sample_ms(self, n: int, random_state: Any = None) -> FloatArray:
+    def sample_ms(self, n: int, random_state: Seed = None) -> FloatArray:
         """``n`` random durations [ms] (seeded by ``random_state``)."""
         rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
         if self.kind == "exponential":
@@ -314,6 +315,10 @@ class Duration:
         if self.kind == "fixed" and self.mean_ms * f > LAMBDA_MAX_DURATION_MS:
             check_range("duration_ms", self.mean_ms * f, 1e-9, LAMBDA_MAX_DURATION_MS, "ms")
         return Duration(self.kind, self.mean_ms * f / 1000.0, sigma=self.sigma, mean_ms=self.mean_ms * f)
+
+
+#: What :func:`duration_from_ms` reads: a fixed time [ms], ``{"mean": ms, "p99": ms}`` or a Duration.
+DurationMs: TypeAlias = Duration | float | dict[str, float]
 
 
 def as_duration(name: str, value: Any) -> Duration:

@@ -237,7 +237,7 @@ def fanout(uploads_per_day: float, fanout_factor: float, batch_size: int = 1, *,
            days_per_month: float = MONTH_DAYS,
            free_tier: bool = True,
            alarm_headroom_fraction: float = 1.0,
-           prices: Any = None) -> FanoutResult:
+           prices: Prices | None = None) -> FanoutResult:
     """Model an S3 → splitter Lambda → ``fanout_factor`` SQS messages → worker Lambda chain.
 
     Parameters
@@ -358,7 +358,7 @@ def fanout(uploads_per_day: float, fanout_factor: float, batch_size: int = 1, *,
 
 
 def _lambda_month(month_uploads: int, splitter_ms: float, splitter_mb: int, month_workers: int,
-                  worker_ms: float, worker_mb: int, architecture: str, free_tier: bool, prices: Prices) -> Bill:
+                  worker_ms: float, worker_mb: int, architecture: str, free_tier: bool, prices: Prices | None) -> Bill:
     """Both functions' Lambda bill for the month (priced by :func:`costmodel.models.bills.lambda_bill`).
 
     Lambda's free tier is per account, so it must be applied once for both functions.
@@ -380,7 +380,7 @@ def _lambda_month(month_uploads: int, splitter_ms: float, splitter_mb: int, mont
 
 
 def _sqs_month(month_uploads: int, fanout_factor: float, month_messages: int, batch_size: int,
-               message_kb: float, free_tier: bool, prices: Prices) -> tuple[float, Bill]:
+               message_kb: float, free_tier: bool, prices: Prices | None) -> tuple[float, Bill]:
     """SQS billed requests for a month and their bill (priced by :func:`costmodel.models.bills.sqs_bill`).
 
     Counted API calls: the splitter sends each upload's messages with SendMessageBatch

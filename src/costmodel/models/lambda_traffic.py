@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from costmodel._validate import check_choice, check_int, check_non_negative, check_range
 from costmodel.errors import InvalidParameterError
@@ -106,7 +107,7 @@ def _is_windows(schedule: Any) -> bool:
     return all(isinstance(w, (list, tuple)) and len(w) == 2 and not isinstance(w[0], bool) for w in schedule)
 
 
-def lambda_concurrency(rate_rps: Any, mean_duration_ms: float) -> np.ndarray:
+def lambda_concurrency(rate_rps: npt.ArrayLike, mean_duration_ms: float) -> np.ndarray:
     """Concurrent executions per step by Little's law: ``rate_rps * mean_duration_ms / 1000``.
 
     Parameters
@@ -194,7 +195,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def lambda_on_traffic(
-    rate_rps: Any,
+    rate_rps: npt.ArrayLike,
     step_s: float,
     work: Work,
     *,

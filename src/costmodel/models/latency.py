@@ -40,9 +40,11 @@ from costmodel.models.chains import simulate_chain
 from costmodel.models.coldstart.fast import FastColdStarts, counts_concurrency, fast_cold_starts
 from costmodel.models.coldstart.method import EXACT_MAX_REQUESTS, check_method, cold_start_model
 from costmodel.models.coldstart.simulator import check_arrivals, erlang_b
-from costmodel.models.duration import Duration, duration_from_ms  # duration_from_ms re-exported: defined here before
+from costmodel.models.duration import Duration, DurationMs, duration_from_ms  # duration_from_ms re-exported: defined here before
 from costmodel.models.numerics import erlang_c_array, require_finite
 from costmodel.models.queueing import wait_plus_service_cdf
+from costmodel.models._typing import Seed
+from costmodel.models.pricing import Prices
 
 __all__ = [
     "PERCENTILES",
@@ -66,7 +68,7 @@ _QUAD_NODES = 400
 _LOGIT_SPAN = 16.0
 
 
-def percentiles_ms(samples_s: Any, levels: Sequence[float] = PERCENTILES) -> dict:
+def percentiles_ms(samples_s: npt.ArrayLike, levels: Sequence[float] = PERCENTILES) -> dict:
     """Empirical percentiles [ms] of latency samples [s] (e.g. ``SimulationResult.latency_s``)."""
     x = as_float_array("samples_s", samples_s).ravel()
     x = x[np.isfinite(x)]
@@ -265,10 +267,10 @@ def _retry_weights(p_thr: np.ndarray, max_retries: int) -> tuple[np.ndarray, np.
 
 
 def lambda_latency(
-    traffic_rps: Any,
+    traffic_rps: npt.ArrayLike,
     step_s: float,
-    duration_ms: Any,
-    init_duration_ms: Any,
+    duration_ms: DurationMs,
+    init_duration_ms: DurationMs,
     keep_alive_s: float = 600.0,
     *,
     concurrency_limit: int = 1000,
@@ -278,7 +280,7 @@ def lambda_latency(
     max_retries: int = 2,
     arrivals: str = "poisson",
     method: str = "auto",
-    random_state: Any = 0,
+    random_state: Seed = 0,
 ) -> LatencyResult:
     """Lambda response-time percentiles per step and overall.
 
@@ -503,9 +505,9 @@ def _fluid_backlog(arrival_rps: np.ndarray, capacity_rps: np.ndarray, step_s: fl
 
 
 def container_latency(
-    traffic_rps: Any,
+    traffic_rps: npt.ArrayLike,
     step_s: float,
-    duration_ms: Any,
+    duration_ms: DurationMs,
     servers: Any,
     *,
     approximation: str = "mgc",
@@ -696,16 +698,16 @@ def _scv(d: Duration) -> float:
 # ---------------------------------------------------------------------------------
 def chain_latency(
     depth: int,
-    traffic_rps: Any,
+    traffic_rps: npt.ArrayLike,
     step_s: float,
-    duration_ms: Any,
-    init_duration_ms: Any,
+    duration_ms: DurationMs,
+    init_duration_ms: DurationMs,
     keep_alive_s: float = 600.0,
     *,
     concurrency_limit: int = 1000,
     overhead_ms: float = 0.0,
     samples: int = 400_000,
-    random_state: Any = None,
+    random_state: Seed = None,
     arrivals: str = "poisson",
     method: str = "auto",
 ) -> LatencyResult:
@@ -830,7 +832,7 @@ def chain_latency(
 
 
 def _chain_exact(depth: int, rates: np.ndarray, step_s: float, own: list[Duration], init: list[Duration],
-                 keep_alive_s: float, cap: int, overhead_ms: float, random_state: Any, arrivals: str,
+                 keep_alive_s: float, cap: int, overhead_ms: float, random_state: Seed, arrivals: str,
                  reason: str) -> LatencyResult:
     """:func:`chain_latency` from :func:`costmodel.models.chains.simulate_chain`."""
     sim = simulate_chain(depth, rates, step_s, work=own, init=init, keep_alive_s=keep_alive_s,
@@ -899,20 +901,20 @@ class ColdStartCost:
 
 
 def lambda_cold_start_bill(
-    traffic_rps: Any,
+    traffic_rps: npt.ArrayLike,
     step_s: float,
-    duration_ms: Any,
+    duration_ms: DurationMs,
     memory_mb: float,
-    init_duration_ms: Any,
+    init_duration_ms: DurationMs,
     keep_alive_s: float = 600.0,
     *,
     architecture: str = "x86_64",
     concurrency_limit: int = 1000,
     free_tier: bool = True,
-    prices: Any = None,
+    prices: Prices | None = None,
     arrivals: str = "poisson",
     method: str = "auto",
-    random_state: Any = 0,
+    random_state: Seed = 0,
 ) -> ColdStartCost:
     """Lambda bill including INIT billing for the modelled cold starts.
 
@@ -973,11 +975,11 @@ def lambda_cold_start_bill(
 
 
 def provisioned_concurrency_tradeoff(
-    traffic_rps: Any,
+    traffic_rps: npt.ArrayLike,
     step_s: float,
-    duration_ms: Any,
+    duration_ms: DurationMs,
     memory_mb: float,
-    init_duration_ms: Any,
+    init_duration_ms: DurationMs,
     pc_counts: Sequence[int] | None = None,
     keep_alive_s: float = 600.0,
     *,
@@ -985,10 +987,10 @@ def provisioned_concurrency_tradeoff(
     concurrency_limit: int = 1000,
     free_tier: bool = True,
     overhead_ms: float = 0.0,
-    prices: Any = None,
+    prices: Prices | None = None,
     arrivals: str = "poisson",
     method: str = "auto",
-    random_state: Any = 0,
+    random_state: Seed = 0,
 ) -> pd.DataFrame:
     """Provisioned-concurrency trade-off curve: PC count -> cost and latency.
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from costmodel._validate import check_choice, check_finite, check_int, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
@@ -124,7 +125,7 @@ def platform_log_gb(invocations: Any, bytes_per_invocation: float) -> float:
     return float(np.sum(invocations)) * float(bytes_per_invocation) / _BYTES_PER_GB
 
 
-def alb_connection_usage(rate_rps: Any, *, requests_per_connection: float = 1.0,
+def alb_connection_usage(rate_rps: npt.ArrayLike, *, requests_per_connection: float = 1.0,
                          connection_lifetime_s: float = 60.0) -> tuple[Any, Any]:
     """New connections per second and active connections per minute at an ALB.
 

@@ -27,6 +27,7 @@ from costmodel._validate import check_int, check_positive
 from costmodel.errors import InvalidParameterError
 from costmodel.models.duration import Duration, as_duration
 from costmodel.models.numerics import erlang_c_array
+from costmodel.models._typing import Seed
 
 __all__ = ["mmc_sojourn_cdf", "mmc_sojourn_quantile", "wait_plus_service_cdf", "simulate_fifo_pool"]
 
@@ -106,8 +107,8 @@ def wait_plus_service_cdf(svc: Duration, x: np.ndarray, theta: Any) -> np.ndarra
     return np.clip(f_s[None, :] - h, 0.0, 1.0)
 
 
-def simulate_fifo_pool(arrival_rps: float, service: Any, servers: int, requests: int,
-                       random_state: Any = None, warmup: int | None = None) -> np.ndarray:
+def simulate_fifo_pool(arrival_rps: float, service: Duration | float, servers: int, requests: int,
+                       random_state: Seed = None, warmup: int | None = None) -> np.ndarray:
     """Response times [s] (wait + service) of a FIFO pool of ``servers`` with Poisson arrivals.
 
     Each request, in arrival order, starts on the server that frees first (or at once if

@@ -40,12 +40,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy import special
 
 from costmodel._validate import as_float_array, check_choice, check_int, check_non_negative, check_positive, check_range
 from costmodel.errors import InvalidParameterError
 from costmodel.models.coldstart.simulator import Duration
 from costmodel.models.latency import _fluid_backlog, _scv, duration_from_ms
+from costmodel.models.duration import DurationMs
 
 __all__ = [
     "KINDS",
@@ -265,7 +267,7 @@ def _erlang_c_by_rows(c: np.ndarray, rows: np.ndarray, load_rows: np.ndarray) ->
     return erlang_c_batch(uc.astype(float), load_rows[urow])[inv.ravel()]
 
 
-def fluid_backlog_delay_s(arrival_rps: Any, capacity_rps: Any, step_s: float) -> np.ndarray:
+def fluid_backlog_delay_s(arrival_rps: npt.ArrayLike, capacity_rps: Any, step_s: float) -> np.ndarray:
     """Wait per step of a fluid FIFO queue ``dQ/dt = arrival - capacity`` without a timeout [s].
 
     Lindley's recursion in closed form (``Q_k = S_k - min(0, min_{j<=k} S_j)``, ``S`` the
@@ -285,7 +287,7 @@ def fluid_backlog_delay_s(arrival_rps: Any, capacity_rps: Any, step_s: float) ->
         return np.where(mean > 0, np.where(cap > 0, mean / cap, np.inf), 0.0)
 
 
-def timed_out_lower_bound(arrival_rps: Any, capacity_rps: Any, step_s: float, timeout_s: float) -> np.ndarray:
+def timed_out_lower_bound(arrival_rps: npt.ArrayLike, capacity_rps: Any, step_s: float, timeout_s: float) -> np.ndarray:
     """A lower bound on the share of requests that time out, per column of ``capacity_rps``.
 
     Over a run of steps where demand exceeds capacity, a FIFO queue whose clients give up
@@ -377,7 +379,7 @@ class ContainerQueue:
     approximation : {"mgc", "mmc"}
     """
 
-    def __init__(self, traffic_rps: Any, step_s: float, duration_ms: Any, servers: Any, *,
+    def __init__(self, traffic_rps: npt.ArrayLike, step_s: float, duration_ms: DurationMs, servers: Any, *,
                  timeout_s: float | None = 60.0, overhead_ms: float = 0.0, approximation: str = "mgc") -> None:
         svc = duration_from_ms("duration_ms", duration_ms)
         if svc.mean_s <= 0:
@@ -450,7 +452,7 @@ class ContainerQueue:
                                                     min(low, top), top) for j in range(self.n_candidates)])
 
 
-def container_exceedance(traffic_rps: Any, step_s: float, duration_ms: Any, servers: Any, target_ms: Any, *,
+def container_exceedance(traffic_rps: npt.ArrayLike, step_s: float, duration_ms: DurationMs, servers: Any, target_ms: Any, *,
                          timeout_s: float | None = 60.0, overhead_ms: float = 0.0,
                          approximation: str = "mgc") -> tuple[np.ndarray, np.ndarray]:
     """Share of requests slower than ``target_ms`` and share timed out, for container pools
@@ -535,7 +537,7 @@ class LambdaLatencyModel:
     cold_cdf: np.ndarray
 
     @classmethod
-    def build(cls, duration_ms: Any, init_duration_ms: Any, *, top_s: float = 0.0) -> LambdaLatencyModel:
+    def build(cls, duration_ms: DurationMs, init_duration_ms: DurationMs, *, top_s: float = 0.0) -> LambdaLatencyModel:
         """From the warm duration and the init duration (numbers [ms], dicts or Durations);
         ``top_s`` extends the grid (backlog waits, retry delays) [s]."""
         warm = duration_from_ms("duration_ms", duration_ms)
@@ -566,7 +568,7 @@ class LambdaLatencyModel:
         return sw, sc
 
 
-def lambda_exceedance(model: LambdaLatencyModel, traffic_rps: Any, step_s: float, target_ms: Any, *,
+def lambda_exceedance(model: LambdaLatencyModel, traffic_rps: npt.ArrayLike, step_s: float, target_ms: Any, *,
                       cold_fraction: Any, throttle_fraction: Any = 0.0, overhead_ms: float = 0.0,
                       retry_backoff_ms: float = 100.0, max_retries: int = 2,
                       extra_delay_s: Any = None) -> tuple[np.ndarray, float]:
@@ -701,7 +703,7 @@ def duration_factor_for_memory(memory_mb: Any, base_memory_mb: float, cpu_bound_
     return out if np.ndim(out) else float(out)
 
 
-def daily_peak_levels(rate_rps: Any, step_s: float, slot_s: float = 300.0, *, recur_share: float = 0.8,
+def daily_peak_levels(rate_rps: npt.ArrayLike, step_s: float, slot_s: float = 300.0, *, recur_share: float = 0.8,
                       start_s_of_day: float = 0.0) -> np.ndarray:
     """Demand that recurs in the same slot of the day on most days [req/s per slot].
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import yaml
 
@@ -40,6 +41,7 @@ from costmodel._validate import (
 )
 from costmodel.resources import data_path
 from costmodel.errors import InvalidParameterError, TraceFormatError, UnknownNameError
+from costmodel.models._typing import Seed
 
 __all__ = [
     "DEFAULT_START",
@@ -119,7 +121,7 @@ def n_steps(horizon_days: float = DEFAULT_HORIZON_DAYS, step_s: float = DEFAULT_
     return int(n)
 
 
-def check_rate(rate_rps: Any, name: str = "rate_rps") -> np.ndarray:
+def check_rate(rate_rps: npt.ArrayLike, name: str = "rate_rps") -> np.ndarray:
     """Validate a traffic series: 1-D, non-empty, finite and >= 0. Returns a float array.
 
     Parameters
@@ -140,7 +142,7 @@ def check_rate(rate_rps: Any, name: str = "rate_rps") -> np.ndarray:
     return arr
 
 
-def _rng(random_state: Any) -> np.random.Generator:
+def _rng(random_state: Seed) -> np.random.Generator:
     if isinstance(random_state, np.random.Generator):
         return random_state
     return np.random.default_rng(random_state)
@@ -158,7 +160,7 @@ def _normalise(profile: np.ndarray, mean_rps: float) -> np.ndarray:
     return profile * (float(mean_rps) / m)
 
 
-def _noise(n: int, noise_cv: float, random_state: Any) -> np.ndarray:
+def _noise(n: int, noise_cv: float, random_state: Seed) -> np.ndarray:
     """Multiplicative gamma noise with mean 1 and coefficient of variation ``noise_cv``."""
     check_non_negative("noise_cv", noise_cv)
     if noise_cv == 0:
@@ -189,7 +191,7 @@ def _local_clock(t_s: np.ndarray, start: Any, timezone: str) -> tuple[np.ndarray
 
 
 # --------------------------------------------------------------------------- pandas helpers
-def to_series(rate_rps: Any, step_s: float, start: Any = DEFAULT_START, name: str = "rate_rps") -> pd.Series:
+def to_series(rate_rps: npt.ArrayLike, step_s: float, start: Any = DEFAULT_START, name: str = "rate_rps") -> pd.Series:
     """Put a rate array on a pandas ``DatetimeIndex`` (UTC) with frequency ``step_s``.
 
     Parameters
@@ -220,7 +222,7 @@ def from_series(series: pd.Series) -> tuple[np.ndarray, float]:
     return check_rate(series.to_numpy(dtype=float)), float(diffs[0])
 
 
-def resample(rate_rps: Any, step_s: float, new_step_s: float) -> np.ndarray:
+def resample(rate_rps: npt.ArrayLike, step_s: float, new_step_s: float) -> np.ndarray:
     """Change the step of a series by a whole factor, conserving requests.
 
     Coarser steps average the rates of the steps they merge; finer steps repeat the rate.
@@ -247,7 +249,7 @@ def resample(rate_rps: Any, step_s: float, new_step_s: float) -> np.ndarray:
     raise InvalidParameterError("new_step_s", new_step_s, f"a whole multiple or divisor of step_s={step_s:g}")
 
 
-def tile_to_horizon(rate_rps: Any, step_s: float, horizon_days: float = DEFAULT_HORIZON_DAYS) -> np.ndarray:
+def tile_to_horizon(rate_rps: npt.ArrayLike, step_s: float, horizon_days: float = DEFAULT_HORIZON_DAYS) -> np.ndarray:
     """Repeat a series (for example a one-day trace) until it covers ``horizon_days``.
 
     Parameters
@@ -267,7 +269,7 @@ def tile_to_horizon(rate_rps: Any, step_s: float, horizon_days: float = DEFAULT_
 
 # --------------------------------------------------------------------------- generators
 def steady(mean_rps: float, *, horizon_days: float = DEFAULT_HORIZON_DAYS, step_s: float = DEFAULT_STEP_S,
-           noise_cv: float = 0.0, random_state: Any = None) -> np.ndarray:
+           noise_cv: float = 0.0, random_state: Seed = None) -> np.ndarray:
     """Constant rate, optionally with multiplicative noise.
 
     Parameters
@@ -302,7 +304,7 @@ def _diurnal_profile(hour_of_day: np.ndarray, peak_to_trough: float, peak_hour: 
 
 def diurnal(mean_rps: float, *, peak_to_trough: float = 4.0, peak_hour: float = 14.0, timezone: str = "UTC",
             horizon_days: float = DEFAULT_HORIZON_DAYS, step_s: float = DEFAULT_STEP_S, start: Any = DEFAULT_START,
-            noise_cv: float = 0.0, random_state: Any = None) -> np.ndarray:
+            noise_cv: float = 0.0, random_state: Seed = None) -> np.ndarray:
     """Daily cycle: a sinusoid with the given peak-to-trough ratio, peaking at ``peak_hour`` local time.
 
     ``rate = m * (1 + a cos(2 pi (h - peak_hour) / 24))`` with ``a = (r - 1) / (r + 1)``, so
@@ -330,7 +332,7 @@ def diurnal(mean_rps: float, *, peak_to_trough: float = 4.0, peak_hour: float = 
 
 def weekly(mean_rps: float, *, weekend_factor: float = 0.5, peak_to_trough: float = 4.0, peak_hour: float = 14.0,
            timezone: str = "UTC", horizon_days: float = DEFAULT_HORIZON_DAYS, step_s: float = DEFAULT_STEP_S,
-           start: Any = DEFAULT_START, noise_cv: float = 0.0, random_state: Any = None) -> np.ndarray:
+           start: Any = DEFAULT_START, noise_cv: float = 0.0, random_state: Seed = None) -> np.ndarray:
     """Diurnal cycle with quieter (or busier) weekends.
 
     Saturday and Sunday (local time) are multiplied by ``weekend_factor`` before the series is
@@ -410,7 +412,7 @@ def bursty(base_rps: float, *, burst_rps: float, burst_length_s: float, bursts_p
 
 def spikes(base_rps: float, *, spike_rps: float, spike_length_s: float, spikes_per_day: float,
            horizon_days: float = DEFAULT_HORIZON_DAYS, step_s: float = DEFAULT_STEP_S,
-           random_state: Any = None) -> np.ndarray:
+           random_state: Seed = None) -> np.ndarray:
     """A base rate plus spikes at Poisson-distributed times.
 
     Parameters
@@ -440,7 +442,7 @@ def spikes(base_rps: float, *, spike_rps: float, spike_length_s: float, spikes_p
 
 def sparse(invocations_per_day: float, *, timing: str = "random", first_at_s: float = 0.0,
            horizon_days: float = DEFAULT_HORIZON_DAYS, step_s: float = DEFAULT_STEP_S,
-           random_state: Any = None) -> np.ndarray:
+           random_state: Seed = None) -> np.ndarray:
     """Infrequent traffic: N invocations a day, at random times or at fixed (cron-like) times.
 
     Parameters
@@ -499,7 +501,7 @@ def growth(start_rps: float, *, end_rps: float, kind: str = "linear", horizon_da
     return float(start_rps) * _trend(n, float(end_rps) / float(start_rps), kind)
 
 
-def apply_growth(rate_rps: Any, *, end_factor: float, kind: str = "linear") -> np.ndarray:
+def apply_growth(rate_rps: npt.ArrayLike, *, end_factor: float, kind: str = "linear") -> np.ndarray:
     """Multiply any series by a trend going from 1 at the start to ``end_factor`` at the end.
 
     Parameters
@@ -526,7 +528,7 @@ def combine(*rates_rps: Any) -> np.ndarray:
     return np.sum(arrays, axis=0)
 
 
-def scale(rate_rps: Any, factor: float) -> np.ndarray:
+def scale(rate_rps: npt.ArrayLike, factor: float) -> np.ndarray:
     """A series multiplied by ``factor`` [-] (>= 0)."""
     check_non_negative("factor", factor)
     return check_rate(rate_rps) * float(factor)
@@ -836,7 +838,7 @@ class TrafficSignals:
         return dict(self.__dict__)
 
 
-def traffic_signals(rate_rps: Any, step_s: float, *, keep_alive_s: float = 600.0) -> TrafficSignals:
+def traffic_signals(rate_rps: npt.ArrayLike, step_s: float, *, keep_alive_s: float = 600.0) -> TrafficSignals:
     """Shape signals of a traffic series.
 
     Parameters

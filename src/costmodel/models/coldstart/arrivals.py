@@ -11,10 +11,11 @@ import math
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from costmodel._validate import as_float_array, check_choice, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
-from costmodel.models._typing import FloatArray
+from costmodel.models._typing import FloatArray, Seed
 
 __all__ = ["ARRIVALS", "as_rng", "poisson_arrival_times_s", "check_arrivals", "arrival_counts", "counts_arrival_times_s",
            "arrivals_for_traffic", "time_average_counts", "counts_concurrency"]
@@ -22,7 +23,7 @@ __all__ = ["ARRIVALS", "as_rng", "poisson_arrival_times_s", "check_arrivals", "a
 ARRIVALS = ("poisson", "counts")
 
 
-def as_rng(random_state: Any) -> np.random.Generator:
+def as_rng(random_state: Seed) -> np.random.Generator:
     if isinstance(random_state, np.random.Generator):
         return random_state
     return np.random.default_rng(random_state)
@@ -31,7 +32,7 @@ def as_rng(random_state: Any) -> np.random.Generator:
 # ---------------------------------------------------------------------------------
 # Arrivals
 # ---------------------------------------------------------------------------------
-def poisson_arrival_times_s(arrival_rps: Any, step_s: float, random_state: Any = None) -> np.ndarray:
+def poisson_arrival_times_s(arrival_rps: npt.ArrayLike, step_s: float, random_state: Seed = None) -> np.ndarray:
     """Arrival times [s] of a Poisson process whose rate is constant within each step.
 
     Parameters
@@ -77,7 +78,7 @@ def check_arrivals(arrivals: Any) -> str:
     return check_choice("arrivals", arrivals, ARRIVALS)
 
 
-def arrival_counts(arrival_rps: Any, step_s: float, name: str = "arrival_rps") -> np.ndarray:
+def arrival_counts(arrival_rps: npt.ArrayLike, step_s: float, name: str = "arrival_rps") -> np.ndarray:
     """Exact arrivals per step ``rate x step_s`` for ``arrivals="counts"``.
 
     Parameters
@@ -116,7 +117,7 @@ def arrival_counts(arrival_rps: Any, step_s: float, name: str = "arrival_rps") -
     return r.astype(np.int64)
 
 
-def counts_arrival_times_s(arrival_rps: Any, step_s: float) -> np.ndarray:
+def counts_arrival_times_s(arrival_rps: npt.ArrayLike, step_s: float) -> np.ndarray:
     """Arrival times [s] when each step holds exactly ``rate x step_s`` arrivals.
 
     Step ``k`` with ``n`` arrivals places them evenly, at the midpoints
@@ -145,7 +146,7 @@ def counts_arrival_times_s(arrival_rps: Any, step_s: float) -> np.ndarray:
     return step_of * float(step_s) + (within + 0.5) * (float(step_s) / counts[step_of])
 
 
-def arrivals_for_traffic(traffic: Any, rate_rps: Any = None, step_s: float | None = None,
+def arrivals_for_traffic(traffic: Any, rate_rps: npt.ArrayLike | None = None, step_s: float | None = None,
                          warm_mean_s: float | None = None) -> str:
     """The arrival expansion a scenario's ``traffic`` block calls for.
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -174,7 +173,7 @@ def _check(arrival_rps: npt.ArrayLike, step_s: float, warm_mean_s: float, keep_a
 
 
 def fast_cold_starts(
-    arrival_rps: Any,
+    arrival_rps: npt.ArrayLike,
     step_s: float,
     warm_mean_s: float,
     keep_alive_s: float = 600.0,
@@ -373,7 +372,7 @@ def _counts_core(counts: np.ndarray, step_s: float, w: float, T: float, pc: int,
 
 
 def fast_cold_starts_loop(
-    arrival_rps: Any,
+    arrival_rps: npt.ArrayLike,
     step_s: float,
     warm_mean_s: float,
     keep_alive_s: float = 600.0,

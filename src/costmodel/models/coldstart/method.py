@@ -31,6 +31,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from costmodel._validate import as_float_array, check_choice, check_int, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
@@ -38,6 +39,7 @@ from costmodel.models.coldstart.arrivals import check_arrivals, counts_concurren
 from costmodel.models.coldstart.fast import FastColdStarts, fast_cold_starts
 from costmodel.models.coldstart.simulator import simulate
 from costmodel.models.duration import Duration, as_duration
+from costmodel.models._typing import Seed
 
 __all__ = ["METHODS", "EXACT_MAX_REQUESTS", "choose_method", "cold_start_model", "exact_cold_starts"]
 
@@ -62,7 +64,7 @@ def service_cv2(d: Duration) -> float:
     return d.scv()
 
 
-def choose_method(arrival_rps: Any, step_s: float, warm_duration: Any, keep_alive_s: float, *,
+def choose_method(arrival_rps: npt.ArrayLike, step_s: float, warm_duration: Duration | float, keep_alive_s: float, *,
                   arrivals: str = "poisson", method: str = "auto",
                   max_exact_requests: float = EXACT_MAX_REQUESTS) -> tuple[str, str]:
     """The method ``cold_start_model`` runs for these inputs, and why.
@@ -101,9 +103,9 @@ def choose_method(arrival_rps: Any, step_s: float, warm_duration: Any, keep_aliv
                     "fast model, outside its measured accuracy")
 
 
-def exact_cold_starts(arrival_rps: Any, step_s: float, warm_duration: Any, keep_alive_s: float = 600.0, *,
-                      init_duration: Any = None, concurrency_limit: int = 1000, provisioned_concurrency: int = 0,
-                      arrivals: str = "poisson", random_state: Any = 0) -> FastColdStarts:
+def exact_cold_starts(arrival_rps: npt.ArrayLike, step_s: float, warm_duration: Duration | float, keep_alive_s: float = 600.0, *,
+                      init_duration: Duration | float | None = None, concurrency_limit: int = 1000, provisioned_concurrency: int = 0,
+                      arrivals: str = "poisson", random_state: Seed = 0) -> FastColdStarts:
     """The exact simulator's per-step figures in the fast model's result type.
 
     The result describes the simulated realisation: its ``arrival_rps`` is the simulated
@@ -136,9 +138,9 @@ def exact_cold_starts(arrival_rps: Any, step_s: float, warm_duration: Any, keep_
                           method_reason=f"exact simulator ({sim.requests:,} requests simulated)")
 
 
-def cold_start_model(arrival_rps: Any, step_s: float, warm_duration: Any, keep_alive_s: float = 600.0, *,
-                     init_duration: Any = None, concurrency_limit: int = 1000, provisioned_concurrency: int = 0,
-                     arrivals: str = "poisson", method: str = "auto", random_state: Any = 0,
+def cold_start_model(arrival_rps: npt.ArrayLike, step_s: float, warm_duration: Duration | float, keep_alive_s: float = 600.0, *,
+                     init_duration: Duration | float | None = None, concurrency_limit: int = 1000, provisioned_concurrency: int = 0,
+                     arrivals: str = "poisson", method: str = "auto", random_state: Seed = 0,
                      max_exact_requests: float = EXACT_MAX_REQUESTS) -> FastColdStarts:
     """Per-step cold starts, throttles and instances by the fast model or the simulator.
 

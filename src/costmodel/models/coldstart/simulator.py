@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 from scipy.stats import t as student_t
 
 from costmodel._validate import as_float_array, check_finite, check_int, check_non_negative, check_positive
@@ -53,6 +54,7 @@ from costmodel.models.coldstart.arrivals import (  # re-exported: part of this m
     time_average_counts,
 )
 from costmodel.models.coldstart.fast import fast_cold_starts
+from costmodel.models._typing import Seed
 
 __all__ = [
     "Duration",
@@ -258,19 +260,19 @@ def _event_loop(arrivals: list[float], warm_s: list[float], cold_s: list[float],
 
 
 def simulate(
-    arrival_rps: Any = None,
+    arrival_rps: npt.ArrayLike | None = None,
     horizon_s: float | None = None,
     *,
     step_s: float | None = None,
-    arrival_times_s: Any = None,
-    warm_duration: Any,
-    init_duration: Any = None,
-    cold_duration: Any = None,
+    arrival_times_s: npt.ArrayLike | None = None,
+    warm_duration: Duration | float,
+    init_duration: Duration | float | None = None,
+    cold_duration: Duration | float | None = None,
     keep_alive_s: float = 600.0,
     concurrency_limit: int = 1000,
     provisioned_concurrency: int = 0,
     count_step_s: float | None = None,
-    random_state: Any = None,
+    random_state: Seed = None,
     arrivals: str = "poisson",
 ) -> SimulationResult:
     """Exact per-request simulation of a scale-per-request platform (SimFaaS semantics).
@@ -412,16 +414,16 @@ def simulate(
 
 
 def cold_start_fraction(
-    arrival_rps: Any,
+    arrival_rps: npt.ArrayLike,
     step_s: float,
-    warm_duration: Any,
+    warm_duration: Duration | float,
     keep_alive_s: float = 600.0,
     *,
-    init_duration: Any = None,
+    init_duration: Duration | float | None = None,
     concurrency_limit: int = 1000,
     provisioned_concurrency: int = 0,
     method: str = "fast",
-    random_state: Any = None,
+    random_state: Seed = None,
     arrivals: str = "poisson",
 ) -> float:
     """Fraction of requests that are cold starts, by the fast model or the simulator.
@@ -476,7 +478,7 @@ def cold_start_fraction(
 # ---------------------------------------------------------------------------------
 # Closed forms
 # ---------------------------------------------------------------------------------
-def low_rate_cold_start_fraction(arrival_rps: Any, warm_mean_s: Any, keep_alive_s: Any) -> Any:
+def low_rate_cold_start_fraction(arrival_rps: npt.ArrayLike, warm_mean_s: Any, keep_alive_s: Any) -> Any:
     """P(cold) for a single instance at low rate: ``e^{-lambda T} / (1 + lambda w)``.
 
     The instance is idle with probability ``1/(1 + lambda w)`` (Erlang-B, one server)
