@@ -45,7 +45,7 @@ from scipy import special
 
 from costmodel._validate import as_float_array, check_choice, check_int, check_non_negative, check_positive, check_range
 from costmodel.errors import InvalidParameterError
-from costmodel.models.coldstart.simulator import Duration
+from costmodel.models.duration import Duration
 from costmodel.models.latency import _fluid_backlog, _scv, duration_from_ms
 from costmodel.models.duration import DurationMs
 
