@@ -33,6 +33,7 @@ report: $(STAMP)
 
 test: $(STAMP) browser
 	$(VENV)/bin/ruff check src handler_reference handler_harness tests benchmarks
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -rs tests notebooks --nbval --nbval-current-env --nbval-sanitize-with tests/nbval/sanitize.cfg -p no:cacheprovider
 
 test-fast: $(STAMP)

@@ -9,8 +9,8 @@ Run: .venv/bin/python benchmarks/bench_coldstart_counts.py
 import numpy as np
 
 from costmodel.models import traffic as tr
-from costmodel.models.coldstart.simulator import Duration, simulate
 from costmodel.models.coldstart.fast import fast_cold_starts
+from costmodel.models.coldstart.simulator import Duration, simulate
 
 
 def day_counts(seed, mean_rps=3.0):

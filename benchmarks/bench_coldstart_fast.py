@@ -22,8 +22,8 @@ import time
 
 import numpy as np
 
-from costmodel.models.coldstart.simulator import confidence_interval, simulate
 from costmodel.models.coldstart.fast import fast_cold_starts, fast_cold_starts_loop
+from costmodel.models.coldstart.simulator import confidence_interval, simulate
 
 STEPS_30D = 30 * 86400
 

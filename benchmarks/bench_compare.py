@@ -22,8 +22,8 @@ import tracemalloc
 
 import numpy as np
 
-from costmodel.models import traffic as tr
 from costmodel.analysis.compare import compare, scaling_policies
+from costmodel.models import traffic as tr
 from costmodel.scenario.load import load_scenario
 
 STEP_S = 1.0

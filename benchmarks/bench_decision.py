@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-import costmodel.models.autoscaling as autoscaling
 import costmodel.analysis.breakeven as breakeven
+import costmodel.models.autoscaling as autoscaling
 from costmodel.decision import recommend
 from costmodel.models.fanout import fanout_counts, queue_backlog
 

@@ -36,14 +36,14 @@ from costmodel.errors import CostModelError
 from costmodel.escape import strip_control
 from costmodel.importers.cli import add_arguments as add_import_arguments
 from costmodel.importers.cli import run as run_import
+from costmodel.models.pricing import Prices
 from costmodel.prices.cli import add_prices, cmd_prices
 from costmodel.prices.staleness import price_set_line, price_staleness
 from costmodel.scenario.json_schema import SCHEMA_KINDS, schema_text
+from costmodel.scenario.load import Scenario
 from costmodel.scenario.service_level import right_sizing_enabled
 from costmodel.scenario.usage import bill_usage, load_usage
 from costmodel.workbook.parameters import load_report_scenario, parse_cli_parameters
-from costmodel.models.pricing import Prices
-from costmodel.scenario.load import Scenario
 from costmodel.workbook.report import run_report
 
 #: ``parser.add_subparsers()``: where each command declares its parser.

@@ -128,7 +128,7 @@ def test_each_document_has_one_outcome_and_one_effect_across_executions(aws, sle
 
     assert aws.result_versions() == {f"processed/{k}.json": 1 for k in "abcd"}       # exactly one effect each
     assert json.loads(aws.s3.get_object(Bucket=aws.bucket_name, Key="processed/a.json")["Body"].read()) == a
-    assert aws.records() == {k: "COMPLETED" for k in "abcd"}
+    assert aws.records() == dict.fromkeys("abcd", "COMPLETED")
     errors = sorted(m["error"]["Error"] for m in aws.dead_letters())
     assert errors == ["MalformedDocument", "PayloadMismatch"]                # each failure once, nothing lost
     assert sleeps == []                                                      # nothing was retried

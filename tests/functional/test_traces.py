@@ -5,8 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from costmodel.models import traffic as tr
 from costmodel.errors import TraceFormatError, UnknownNameError
+from costmodel.models import traffic as tr
 from costmodel.scenario.load import load_scenario
 
 REPO = Path(__file__).resolve().parents[2]

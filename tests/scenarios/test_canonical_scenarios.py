@@ -4,7 +4,7 @@ The recommendations run the real cost, break-even and latency models (engineers 
 C), once per scenario per test session.
 """
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ CANONICAL = ["default", "bursty-webhook", "steady-high-throughput-api", "nightly
              "document-pipeline-fanout", "infrequent-cron", "sync-chain-internal-tool", "csv-import-chunked"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def rec(name):
     return recommend(SCENARIOS / f"{name}.yaml")
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+
 import pandas as pd
 
 from costmodel.models.bills import Bill

@@ -50,11 +50,11 @@ from costmodel.analysis.compare import (
     scaling_policies,
 )
 from costmodel.errors import InvalidParameterError
-from costmodel.progress import bar
 from costmodel.models.autoscaling import ScalingPolicy, simulate_scaling_batch
 from costmodel.models.pricing import Prices
 from costmodel.models.traffic import bursty, check_rate, resample
 from costmodel.models.workload import Work
+from costmodel.progress import bar
 from costmodel.scenario.load import Scenario, load_scenario
 from costmodel.scenario.service_level import scaling_schedules
 

@@ -47,8 +47,8 @@ evaluated per request (the first 10 free) and ``glue.payload_kb`` processed per 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, cast
 
 import numpy as np

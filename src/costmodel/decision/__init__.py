@@ -24,9 +24,9 @@ from __future__ import annotations
 from costmodel.decision.config import (
     LEANS,
     LIMITS_PATH,
-    SIGNALS_PATH,
     RULE_NAMES,
     SIGNAL_NAMES,
+    SIGNALS_PATH,
     VERDICTS,
     load_decision_signals,
     load_hard_limits,

@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-
 from costmodel._validate import check_choice, check_int, check_positive
-from costmodel.strict_yaml import load_yaml_file
 from costmodel.errors import InvalidParameterError, ScenarioError, UnknownNameError
 from costmodel.resources import data_path
+from costmodel.strict_yaml import load_yaml_file
 
 __all__ = ["VERDICTS", "LEANS", "SIGNAL_NAMES", "RULE_NAMES", "DEPLOYMENT_PREFERENCES", "CLOUD_OPS_EXPERIENCE",
            "CONFIDENCES", "SIGNALS_PATH", "LIMITS_PATH", "load_decision_signals", "load_hard_limits"]

@@ -37,8 +37,8 @@ Adapter choices (also in docs/decision.md):
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np

@@ -247,7 +247,7 @@ RULE_TEXT = {
 
 
 def _tally(leans: tuple[SignalLean, ...]) -> dict:
-    t = {k: 0 for k in LEANS}
+    t = dict.fromkeys(LEANS, 0)
     for s in leans:
         t[s.lean] += 1
     return t

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from costmodel.analysis.account_limits import account_limit_checks
+from costmodel.analysis.compare import compare
 from costmodel.analysis.rightsizing import right_sized_scenario
 from costmodel.decision.assumptions import assumption_flips
 from costmodel.decision.config import load_decision_signals, load_hard_limits
@@ -20,7 +21,6 @@ from costmodel.decision.measure import (
 from costmodel.decision.procedure import RULE_TEXT, advisories, check_hard_limits, evaluate, flips
 from costmodel.decision.records import Facts, Flip, Recommendation, Workload, jsonable
 from costmodel.decision.validate import validate_team, validate_workload
-from costmodel.analysis.compare import compare
 from costmodel.errors import CostModelError
 from costmodel.scenario.load import ScenarioSource
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from costmodel.models.batch_jobs import table_lines
 
-
 __all__ = ["render_text", "fmt", "ratio_text"]
 
 

@@ -48,8 +48,8 @@ import pandas as pd
 
 from costmodel._validate import check_choice, check_int, check_non_negative, check_positive, check_range
 from costmodel.errors import InvalidParameterError, UnknownNameError
-from costmodel.models._typing import FloatArray, FloatOrArray, Seed
 from costmodel.models import stepfunctions as sfn
+from costmodel.models._typing import FloatArray, FloatOrArray, Seed
 from costmodel.models.bills import (
     LAMBDA_MEMORY_MB_RANGE,
     Bill,

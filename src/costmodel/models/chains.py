@@ -17,8 +17,8 @@ release, checked lazily). About 100,000 hop-requests per second.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -26,9 +26,9 @@ import numpy.typing as npt
 
 from costmodel._validate import check_int, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
+from costmodel.models._typing import Seed
 from costmodel.models.coldstart.arrivals import check_arrivals, counts_arrival_times_s, poisson_arrival_times_s
 from costmodel.models.duration import Duration, as_duration
-from costmodel.models._typing import Seed
 
 __all__ = ["ChainSimulation", "simulate_chain"]
 

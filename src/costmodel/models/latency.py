@@ -26,8 +26,9 @@ lognormal; a :class:`costmodel.models.duration.Duration` is used as given
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,16 +36,20 @@ import pandas as pd
 
 from costmodel._validate import as_float_array, check_int, check_non_negative, check_positive, check_range
 from costmodel.errors import InvalidParameterError
+from costmodel.models._typing import Seed
 from costmodel.models.bills import ProvisionedWindow, lambda_bill, lambda_gb_s
 from costmodel.models.chains import simulate_chain
 from costmodel.models.coldstart.fast import FastColdStarts, counts_concurrency, fast_cold_starts
 from costmodel.models.coldstart.method import EXACT_MAX_REQUESTS, check_method, cold_start_model
 from costmodel.models.coldstart.simulator import check_arrivals, erlang_b
-from costmodel.models.duration import Duration, DurationMs, duration_from_ms  # duration_from_ms re-exported: defined here before
+from costmodel.models.duration import (  # duration_from_ms re-exported: defined here before
+    Duration,
+    DurationMs,
+    duration_from_ms,
+)
 from costmodel.models.numerics import erlang_c_array, require_finite
-from costmodel.models.queueing import wait_plus_service_cdf
-from costmodel.models._typing import Seed
 from costmodel.models.pricing import Prices
+from costmodel.models.queueing import wait_plus_service_cdf
 
 __all__ = [
     "PERCENTILES",

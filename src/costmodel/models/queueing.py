@@ -25,9 +25,9 @@ from scipy.optimize import brentq
 
 from costmodel._validate import check_int, check_positive
 from costmodel.errors import InvalidParameterError
+from costmodel.models._typing import Seed
 from costmodel.models.duration import Duration, as_duration
 from costmodel.models.numerics import erlang_c_array
-from costmodel.models._typing import Seed
 
 __all__ = ["mmc_sojourn_cdf", "mmc_sojourn_quantile", "wait_plus_service_cdf", "simulate_fifo_pool"]
 

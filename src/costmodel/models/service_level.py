@@ -45,9 +45,8 @@ from scipy import special
 
 from costmodel._validate import as_float_array, check_choice, check_int, check_non_negative, check_positive, check_range
 from costmodel.errors import InvalidParameterError
-from costmodel.models.duration import Duration
+from costmodel.models.duration import Duration, DurationMs
 from costmodel.models.latency import _fluid_backlog, _scv, duration_from_ms
-from costmodel.models.duration import DurationMs
 
 __all__ = [
     "KINDS",

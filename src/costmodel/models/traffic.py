@@ -39,9 +39,9 @@ from costmodel._validate import (
     check_positive,
     check_range,
 )
-from costmodel.resources import data_path
 from costmodel.errors import InvalidParameterError, TraceFormatError, UnknownNameError
 from costmodel.models._typing import Seed
+from costmodel.resources import data_path
 
 __all__ = [
     "DEFAULT_START",

@@ -39,13 +39,13 @@ import yaml
 
 from costmodel.errors import CostModelError, ScenarioError
 from costmodel.models.autoscaling import schedule_min_units
+from costmodel.models.duration import Duration
 from costmodel.models.service_level import (
     SERVICE_LEVEL_DEFAULTS,
     ServiceLevel,
     default_service_level,
     duration_factor_for_memory,
 )
-from costmodel.models.duration import Duration
 from costmodel.models.workload import Work
 from costmodel.resources import data_path
 

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 import pytest
+from small_scenarios import small
 
 from costmodel.analysis.breakeven import (
     breakeven_curve,
@@ -14,7 +15,6 @@ from costmodel.analysis.breakeven import (
 )
 from costmodel.analysis.compare import compare
 from costmodel.errors import InvalidParameterError
-from small_scenarios import small
 
 MONTH_S = 730 * 3600  # AWS's month
 FARGATE_VCPU_S, FARGATE_GB_S = 0.000011244, 0.000001235

@@ -4,9 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from small_scenarios import small
 
 from costmodel.analysis.compare import OPTIONS, compare, front_door_bill
-from small_scenarios import small
 
 MONTH_H = 730                # AWS's month: 8,760 h / 12
 MONTH_S = MONTH_H * 3600

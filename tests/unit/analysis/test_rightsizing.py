@@ -136,7 +136,7 @@ def test_always_on_provisioned_concurrency_is_chosen_when_it_bills_less_and_the_
     conc = prob.r1 * 0.2
     bills = {p: prob.bill_usd(work, 1000, p, tuple(range(24)) if p else (),
                               float((f0.cold_starts * (1.0 - (1.0 - erlang_b(p, conc)))).sum()))
-             for p in range(0, 21)}
+             for p in range(21)}
     lam = right_size(doc).options["lambda"]
     assert lam.sized["provisioned_concurrency"] == min(bills, key=bills.get) > 0
     assert lam.compute_usd == pytest.approx(min(bills.values()), abs=0.005)
@@ -191,7 +191,7 @@ def test_provisioned_concurrency_only_in_the_hours_whose_cold_starts_break_the_t
     on = set()
     for w in windows:
         a, b = int(w["start"][:2]), int(w["end"][:2]) or 24
-        on |= set(range(a, b)) if a < b else set(range(a, 24)) | set(range(0, b))
+        on |= set(range(a, b)) if a < b else set(range(a, 24)) | set(range(b))
     assert on and on.isdisjoint(range(8, 20))                     # never by day
     # the right-sized scenario prices it: the PC windows are in its bill
     slc = compare_at_service_level(doc)

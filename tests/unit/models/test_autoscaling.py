@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from costmodel.models.autoscaling import ScalingPolicy, simulate_scaling, simulate_scaling_batch, task_capacity_rps
 from costmodel.errors import InvalidParameterError
+from costmodel.models.autoscaling import ScalingPolicy, simulate_scaling, simulate_scaling_batch, task_capacity_rps
 
 
 def _instant(**kw):

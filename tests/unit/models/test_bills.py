@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 
+from costmodel.errors import CostModelError, InvalidParameterError, UnknownNameError
 from costmodel.models.bills import (
     Bill,
     LineItem,
@@ -39,7 +40,6 @@ from costmodel.models.bills import (
     tier_quantities,
     tiered_usd,
 )
-from costmodel.errors import CostModelError, InvalidParameterError, UnknownNameError
 from costmodel.models.pricing import load_prices
 
 # Published per-unit rates (us-east-1), typed from the reference, not read from the code.

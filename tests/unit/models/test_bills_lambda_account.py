@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from costmodel.models.bills import ProvisionedWindow, lambda_account_bill, lambda_bill
 from costmodel.errors import InvalidParameterError
+from costmodel.models.bills import ProvisionedWindow, lambda_account_bill, lambda_bill
 from costmodel.models.pricing import load_prices
 from costmodel.scenario.usage import bill_usage
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import pytest
 
+from costmodel.errors import InvalidParameterError
 from costmodel.models.bills import (
     Bill,
     ProvisionedWindow,
@@ -35,7 +36,6 @@ from costmodel.models.bills import (
     lambda_tenant_isolation_bill,
     lambda_usage,
 )
-from costmodel.errors import InvalidParameterError
 from costmodel.models.pricing import load_prices
 
 

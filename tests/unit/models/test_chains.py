@@ -11,9 +11,9 @@ import math
 import numpy as np
 import pytest
 
+from costmodel.errors import InvalidParameterError
 from costmodel.models.chains import simulate_chain
 from costmodel.models.coldstart.simulator import Duration, simulate
-from costmodel.errors import InvalidParameterError
 from costmodel.models.latency import chain_latency
 
 

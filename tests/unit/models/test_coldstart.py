@@ -9,12 +9,23 @@ import math
 import numpy as np
 import pytest
 
-from costmodel.models.coldstart.simulator import (
-    COLD, THROTTLED, WARM, Duration, confidence_interval, erlang_b, erlang_c,
-    low_rate_cold_start_fraction, mean_response_s, simulate, steady_state_model,
-    time_average_counts, poisson_arrival_times_s, cold_start_fraction,
-)
 from costmodel.errors import InvalidParameterError
+from costmodel.models.coldstart.simulator import (
+    COLD,
+    THROTTLED,
+    WARM,
+    Duration,
+    cold_start_fraction,
+    confidence_interval,
+    erlang_b,
+    erlang_c,
+    low_rate_cold_start_fraction,
+    mean_response_s,
+    poisson_arrival_times_s,
+    simulate,
+    steady_state_model,
+    time_average_counts,
+)
 
 
 # ----------------------------------------------------------------------------- closed forms

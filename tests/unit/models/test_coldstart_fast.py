@@ -13,11 +13,14 @@ import math
 import numpy as np
 import pytest
 
-from costmodel.models.coldstart.simulator import (
-    confidence_interval, erlang_b, low_rate_cold_start_fraction, simulate,
-)
-from costmodel.models.coldstart.fast import fast_cold_starts, fast_cold_starts_loop
 from costmodel.errors import InvalidParameterError
+from costmodel.models.coldstart.fast import fast_cold_starts, fast_cold_starts_loop
+from costmodel.models.coldstart.simulator import (
+    confidence_interval,
+    erlang_b,
+    low_rate_cold_start_fraction,
+    simulate,
+)
 
 
 def test_low_rate_limit_is_the_closed_form():
@@ -157,8 +160,8 @@ def test_bad_input(args, kwargs, name):
 # arrivals="counts": rate x step_s is the exact number of arrivals in the step, evenly
 # spaced (cron schedules, invocation-count traces). Truths below are analytic.
 from costmodel.models import traffic as tr  # noqa: E402
-from costmodel.models.coldstart.simulator import Duration  # noqa: E402
 from costmodel.models.coldstart.fast import counts_concurrency  # noqa: E402
+from costmodel.models.coldstart.simulator import Duration  # noqa: E402
 
 
 @pytest.mark.parametrize("step_s", [60.0, 600.0])

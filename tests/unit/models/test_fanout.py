@@ -133,7 +133,8 @@ def test_bad_input_names_the_parameter(kwargs, name):
     assert e.value.name == name
 
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 @settings(max_examples=40, deadline=None)

@@ -4,10 +4,10 @@ import math
 import numpy as np
 import pytest
 
-from costmodel.models import traffic as tr
 from costmodel.errors import InvalidParameterError
-from costmodel.models.lambda_traffic import lambda_concurrency, lambda_on_traffic, provisioned_schedule
+from costmodel.models import traffic as tr
 from costmodel.models.duration import Duration
+from costmodel.models.lambda_traffic import lambda_concurrency, lambda_on_traffic, provisioned_schedule
 from costmodel.models.workload import Work
 
 # AWS published rates, us-east-1 (aws.amazon.com/lambda/pricing, Price List API 2025-10-01)

@@ -11,13 +11,18 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from costmodel.models.bills import lambda_bill
-from costmodel.models.coldstart.simulator import Duration, erlang_c, simulate
-from costmodel.models.coldstart.fast import fast_cold_starts
 from costmodel.errors import InvalidParameterError
+from costmodel.models.bills import lambda_bill
+from costmodel.models.coldstart.fast import fast_cold_starts
+from costmodel.models.coldstart.simulator import Duration, erlang_c, simulate
 from costmodel.models.latency import (
-    chain_latency, container_latency, duration_from_ms, lambda_cold_start_bill, lambda_latency,
-    percentiles_ms, provisioned_concurrency_tradeoff,
+    chain_latency,
+    container_latency,
+    duration_from_ms,
+    lambda_cold_start_bill,
+    lambda_latency,
+    percentiles_ms,
+    provisioned_concurrency_tradeoff,
 )
 
 GRID_REL = 0.006  # the percentile grid's relative resolution

@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from costmodel.models.coldstart.simulator import Duration
 from costmodel.models.coldstart.fast import FastColdStarts
+from costmodel.models.coldstart.simulator import Duration
 from costmodel.models.latency import _lambda_latency_from, container_latency, duration_from_ms
 from costmodel.models.queueing import mmc_sojourn_cdf, mmc_sojourn_quantile, wait_plus_service_cdf
 

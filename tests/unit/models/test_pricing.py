@@ -24,7 +24,7 @@ def test_default_is_us_east_1_latest(prices):
 
 def test_every_rate_has_provenance(prices):
     assert len(prices.keys()) > 50
-    for key in prices.keys():
+    for key in prices.keys():  # noqa: SIM118 - Prices is not a dict: keys() is its API
         r = prices.rate(key)
         assert isinstance(r, Rate) and r.key == key
         assert r.status in STATUSES and r.status != "override", key

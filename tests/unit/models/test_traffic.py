@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from costmodel.models import traffic as tr
 from costmodel.errors import CostModelError, InvalidParameterError, UnknownNameError
+from costmodel.models import traffic as tr
 
 
 # ------------------------------------------------------------------ grid and bad input

@@ -58,9 +58,9 @@ def _imports(path: Path, name: str) -> list[tuple[str, int, str]]:
 
 def _in_type_checking(tree: ast.Module, node: ast.AST) -> bool:
     for n in tree.body:
-        if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test):
-            if any(c is node for c in ast.walk(n)):
-                return True
+        if (isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test)
+                and any(c is node for c in ast.walk(n))):
+            return True
     return False
 
 

@@ -1,10 +1,10 @@
 """Scenario format: defaults, typos, pass-through blocks, traffic blocks."""
 import numpy as np
 import pytest
+from small_scenarios import small
 
 from costmodel.errors import ScenarioError
 from costmodel.scenario.load import DEFAULT_SCENARIO_PATH, build_traffic, load_scenario
-from small_scenarios import small
 
 
 def test_default_scenario_loads_and_builds_a_month():

@@ -472,7 +472,7 @@ class _LargeTables:
         return log_th, p
 
 
-def _large_block_sums(tabs: "_LargeTables", a: np.ndarray, req: np.ndarray, levs: np.ndarray,
+def _large_block_sums(tabs: _LargeTables, a: np.ndarray, req: np.ndarray, levs: np.ndarray,
                       G: int) -> tuple[FloatArray, FloatArray]:
     """:meth:`_Tables.block_sums` for bands wider than ``_LARGE_BAND`` levels (pools of
     thousands of instances), on tables in the normalised level ``x = (m - a) / sqrt(a)``.

@@ -35,11 +35,11 @@ import numpy.typing as npt
 
 from costmodel._validate import as_float_array, check_choice, check_int, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
+from costmodel.models._typing import Seed
 from costmodel.models.coldstart.arrivals import check_arrivals, counts_concurrency
 from costmodel.models.coldstart.fast import FastColdStarts, fast_cold_starts
 from costmodel.models.coldstart.simulator import simulate
 from costmodel.models.duration import Duration, as_duration
-from costmodel.models._typing import Seed
 
 __all__ = ["METHODS", "EXACT_MAX_REQUESTS", "choose_method", "cold_start_model", "exact_cold_starts"]
 

@@ -41,8 +41,7 @@ from scipy.stats import t as student_t
 
 from costmodel._validate import as_float_array, check_finite, check_int, check_non_negative, check_positive
 from costmodel.errors import InvalidParameterError
-from costmodel.models.duration import Duration, as_duration  # re-exported: defined here before models.duration
-from costmodel.models.numerics import erlang_b_array, erlang_c_array
+from costmodel.models._typing import Seed
 from costmodel.models.coldstart.arrivals import (  # re-exported: part of this module's API before the split
     ARRIVALS,
     arrival_counts,
@@ -54,7 +53,8 @@ from costmodel.models.coldstart.arrivals import (  # re-exported: part of this m
     time_average_counts,
 )
 from costmodel.models.coldstart.fast import fast_cold_starts
-from costmodel.models._typing import Seed
+from costmodel.models.duration import Duration, as_duration  # re-exported: defined here before models.duration
+from costmodel.models.numerics import erlang_b_array, erlang_c_array
 
 __all__ = [
     "Duration",
