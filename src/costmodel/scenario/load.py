@@ -63,7 +63,7 @@ from costmodel.scenario.scenario_schema import (
     ScenarioFile,
     WorkSetup,
 )
-from costmodel.scenario.service_level import pc_schedule_hours
+from costmodel.scenario.times import pc_schedule_hours
 from costmodel.strict_yaml import load_yaml_file
 
 __all__ = [

@@ -30,7 +30,6 @@ over 3,000 ms.
 from __future__ import annotations
 
 import math
-import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -48,6 +47,7 @@ from costmodel.models.service_level import (
 )
 from costmodel.models.workload import Work
 from costmodel.resources import data_path
+from costmodel.scenario.times import format_hhmm, hhmm_s, pc_schedule_hours
 
 if TYPE_CHECKING:  # load imports this module at run time; the type is for readers and mypy
     from costmodel.scenario.load import Scenario
@@ -70,24 +70,6 @@ __all__ = [
 ]
 
 POWER_TUNING_DEFAULTS = {"cpu_bound_fraction": 0.0, "duration_ms_by_memory_mb": None, "threads": 1}
-_HHMM = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
-
-
-def _hhmm_s(where: str, value: Any) -> float:
-    """'08:30' -> 30,600 s (24:00 allowed as the end of the day)."""
-    m = _HHMM.match(str(value).strip()) if isinstance(value, str) else None
-    if m is None or (int(m.group(1)) == 24 and int(m.group(2)) != 0):
-        raise ScenarioError(f"{where}={value!r} is not allowed: expected a time of day 'HH:MM' (UTC), "
-                            "00:00 to 24:00")
-    return int(m.group(1)) * 3600.0 + int(m.group(2)) * 60.0
-
-
-def format_hhmm(seconds_of_day: float) -> str:
-    """30,600 -> '08:30'."""
-    s = int(round(seconds_of_day)) % 86400 if seconds_of_day < 86400 else 86400
-    return f"{s // 3600:02d}:{(s % 3600) // 60:02d}"
-
-
 def load_account_quotas() -> dict:
     """The shipped account quotas (``data/account_quotas.yaml``): name -> record."""
     with data_path("account_quotas.yaml").open() as fh:
@@ -183,7 +165,7 @@ def lambda_work(sc: Scenario) -> Work:
 
 def schedule_windows_s(windows: list, units_key: str) -> list[tuple[float, float, int]]:
     """Validated windows -> [(start_s, end_s, units)] in seconds of the day (UTC)."""
-    return [(_hhmm_s("start", w["start"]), _hhmm_s("end", w["end"]), int(w[units_key])) for w in windows]
+    return [(hhmm_s("start", w["start"]), hhmm_s("end", w["end"]), int(w[units_key])) for w in windows]
 
 
 def scaling_schedules(sc: Scenario, n_steps: int, step_s: float, start: Any) -> tuple[Any, Any]:
@@ -200,14 +182,6 @@ def scaling_schedules(sc: Scenario, n_steps: int, step_s: float, start: Any) -> 
         out.append(schedule_min_units(n_steps, step_s, schedule_windows_s(wins, units), start_s_of_day=sod)
                    if wins else None)
     return out[0], out[1]
-
-
-def pc_schedule_hours(schedule: Any) -> Any:
-    """A provisioned-concurrency schedule as :func:`costmodel.models.lambda_traffic.provisioned_schedule`
-    takes it: names pass through; windows become ``[(start_h, end_h)]``."""
-    if isinstance(schedule, list):
-        return [(_hhmm_s("start", w["start"]) / 3600.0, _hhmm_s("end", w["end"]) / 3600.0) for w in schedule]
-    return schedule
 
 
 def account_quotas(sc: Scenario) -> dict:
