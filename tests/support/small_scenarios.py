@@ -19,6 +19,11 @@ SMALL = {
     "glue": {"payload_kb": 4, "log_kb_per_request": 0},
 }
 
+#: Declared workload and team blocks that make a scenario decidable (the report and view tests).
+DECLARED = {"workload": {"max_duration_s": 2, "user_facing": True},
+            "team": {"ops_preference": "minimise_ops", "cloud_ops_experience": "medium",
+                     "debugging_maturity": "distributed_tracing"}}
+
 
 def small(**changes):
     """A deep copy of SMALL with dotted-key changes."""

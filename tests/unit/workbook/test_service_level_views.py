@@ -5,7 +5,7 @@ import re
 
 import pandas as pd
 import pytest
-from small_scenarios import small
+from small_scenarios import DECLARED, small
 
 from costmodel.analysis.compare import compare
 from costmodel.analysis.rightsizing import right_size, right_sized_scenario
@@ -23,10 +23,6 @@ from costmodel.workbook.views import (
     service_level_section,
     verdict_markdown,
 )
-
-DECLARED = {"workload": {"max_duration_s": 2, "user_facing": True},
-            "team": {"ops_preference": "minimise_ops", "cloud_ops_experience": "medium",
-                     "debugging_maturity": "distributed_tracing"}}
 
 
 def _raw(**changes):

@@ -7,7 +7,7 @@ import json
 import math
 
 import pytest
-from small_scenarios import small
+from small_scenarios import DECLARED, small
 
 from costmodel.analysis.compare import OPTIONS
 from costmodel.scenario.load import load_scenario
@@ -20,10 +20,6 @@ from costmodel.workbook.summary import (
     summary_record,
     summary_table,
 )
-
-DECLARED = {"workload": {"max_duration_s": 2, "user_facing": True},
-            "team": {"ops_preference": "minimise_ops", "cloud_ops_experience": "medium",
-                     "debugging_maturity": "distributed_tracing"}}
 
 
 def _data(**changes):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from small_scenarios import small
+from small_scenarios import DECLARED, small
 
 from costmodel.scenario.load import load_scenario
 from costmodel.workbook.summary import report_data
@@ -21,9 +21,6 @@ from costmodel.workbook.views import (
 )
 
 HOSTILE = 'X <script>alert(1)</script> "><img src=x onerror=alert(2)>'
-DECLARED = {"workload": {"max_duration_s": 2, "user_facing": True},
-            "team": {"ops_preference": "minimise_ops", "cloud_ops_experience": "medium",
-                     "debugging_maturity": "distributed_tracing"}}
 
 
 @pytest.fixture(scope="module")
